@@ -42,10 +42,15 @@ function ensureDependencies() {
     const want = lockHash();
     const have = fs.existsSync(stamp) ? fs.readFileSync(stamp, "utf8") : "";
     if (have === want && fs.existsSync(path.join(packageRoot, "node_modules", ".bin", "node"))) return;
-    say(have ? "package-lock.json changed: reinstalling npm dependencies (npm ci)" : "installing npm dependencies (npm ci)");
+    say(
+        have
+            ? "package-lock.json changed: reinstalling npm dependencies (npm ci)"
+            : "installing npm dependencies (npm ci)",
+    );
     const npm = process.platform === "win32" ? "npm.cmd" : "npm";
     const res = spawnSync(npm, ["ci", "--no-audit", "--no-fund"], { cwd: packageRoot, stdio: ["ignore", 2, 2] });
-    if (res.status !== 0) throw new BootstrapError("npm ci failed (see above); check that the npm registry is reachable");
+    if (res.status !== 0)
+        throw new BootstrapError("npm ci failed (see above); check that the npm registry is reachable");
     fs.writeFileSync(stamp, want);
     say(`npm dependencies installed (${seconds()})`);
 }
@@ -187,11 +192,19 @@ async function buildCli(version, root) {
     );
     await run("Initialising the build module", "go", ["mod", "init", "local/pulumi-servicenow-clone-toolchain"], opts);
     const info = JSON.parse(
-        await run("Fetching the Pulumi CLI module", "go", ["mod", "download", "-json", `github.com/pulumi/pulumi/pkg/v3@${v}`], opts),
+        await run(
+            "Fetching the Pulumi CLI module",
+            "go",
+            ["mod", "download", "-json", `github.com/pulumi/pulumi/pkg/v3@${v}`],
+            opts,
+        ),
     );
-    if (info.Error) throw new BootstrapError(`the Go module proxy has no github.com/pulumi/pulumi/pkg/v3@${v}: ${info.Error}`);
+    if (info.Error)
+        throw new BootstrapError(`the Go module proxy has no github.com/pulumi/pulumi/pkg/v3@${v}: ${info.Error}`);
     const replaces = [];
-    for (const m of fs.readFileSync(info.GoMod, "utf8").matchAll(/^replace\s+(\S+)(?:\s+\S+)?\s+=>\s+(\S+)\s+(\S+)\s*$/gm)) {
+    for (const m of fs
+        .readFileSync(info.GoMod, "utf8")
+        .matchAll(/^replace\s+(\S+)(?:\s+\S+)?\s+=>\s+(\S+)\s+(\S+)\s*$/gm)) {
         if (!m[2].startsWith(".")) replaces.push(`-replace=${m[1]}=${m[2]}@${m[3]}`);
     }
     const pins = [`-require=github.com/pulumi/pulumi/pkg/v3@${v}`, `-require=github.com/pulumi/pulumi/sdk/v3@${v}`];
@@ -202,13 +215,18 @@ async function buildCli(version, root) {
     const ldflags = `-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=${v}`;
     const flags = ["build", "-trimpath", "-tags", "osusergo,grpcnotrace", "-ldflags", ldflags];
     const bin = path.join(work, "bin");
-    await run("Compiling the Pulumi CLI (the long step: several minutes on two cores)", "go", [
-        ...flags,
-        "-o",
-        path.join(bin, "pulumi"),
-        "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi",
-    ], opts);
-    await run("Compiling the Node.js language host", "go", [...flags, "-o", path.join(bin, "pulumi-language-nodejs"), "./langhost"], opts);
+    await run(
+        "Compiling the Pulumi CLI (the long step: several minutes on two cores)",
+        "go",
+        [...flags, "-o", path.join(bin, "pulumi"), "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi"],
+        opts,
+    );
+    await run(
+        "Compiling the Node.js language host",
+        "go",
+        [...flags, "-o", path.join(bin, "pulumi-language-nodejs"), "./langhost"],
+        opts,
+    );
     // The engine runs dynamic providers through this shell shim, shipped in the npm SDK.
     const shim = path.join(packageRoot, "node_modules", "@pulumi", "pulumi", "pulumi-resource-pulumi-nodejs");
     fs.copyFileSync(shim, path.join(bin, "pulumi-resource-pulumi-nodejs"));
@@ -248,7 +266,11 @@ async function ensurePulumi() {
     ) {
         // A CLI the user installed, as new as the SDK or newer within the major version: the engine protocol is
         // backward compatible, so use it rather than building.
-        toolchain = { version: pathVersion, root: path.dirname(path.dirname(fromPath)), source: `on PATH: ${fromPath}` };
+        toolchain = {
+            version: pathVersion,
+            root: path.dirname(path.dirname(fromPath)),
+            source: `on PATH: ${fromPath}`,
+        };
     } else if (cached) {
         toolchain = { version, root, source: `cached build: ${cachedBin}` };
     } else {
@@ -270,7 +292,7 @@ main().catch((err) => {
     if (err instanceof BootstrapError) {
         say(`error: ${err.message}`);
     } else {
-        say(`unexpected error: ${err && err.stack ? err.stack : err}`);
+        say(`unexpected error: ${err?.stack ?? err}`);
     }
     process.exit(1);
 });

@@ -1,0 +1,47 @@
+import type * as pulumi from "@pulumi/pulumi";
+import type { z } from "zod";
+
+/**
+ * Pulumi's marker for a value not known until apply (sent to check/diff during preview, even for non-strings).
+ */
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+/**
+ * True when a value, or anything inside it, is still unknown at preview.
+ */
+export function containsUnknown(value: unknown): boolean {
+    if (value === UNKNOWN) return true;
+    if (Array.isArray(value)) return value.some(containsUnknown);
+    if (value && typeof value === "object") return Object.values(value).some(containsUnknown);
+    return false;
+}
+
+/**
+ * Turns a zod parse of a resource's inputs into Pulumi check output: normalized inputs, or one failure per bad
+ * property whose reason names the value received and what to do.
+ *
+ * Inputs still unknown at preview are passed through unvalidated; they are checked again once known.
+ */
+export function toCheckResult<T>(schema: z.ZodType<T>, news: Record<string, unknown>): pulumi.dynamic.CheckResult<T> {
+    const { __provider: _ignored, ...inputs } = news;
+    if (containsUnknown(inputs)) return { inputs: news as T };
+    const parsed = schema.safeParse(inputs);
+    if (parsed.success) return { inputs: parsed.data };
+    return {
+        failures: parsed.error.issues.map((issue) => {
+            const property = issue.path.map(String).join(".") || "(inputs)";
+            const received = valueAt(inputs, issue.path);
+            const shown = received === undefined ? "nothing" : JSON.stringify(received);
+            return { property, reason: `${issue.message} (received ${shown})` };
+        }),
+    };
+}
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+    let cur: unknown = root;
+    for (const key of path) {
+        if (cur === null || typeof cur !== "object") return undefined;
+        cur = (cur as Record<PropertyKey, unknown>)[key];
+    }
+    return cur;
+}
