@@ -1,0 +1,303 @@
+/**
+ * The encoded-query language of `sysparm_query`: parsing into terms and compiling into row predicates.
+ */
+import type { FieldDef, Schema, TableInfo } from "./schema";
+import type { Row } from "./values";
+
+/** Operators in the order they must be tried (longer spellings before their prefixes). */
+const OPERATORS = [
+    "ISNOTEMPTY",
+    "ISEMPTY",
+    "EMPTYSTRING",
+    "ANYTHING",
+    "NOT LIKE",
+    "NOT IN",
+    "STARTSWITH",
+    "ENDSWITH",
+    "NSAMEAS",
+    "SAMEAS",
+    "BETWEEN",
+    "LIKE",
+    "IN",
+    "!=",
+    "<=",
+    ">=",
+    "!*",
+    "=",
+    "<",
+    ">",
+    "*",
+    "%",
+] as const;
+
+/** One query operator as written. */
+export type Operator = (typeof OPERATORS)[number];
+
+/** One condition: `<field><operator><value>`. */
+export interface Term {
+    field: string;
+    op: Operator;
+    value: string;
+}
+
+/** One sort key. */
+export interface OrderKey {
+    field: string;
+    descending: boolean;
+}
+
+/**
+ * A parsed query: OR of groups (split by `^NQ`), each an AND of clauses, each clause an OR of terms.
+ *
+ * `^OR` binds tighter than `^`, so `a^b^ORc` means a AND (b OR c), as on the platform.
+ */
+export interface ParsedQuery {
+    groups: Term[][][];
+    order: OrderKey[];
+    /** Parts that could not be parsed at all (kept to honour `glide.invalid_query.returns_no_rows`). */
+    unparsable: string[];
+}
+
+const FIELD = /^[a-z0-9_]+(?:\.[a-z0-9_]+)?/;
+const CARET = "\u0000";
+
+/** Parses an encoded query; never throws (invalid parts are reported, not fatal). */
+export function parseEncodedQuery(encoded: string | undefined): ParsedQuery {
+    const out: ParsedQuery = { groups: [], order: [], unparsable: [] };
+    if (!encoded) return out;
+    // `^^` is an escaped literal caret inside a value.
+    const text = encoded.replaceAll("^^", CARET);
+    for (const groupText of text.split("^NQ")) {
+        const clauses: Term[][] = [];
+        for (const raw of groupText.split("^")) {
+            const part = raw.replaceAll(CARET, "^");
+            if (part === "" || part === "EQ") continue;
+            if (part.startsWith("ORDERBYDESC")) {
+                out.order.push({ field: part.slice(11), descending: true });
+                continue;
+            }
+            if (part.startsWith("ORDERBY")) {
+                out.order.push({ field: part.slice(7), descending: false });
+                continue;
+            }
+            if (part.startsWith("GROUPBY")) continue;
+            const isOr = part.startsWith("OR") && clauses.length > 0;
+            const term = parseTerm(isOr ? part.slice(2) : part);
+            if (!term) {
+                out.unparsable.push(part);
+                continue;
+            }
+            if (isOr) clauses[clauses.length - 1]!.push(term);
+            else clauses.push([term]);
+        }
+        out.groups.push(clauses);
+    }
+    return out;
+}
+
+function parseTerm(text: string): Term | undefined {
+    const m = FIELD.exec(text);
+    if (!m) return undefined;
+    const rest = text.slice(m[0].length);
+    const op = OPERATORS.find((o) => rest.startsWith(o));
+    if (!op) return undefined;
+    return { field: m[0], op, value: rest.slice(op.length) };
+}
+
+/** Looks up a stored row by table and sys_id, for dot-walking through references. */
+export type RowLookup = (table: string, sysId: string) => Row | undefined;
+
+/** Reads one possibly dot-walked column of a row; undefined when the column does not exist. */
+export type Getter = (row: Row) => string;
+
+/**
+ * Builds a getter for a column path on a table: a plain column, or one level of dot-walk through a reference
+ * (`manager.user_name`). Returns undefined for unknown columns, which the caller then ignores.
+ */
+export function compileGetter(
+    schema: Schema,
+    table: TableInfo,
+    path: string,
+    lookup: RowLookup,
+): { get: Getter; field: FieldDef } | undefined {
+    const dot = path.indexOf(".");
+    if (dot < 0) {
+        const field = table.fields.get(path);
+        if (!field) return undefined;
+        return { get: (row) => row[path] ?? "", field };
+    }
+    const refName = path.slice(0, dot);
+    const refField = table.fields.get(refName);
+    if (!refField || refField.type !== "reference" || !refField.reference) return undefined;
+    const target = schema.find(refField.reference);
+    const leafName = path.slice(dot + 1);
+    const field = target?.fields.get(leafName);
+    if (!target || !field) return undefined;
+    const targetTable = target.name;
+    return {
+        get: (row) => {
+            const id = row[refName];
+            if (!id) return "";
+            return lookup(targetTable, id)?.[leafName] ?? "";
+        },
+        field,
+    };
+}
+
+/** A compiled query: a predicate, sort keys and what was dropped as invalid. */
+export interface CompiledQuery {
+    /** Undefined when every row matches. */
+    predicate: ((row: Row) => boolean) | undefined;
+    order: { get: Getter; numeric: boolean; descending: boolean; field: string }[];
+    /** Terms naming unknown columns, plus unparsable parts: the platform ignores these by default. */
+    invalid: string[];
+    /**
+     * A lower bound on sys_id when the query is a single AND group containing `sys_id>X` or `sys_id>=X`,
+     * so keyset paging can binary-search its start.
+     */
+    sysIdFloor?: { value: string; inclusive: boolean };
+}
+
+const isNumericType = (f: FieldDef) => f.type === "integer" || f.type === "decimal";
+
+/** Compiles a parsed query against a table. Unknown columns make the term invalid (reported, and ignored). */
+export function compileQuery(schema: Schema, table: TableInfo, parsed: ParsedQuery, lookup: RowLookup): CompiledQuery {
+    const invalid = [...parsed.unparsable];
+    const groups: ((row: Row) => boolean)[] = [];
+    let matchesAll = false;
+    for (const group of parsed.groups) {
+        const clauses: ((row: Row) => boolean)[] = [];
+        for (const clause of group) {
+            const alternatives: ((row: Row) => boolean)[] = [];
+            for (const term of clause) {
+                const p = compileTerm(schema, table, term, lookup);
+                if (p) alternatives.push(p);
+                else invalid.push(`${term.field}${term.op}${term.value}`);
+            }
+            if (alternatives.length === 1) clauses.push(alternatives[0]!);
+            else if (alternatives.length > 1) clauses.push((row) => alternatives.some((a) => a(row)));
+        }
+        if (clauses.length === 0) matchesAll = true;
+        else if (clauses.length === 1) groups.push(clauses[0]!);
+        else groups.push((row) => clauses.every((c) => c(row)));
+    }
+    let predicate: ((row: Row) => boolean) | undefined;
+    if (!matchesAll && groups.length === 1) predicate = groups[0];
+    else if (!matchesAll && groups.length > 1) predicate = (row) => groups.some((g) => g(row));
+
+    const order: CompiledQuery["order"] = [];
+    for (const key of parsed.order) {
+        const g = compileGetter(schema, table, key.field, lookup);
+        if (!g) continue;
+        order.push({ get: g.get, numeric: isNumericType(g.field), descending: key.descending, field: key.field });
+    }
+
+    let sysIdFloor: CompiledQuery["sysIdFloor"];
+    if (parsed.groups.length === 1) {
+        for (const clause of parsed.groups[0]!) {
+            const t = clause[0]!;
+            if (clause.length === 1 && t.field === "sys_id" && (t.op === ">" || t.op === ">=")) {
+                if (!sysIdFloor || t.value > sysIdFloor.value)
+                    sysIdFloor = { value: t.value, inclusive: t.op === ">=" };
+            }
+        }
+    }
+    return { predicate, order, invalid, sysIdFloor };
+}
+
+function compileTerm(
+    schema: Schema,
+    table: TableInfo,
+    term: Term,
+    lookup: RowLookup,
+): ((row: Row) => boolean) | undefined {
+    const g = compileGetter(schema, table, term.field, lookup);
+    if (!g) return undefined;
+    const get = g.get;
+    const v = term.value;
+    const numeric = isNumericType(g.field);
+    const cmp = (a: string, b: string): number => {
+        if (numeric && a !== "" && b !== "") {
+            const x = Number(a);
+            const y = Number(b);
+            if (!Number.isNaN(x) && !Number.isNaN(y)) return x - y;
+        }
+        return a < b ? -1 : a > b ? 1 : 0;
+    };
+    switch (term.op) {
+        case "=":
+            return (row) => get(row) === v;
+        case "!=":
+            return (row) => get(row) !== v;
+        case "ISEMPTY":
+        case "EMPTYSTRING":
+            return (row) => get(row) === "";
+        case "ISNOTEMPTY":
+            return (row) => get(row) !== "";
+        case "ANYTHING":
+            return () => true;
+        case "STARTSWITH":
+            return (row) => get(row).startsWith(v);
+        case "ENDSWITH":
+        case "%":
+            return (row) => get(row).endsWith(v);
+        case "LIKE":
+        case "*":
+            return (row) => get(row).includes(v);
+        case "NOT LIKE":
+        case "!*":
+            return (row) => !get(row).includes(v);
+        case "IN": {
+            const set = new Set(v.split(","));
+            return (row) => set.has(get(row));
+        }
+        case "NOT IN": {
+            const set = new Set(v.split(","));
+            return (row) => !set.has(get(row));
+        }
+        case "<":
+            return (row) => {
+                const x = get(row);
+                return x !== "" && cmp(x, v) < 0;
+            };
+        case "<=":
+            return (row) => {
+                const x = get(row);
+                return x !== "" && cmp(x, v) <= 0;
+            };
+        case ">":
+            return (row) => cmp(get(row), v) > 0;
+        case ">=":
+            return (row) => cmp(get(row), v) >= 0;
+        case "BETWEEN": {
+            const [lo = "", hi = ""] = v.split("@");
+            return (row) => {
+                const x = get(row);
+                return x !== "" && cmp(x, lo) >= 0 && cmp(x, hi) <= 0;
+            };
+        }
+        case "SAMEAS":
+        case "NSAMEAS": {
+            const other = compileGetter(schema, table, v, lookup);
+            if (!other) return undefined;
+            const same = term.op === "SAMEAS";
+            return (row) => (get(row) === other.get(row)) === same;
+        }
+    }
+}
+
+/** Sorts rows in place by compiled order keys; a stable sort keeps sys_id order among ties. */
+export function sortRows(rows: Row[], order: CompiledQuery["order"]): void {
+    if (order.length === 0) return;
+    rows.sort((a, b) => {
+        for (const k of order) {
+            const x = k.get(a);
+            const y = k.get(b);
+            let c: number;
+            if (k.numeric && x !== "" && y !== "") c = Number(x) - Number(y);
+            else c = x < y ? -1 : x > y ? 1 : 0;
+            if (c !== 0) return k.descending ? -c : c;
+        }
+        return 0;
+    });
+}
