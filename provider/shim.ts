@@ -13,11 +13,21 @@ import type * as pulumi from "@pulumi/pulumi";
  * @example super(shimProvider("user-lockout", "userLockoutProvider"), name, props, opts, "servicenow", "UserLockout")
  */
 export function shimProvider(resourceModule: string, exportName: string): pulumi.dynamic.ResourceProvider {
+    return packageShimProvider(`provider/resources/${resourceModule}`, exportName);
+}
+
+/**
+ * Like {@link shimProvider}, for a provider anywhere in the package's compiled output.
+ *
+ * @param distPath path under `dist/` without extension, e.g. `"test/fixtures/smoke/provider"`.
+ * @param exportName the exported `ResourceProvider` object in that module.
+ */
+export function packageShimProvider(distPath: string, exportName: string): pulumi.dynamic.ResourceProvider {
     // Everything below is serialized by value; it must capture nothing but these two strings.
     const load = (): pulumi.dynamic.ResourceProvider => {
-        const mod = require(`pulumi-servicenow-clone/dist/provider/resources/${resourceModule}`);
+        const mod = require(`pulumi-servicenow-clone/dist/${distPath}`);
         const provider = mod[exportName];
-        if (!provider) throw new Error(`pulumi-servicenow-clone: ${resourceModule} has no export ${exportName}`);
+        if (!provider) throw new Error(`pulumi-servicenow-clone: dist/${distPath} has no export ${exportName}`);
         return provider;
     };
     return {
@@ -41,7 +51,7 @@ export function shimProvider(resourceModule: string, exportName: string): pulumi
         },
         async update(id, olds, news) {
             const p = load();
-            if (!p.update) throw new Error(`pulumi-servicenow-clone: ${resourceModule} cannot be updated in place`);
+            if (!p.update) throw new Error(`pulumi-servicenow-clone: dist/${distPath} cannot be updated in place`);
             return p.update(id, olds, news);
         },
         async delete(id, props) {

@@ -42,15 +42,26 @@ function ensureDependencies() {
     const want = lockHash();
     const have = fs.existsSync(stamp) ? fs.readFileSync(stamp, "utf8") : "";
     if (have === want && fs.existsSync(path.join(packageRoot, "node_modules", ".bin", "node"))) return;
-    say(
-        have
-            ? "package-lock.json changed: reinstalling npm dependencies (npm ci)"
-            : "installing npm dependencies (npm ci)",
-    );
+    say(have ? "package-lock.json changed: reinstalling npm dependencies" : "installing npm dependencies (npm ci)");
     const npm = process.platform === "win32" ? "npm.cmd" : "npm";
-    const res = spawnSync(npm, ["ci", "--no-audit", "--no-fund"], { cwd: packageRoot, stdio: ["ignore", 2, 2] });
-    if (res.status !== 0)
-        throw new BootstrapError("npm ci failed (see above); check that the npm registry is reachable");
+    const ci = spawnSync(npm, ["ci", "--no-audit", "--no-fund"], { cwd: packageRoot, encoding: "utf8" });
+    if (ci.status !== 0) {
+        const output = `${ci.stdout ?? ""}${ci.stderr ?? ""}`;
+        if (!/in sync|from lock file/.test(output)) {
+            process.stderr.write(output);
+            throw new BootstrapError("npm ci failed (see above); check that the npm registry is reachable");
+        }
+        // npm ci validates that the lock lists every optional package of every platform; registry mirrors that lack
+        // other platforms' binaries (Biome's Windows/macOS builds, for one) make it refuse. npm install --no-save
+        // installs the same locked versions and leaves package-lock.json untouched.
+        say("npm ci refused the lock (this registry lacks other platforms' optional packages): npm install --no-save");
+        const res = spawnSync(npm, ["install", "--no-save", "--no-audit", "--no-fund", "--loglevel=error"], {
+            cwd: packageRoot,
+            stdio: ["ignore", 2, 2],
+        });
+        if (res.status !== 0)
+            throw new BootstrapError("npm install failed (see above); is the npm registry reachable?");
+    }
     fs.writeFileSync(stamp, want);
     say(`npm dependencies installed (${seconds()})`);
 }
