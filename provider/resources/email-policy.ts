@@ -1,0 +1,314 @@
+import type * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { toCheckResult } from "../check";
+import {
+    applyProperties,
+    applyRecordChanges,
+    ConnectionInput,
+    configureFromStack,
+    connect,
+    diffInputs,
+    forget,
+    type PropertyMemory,
+    type RecordClient,
+    type RecordMemory,
+    type Row,
+    readProperties,
+    restoreProperties,
+    restoreRecordChanges,
+    singletonId,
+} from "../properties";
+
+/** The SMTP account settings EmailPolicy may set; each omitted field is left as it is. */
+export const SmtpAccountInput = z.object({
+    name: z
+        .string()
+        .min(1, {
+            error: "smtpAccount.name must name a sys_email_account record; omit it to use the active SMTP account",
+        })
+        .optional(),
+    server: z
+        .string()
+        .regex(/^[A-Za-z0-9.\-]+$/, {
+            error: "smtpAccount.server must be a host name such as smtp.sandbox.example.com (no scheme, no port)",
+        })
+        .optional(),
+    port: z
+        .number()
+        .int()
+        .min(1, { error: "smtpAccount.port must be a TCP port between 1 and 65535, e.g. 587" })
+        .max(65535, { error: "smtpAccount.port must be a TCP port between 1 and 65535, e.g. 587" })
+        .optional(),
+    userName: z.string().optional(),
+});
+
+/** Inputs of {@link emailPolicyProvider}. */
+export const EmailPolicyInputs = z
+    .object({
+        connection: ConnectionInput,
+        sending: z.boolean({ error: "sending must be true or false (glide.email.smtp.active)" }).default(false),
+        receiving: z.boolean({ error: "receiving must be true or false (glide.email.read.active)" }).default(false),
+        redirectTo: z
+            .array(
+                z.email({
+                    error: "each redirectTo entry must be one email address such as qa-mailbox@example.com",
+                }),
+            )
+            .optional(),
+        smtpAccount: SmtpAccountInput.optional(),
+        smtpPassword: z
+            .string()
+            .min(1, { error: "smtpPassword must not be empty; omit it to leave the password" })
+            .optional(),
+    })
+    .superRefine((v, ctx) => {
+        if (v.sending && (!v.redirectTo || v.redirectTo.length === 0)) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["redirectTo"],
+                message:
+                    "sending is true but redirectTo is empty, so this non-production instance would mail real users; " +
+                    "list test mailboxes in redirectTo, or set sending to false",
+            });
+        }
+        if (v.smtpPassword !== undefined && v.smtpAccount === undefined) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["smtpAccount"],
+                message:
+                    "smtpPassword is set but smtpAccount is not; set smtpAccount (at least {}) to say which account it is for",
+            });
+        }
+    });
+/** Normalized inputs. */
+export type EmailPolicyInputs = z.infer<typeof EmailPolicyInputs>;
+
+/** Outputs: inputs as live (never the password), plus what destroy needs. */
+export interface EmailPolicyOutputs extends Omit<EmailPolicyInputs, "smtpPassword"> {
+    /** Property name to value before this resource first wrote it (null: created by this resource). */
+    previous: PropertyMemory;
+    /** The adopted SMTP account's sys_id, when smtpAccount is set. */
+    smtpAccountSysId?: string;
+    /** The adopted account's previous field values (never the password). */
+    smtpAccountPrevious?: RecordMemory;
+    /**
+     * A salted scrypt fingerprint of the password last written, so a changed password is noticed without keeping it.
+     * The platform never returns the stored password, so it can be neither compared live nor restored on destroy.
+     */
+    smtpPasswordHash?: string;
+}
+
+/** Outbound email on/off. */
+export const SMTP_ACTIVE = "glide.email.smtp.active";
+/** Inbound email on/off. */
+export const READ_ACTIVE = "glide.email.read.active";
+/** Comma-separated test addresses that receive all outbound mail. */
+export const TEST_USER = "glide.email.test.user";
+/** Email accounts table. */
+export const EMAIL_ACCOUNT_TABLE = "sys_email_account";
+
+const INPUT_KEYS = ["connection", "sending", "receiving", "redirectTo", "smtpAccount"] as const;
+const PROPERTY_TYPES = { [SMTP_ACTIVE]: "true|false", [READ_ACTIVE]: "true|false", [TEST_USER]: "string" };
+const ACCOUNT_FIELDS = ["sys_id", "name", "type", "active", "server", "port", "user_name"];
+
+/** The property values the inputs ask for; glide.email.test.user only when redirectTo is given. */
+export function desiredEmailProperties(inputs: EmailPolicyInputs): Record<string, string> {
+    const desired: Record<string, string> = {
+        [SMTP_ACTIVE]: String(inputs.sending),
+        [READ_ACTIVE]: String(inputs.receiving),
+    };
+    if (inputs.redirectTo) desired[TEST_USER] = inputs.redirectTo.join(",");
+    return desired;
+}
+
+/** Account fields the inputs ask for (the password is handled separately). */
+export function desiredAccountFields(account: z.infer<typeof SmtpAccountInput>): Row {
+    const out: Row = {};
+    if (account.server !== undefined) out.server = account.server;
+    if (account.port !== undefined) out.port = String(account.port);
+    if (account.userName !== undefined) out.user_name = account.userName;
+    return out;
+}
+
+/** Hashes a password with a fresh (or the given) salt; the format is `scrypt$<salt>$<hash>`. */
+export function passwordFingerprint(password: string, salt?: string): string {
+    const crypto: typeof import("node:crypto") = require("node:crypto");
+    const s = salt ?? crypto.randomBytes(16).toString("hex");
+    return `scrypt$${s}$${crypto.scryptSync(password, s, 32).toString("hex")}`;
+}
+
+/** True when `password` is the one `fingerprint` was made from. */
+export function fingerprintMatches(password: string | undefined, fingerprint: string | undefined): boolean {
+    if (password === undefined || fingerprint === undefined) return password === fingerprint;
+    const salt = fingerprint.split("$")[1];
+    return salt !== undefined && passwordFingerprint(password, salt) === fingerprint;
+}
+
+/** Finds the account to adopt: the named one, else the first active SMTP account by name. */
+export async function findSmtpAccount(client: RecordClient, account: z.infer<typeof SmtpAccountInput>): Promise<Row> {
+    const rows = await client.query(EMAIL_ACCOUNT_TABLE, { query: "ORDERBYname", fields: ACCOUNT_FIELDS, limit: 1000 });
+    const found = account.name
+        ? rows.find((r) => r.name === account.name)
+        : rows.find((r) => r.type === "smtp" && r.active === "true");
+    if (!found) {
+        const names = rows.map((r) => `"${r.name}"`).join(", ") || "none";
+        throw new Error(
+            account.name
+                ? `smtpAccount.name "${account.name}" matches no ${EMAIL_ACCOUNT_TABLE} record (accounts: ${names}); fix the name or omit it to use the active SMTP account`
+                : `no active SMTP account in ${EMAIL_ACCOUNT_TABLE} (accounts: ${names}); name one in smtpAccount.name`,
+        );
+    }
+    return found;
+}
+
+/**
+ * Converges email settings: properties first, then the SMTP account.
+ *
+ * On a first apply (no `prior`) a failure part-way puts back whatever was already written, so a failed create leaves
+ * nothing behind.
+ */
+export async function applyEmailPolicy(
+    client: RecordClient,
+    inputs: EmailPolicyInputs,
+    prior?: EmailPolicyOutputs,
+): Promise<EmailPolicyOutputs> {
+    const { smtpPassword, ...rest } = inputs;
+    // Resolve the account before any write: a wrong account name must fail with nothing written.
+    const account = inputs.smtpAccount ? await findSmtpAccount(client, inputs.smtpAccount) : undefined;
+
+    let memory: PropertyMemory = prior?.previous ?? {};
+    let accountMemory = prior?.smtpAccountPrevious;
+    const desired = desiredEmailProperties(inputs);
+    const written: PropertyMemory = {};
+    try {
+        // A property no longer managed (redirectTo removed) goes back to its previous value.
+        const dropped = Object.keys(memory).filter((n) => !(n in desired));
+        if (dropped.length > 0) {
+            await restoreProperties(client, Object.fromEntries(dropped.map((n) => [n, memory[n] ?? null])));
+            memory = forget(memory, dropped);
+        }
+        const applied = await applyProperties(client, desired, memory, PROPERTY_TYPES);
+        for (const n of applied.written) written[n] = applied.memory[n] ?? null;
+        memory = applied.memory;
+
+        // A different account (or none) now: put the previously adopted one back first.
+        if (accountMemory && accountMemory.sysId !== account?.sys_id) {
+            await restoreRecordChanges(client, [accountMemory]);
+            accountMemory = undefined;
+        }
+        let smtpPasswordHash = prior?.smtpPasswordHash;
+        if (account && inputs.smtpAccount) {
+            const [merged] = await applyRecordChanges(
+                client,
+                [
+                    {
+                        table: EMAIL_ACCOUNT_TABLE,
+                        sysId: account.sys_id ?? "",
+                        label: account.name,
+                        live: account,
+                        desired: desiredAccountFields(inputs.smtpAccount),
+                    },
+                ],
+                accountMemory ? [accountMemory] : [],
+            );
+            accountMemory = merged ?? {
+                table: EMAIL_ACCOUNT_TABLE,
+                sysId: account.sys_id ?? "",
+                label: account.name,
+                previous: {},
+            };
+            if (smtpPassword !== undefined && !fingerprintMatches(smtpPassword, smtpPasswordHash)) {
+                await client.update(EMAIL_ACCOUNT_TABLE, account.sys_id ?? "", { password: smtpPassword });
+                smtpPasswordHash = passwordFingerprint(smtpPassword);
+            }
+        }
+        if (smtpPassword === undefined) smtpPasswordHash = undefined;
+        return {
+            ...rest,
+            previous: memory,
+            ...(account ? { smtpAccountSysId: account.sys_id } : {}),
+            ...(accountMemory ? { smtpAccountPrevious: accountMemory } : {}),
+            ...(smtpPasswordHash ? { smtpPasswordHash } : {}),
+        };
+    } catch (err) {
+        if (!prior) {
+            await restoreProperties(client, written).catch(() => undefined);
+            if (accountMemory) await restoreRecordChanges(client, [accountMemory]).catch(() => undefined);
+        }
+        throw err;
+    }
+}
+
+/** Live state of a policy, shaped like its outputs, and the inputs that would produce it. */
+export async function readEmailPolicy(
+    client: RecordClient,
+    props: EmailPolicyOutputs,
+): Promise<{ props: EmailPolicyOutputs; inputs: Omit<EmailPolicyInputs, "smtpPassword"> }> {
+    const live = await readProperties(client, [SMTP_ACTIVE, READ_ACTIVE, TEST_USER]);
+    const next: EmailPolicyOutputs = {
+        ...props,
+        sending: live.get(SMTP_ACTIVE)?.value === "true",
+        receiving: live.get(READ_ACTIVE)?.value === "true",
+    };
+    if (props.redirectTo !== undefined) {
+        next.redirectTo = (live.get(TEST_USER)?.value ?? "")
+            .split(",")
+            .map((s) => s.trim())
+            .filter((s) => s.length > 0);
+    }
+    if (props.smtpAccount && props.smtpAccountSysId) {
+        const rows = await client.query(EMAIL_ACCOUNT_TABLE, {
+            query: `sys_id=${props.smtpAccountSysId}`,
+            fields: ACCOUNT_FIELDS,
+            limit: 1,
+        });
+        const row = rows[0];
+        const account = { ...props.smtpAccount };
+        if (account.server !== undefined) account.server = row?.server ?? "";
+        if (account.port !== undefined) account.port = Number(row?.port ?? 0);
+        if (account.userName !== undefined) account.userName = row?.user_name ?? "";
+        next.smtpAccount = account;
+    }
+    const { previous: _p, smtpAccountSysId: _s, smtpAccountPrevious: _a, smtpPasswordHash: _h, ...inputs } = next;
+    return { props: next, inputs };
+}
+
+/** Dynamic provider for `EmailPolicy`. */
+export const emailPolicyProvider: pulumi.dynamic.ResourceProvider<EmailPolicyInputs, EmailPolicyOutputs> = {
+    async configure(req) {
+        await configureFromStack(req);
+    },
+    async check(_olds, news) {
+        // The password must never reach a failure message (they echo the value received): validate a stand-in.
+        const { smtpPassword, ...rest } = news as Record<string, unknown>;
+        const standIn = typeof smtpPassword === "string" && smtpPassword.length > 0 ? "(secret)" : smtpPassword;
+        const result = toCheckResult(EmailPolicyInputs, { ...rest, smtpPassword: standIn });
+        if (result.failures?.length) return { failures: result.failures };
+        return {
+            inputs: { ...(result.inputs as EmailPolicyInputs), smtpPassword: smtpPassword as string | undefined },
+        };
+    },
+    async diff(_id, olds, news) {
+        const result = diffInputs(olds, news, INPUT_KEYS, ["connection"]);
+        const passwordChanged = !fingerprintMatches(news.smtpPassword, olds.smtpPasswordHash);
+        return { ...result, changes: result.changes || passwordChanged };
+    },
+    async create(inputs) {
+        const client = await connect(inputs.connection);
+        return { id: singletonId("email-policy", inputs.connection), outs: await applyEmailPolicy(client, inputs) };
+    },
+    async read(id, props) {
+        const client = await connect(props.connection);
+        const { props: next, inputs } = await readEmailPolicy(client, props);
+        return { id, props: next, inputs: inputs as EmailPolicyInputs };
+    },
+    async update(_id, olds, news) {
+        const client = await connect(news.connection);
+        return { outs: await applyEmailPolicy(client, news, olds) };
+    },
+    async delete(_id, props) {
+        const client = await connect(props.connection);
+        await restoreProperties(client, props.previous ?? {});
+        if (props.smtpAccountPrevious) await restoreRecordChanges(client, [props.smtpAccountPrevious]);
+    },
+};
