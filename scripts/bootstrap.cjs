@@ -153,7 +153,9 @@ function run(what, cmd, args, opts) {
                 resolve(out);
                 return;
             }
-            const tail = err.trim().split("\n").slice(-15).join("\n");
+            // `go mod download -json` reports its errors on stdout, inside the JSON.
+            const said = err.trim() || out.replace(/[{}"\t]/g, "").trim();
+            const tail = said.split("\n").slice(-15).join("\n");
             reject(
                 new BootstrapError(
                     `${what} failed (exit ${code}):\n${tail}\n` +
