@@ -1,0 +1,203 @@
+/**
+ * The engine of the query-scoped bulk resources: survey a table, plan the writes that make one field match a policy,
+ * apply them through the Batch API, and keep a compact record of what was changed so it can be reverted exactly.
+ *
+ * UserLockout (`locked_out` forced to "true") and ScheduledJobState (`active` forced to "false") are both this: a
+ * boolean field forced to one value on every record in scope except an exempt set.
+ */
+import type { ServiceNowClient, SnRecord } from "../client/client";
+import { BatchWriteError } from "../client/client";
+import { decodeRanges, encodeRanges, type IdRange, inRanges } from "./ranges";
+
+/** Which field a bulk policy forces, and to what. */
+export interface FlagField {
+    /** Table walked; for a parent table (sysauto) the whole family is covered. */
+    table: string;
+    /** The field forced, e.g. `locked_out`. */
+    field: string;
+    /** The value the policy enforces, e.g. "true". */
+    enforced: string;
+    /** The value a revert writes back, e.g. "false". */
+    original: string;
+    /** Writes go to each row's own class (its `sys_class_name`) rather than to `table`. */
+    writeToClass?: boolean;
+}
+
+/** The compact record of what a bulk resource changed, kept in its outputs. */
+export interface ChangeRecord {
+    /** The changed rows as {@link encodeRanges} runs over the table at `asOf`. */
+    changes: string;
+    /** The instance's clock when the table was surveyed; rows created later were never changed by us. */
+    changesAsOf: string;
+}
+
+/** One row as surveyed. */
+export interface SurveyRow {
+    sysId: string;
+    value: string;
+    createdOn: string;
+    cls: string;
+}
+
+/** The table at one moment: every row (sorted by sys_id) and which of them are in scope. */
+export interface Survey {
+    rows: SurveyRow[];
+    inScope: ReadonlySet<string>;
+    asOf: string;
+}
+
+/** A planned write. */
+export interface PlannedWrite {
+    sysId: string;
+    cls: string;
+    value: string;
+}
+
+/** What it takes to converge, and what the record of changes will be afterwards. */
+export interface Plan {
+    /** Rows in scope, not exempt, not yet at the enforced value. */
+    enforce: PlannedWrite[];
+    /** Rows we changed earlier that the policy no longer covers and that still hold the enforced value. */
+    revert: PlannedWrite[];
+    /** Rows in scope that are exempt. */
+    exemptInScope: number;
+    /** sys_ids we will have changed once the plan is applied. */
+    ours: Set<string>;
+    /** Of `ours`, those holding the enforced value right now (before the plan is applied). */
+    oursEnforcedNow: number;
+}
+
+/** Rows per page when surveying: few, large pages keep the request count low. */
+export const SURVEY_PAGE_SIZE = 5000;
+
+/**
+ * Reads every row of the table (sys_id, the field, creation time, class) and the sys_ids in scope.
+ */
+export async function survey(client: ServiceNowClient, flag: FlagField, scope: string): Promise<Survey> {
+    const rows: SurveyRow[] = [];
+    let asOf: string | undefined;
+    const fields = [flag.field, "sys_created_on", ...(flag.writeToClass ? ["sys_class_name"] : [])];
+    for await (const page of client.pages(flag.table, { fields, pageSize: SURVEY_PAGE_SIZE })) {
+        // The clock at the first answer: any row created after it is not in this survey's universe.
+        asOf ??= client.lastServerTime;
+        for (const r of page) rows.push(toRow(r, flag));
+    }
+    asOf ??= client.lastServerTime ?? "";
+    const inScope = new Set<string>();
+    for await (const page of client.pages(flag.table, { query: scope, fields: [], pageSize: SURVEY_PAGE_SIZE })) {
+        for (const r of page) inScope.add(r.sys_id!);
+    }
+    return { rows, inScope, asOf };
+}
+
+/** Reads the rows currently holding the enforced value (what a revert needs to look at). */
+export async function surveyEnforced(client: ServiceNowClient, flag: FlagField): Promise<SurveyRow[]> {
+    const rows: SurveyRow[] = [];
+    const fields = [flag.field, "sys_created_on", ...(flag.writeToClass ? ["sys_class_name"] : [])];
+    const query = `${flag.field}=${flag.enforced}`;
+    for await (const page of client.pages(flag.table, { query, fields, pageSize: SURVEY_PAGE_SIZE })) {
+        for (const r of page) rows.push(toRow(r, flag));
+    }
+    return rows;
+}
+
+/** A predicate "did we change this row", from a change record (rows created after the record never were). */
+export function oursPredicate(record: ChangeRecord | undefined): (row: SurveyRow) => boolean {
+    if (!record?.changes) return () => false;
+    const ranges: IdRange[] = decodeRanges(record.changes);
+    return (row) => row.createdOn !== "" && row.createdOn <= record.changesAsOf && inRanges(ranges, row.sysId);
+}
+
+/**
+ * Plans convergence: every row in scope and not exempt gets the enforced value; rows we changed that left the policy
+ * get their original value back. A row already at the enforced value that we did not change stays someone else's:
+ * a user locked before the policy is never unlocked by it.
+ */
+export function plan(
+    flag: FlagField,
+    s: Survey,
+    exempt: ReadonlySet<string>,
+    previous: ChangeRecord | undefined,
+): Plan {
+    const wasOurs = oursPredicate(previous);
+    const out: Plan = { enforce: [], revert: [], exemptInScope: 0, ours: new Set(), oursEnforcedNow: 0 };
+    for (const row of s.rows) {
+        const ours = wasOurs(row);
+        const enforcedNow = row.value === flag.enforced;
+        const inScope = s.inScope.has(row.sysId);
+        if (inScope && exempt.has(row.sysId)) out.exemptInScope++;
+        const wanted = inScope && !exempt.has(row.sysId);
+        if (wanted) {
+            if (!enforcedNow) {
+                out.enforce.push({ sysId: row.sysId, cls: row.cls, value: flag.enforced });
+                out.ours.add(row.sysId);
+            } else if (ours) {
+                out.ours.add(row.sysId);
+                out.oursEnforcedNow++;
+            }
+        } else if (ours && enforcedNow) {
+            out.revert.push({ sysId: row.sysId, cls: row.cls, value: flag.original });
+        }
+    }
+    return out;
+}
+
+/** Encodes a set of changed sys_ids against the surveyed table. */
+export function recordOf(s: Survey, ours: ReadonlySet<string>): ChangeRecord {
+    return {
+        changes: encodeRanges(
+            s.rows.map((r) => r.sysId),
+            (i) => ours.has(s.rows[i]!.sysId),
+        ),
+        changesAsOf: s.asOf,
+    };
+}
+
+/** What applying writes achieved. */
+export interface ApplyResult {
+    written: Set<string>;
+    missing: Set<string>;
+    /** The first failure, when some writes failed for good. */
+    error?: Error;
+}
+
+/**
+ * Sends planned writes through the Batch API, grouped by the table each must go to.
+ *
+ * Never throws for failed items: it reports what was written so the caller can record exactly that.
+ */
+export async function applyWrites(
+    client: ServiceNowClient,
+    flag: FlagField,
+    writes: readonly PlannedWrite[],
+): Promise<ApplyResult> {
+    const result: ApplyResult = { written: new Set(), missing: new Set() };
+    const groups = new Map<string, PlannedWrite[]>();
+    for (const w of writes) {
+        const table = flag.writeToClass && w.cls ? w.cls : flag.table;
+        groups.set(table, [...(groups.get(table) ?? []), w]);
+    }
+    for (const [table, group] of groups) {
+        try {
+            const r = await client.batchUpdate(
+                table,
+                group.map((w) => ({ sysId: w.sysId, values: { [flag.field]: w.value } })),
+            );
+            for (const id of r.updated) result.written.add(id);
+            for (const id of r.missing) result.missing.add(id);
+        } catch (e) {
+            if (e instanceof BatchWriteError) for (const id of e.succeeded) result.written.add(id);
+            result.error ??= e as Error;
+        }
+    }
+    return result;
+}
+
+function toRow(r: SnRecord, flag: FlagField): SurveyRow {
+    return {
+        sysId: r.sys_id!,
+        value: r[flag.field] ?? "",
+        createdOn: r.sys_created_on ?? "",
+        cls: r.sys_class_name ?? flag.table,
+    };
+}

@@ -1,0 +1,153 @@
+/**
+ * Named connections (`target`, `source`) from stack config, with environment-variable fallbacks.
+ *
+ * Every provider's `configure()` calls {@link configureConnections}; the settings stay in this module's state inside
+ * the dynamic-provider process. Nothing here is captured when a provider is serialized, so no credential reaches state.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import type { Credentials } from "./client/auth";
+import { type ClientOptions, ServiceNowClient } from "./client/client";
+import { ConnectionConfigError } from "./client/errors";
+import { type ConnectionName, parseProductionInstances } from "./fence";
+
+export type { ConnectionName } from "./fence";
+
+/** The config keys (under `servicenow:`) and env vars of one setting, for each connection. */
+interface SettingKeys {
+    config: string;
+    env: string;
+}
+
+const SETTINGS = ["instanceUrl", "username", "password", "clientId", "clientSecret", "instanceName"] as const;
+type Setting = (typeof SETTINGS)[number];
+
+const ENV_SUFFIX: Record<Setting, string> = {
+    instanceUrl: "INSTANCE_URL",
+    username: "USERNAME",
+    password: "PASSWORD",
+    clientId: "CLIENT_ID",
+    clientSecret: "CLIENT_SECRET",
+    instanceName: "INSTANCE_NAME",
+};
+
+/** Where a connection setting comes from: `servicenow:<key>` in stack config, else the environment variable. */
+export function settingKeys(connection: ConnectionName, setting: Setting): SettingKeys {
+    if (connection === "target") return { config: `servicenow:${setting}`, env: `SERVICENOW_${ENV_SUFFIX[setting]}` };
+    const cap = setting[0]!.toUpperCase() + setting.slice(1);
+    return { config: `servicenow:source${cap}`, env: `SERVICENOW_SOURCE_${ENV_SUFFIX[setting]}` };
+}
+
+/** Stack-config values remembered by configure(); environment variables are read at call time instead. */
+let configured: Record<string, string | undefined> = {};
+const clients = new Map<string, ServiceNowClient>();
+
+/** Client tuning that tests and benchmarks may override; not user configuration. */
+let tuning: Partial<ClientOptions> = {};
+
+/**
+ * Remembers the `servicenow:*` stack config for this provider process. Called by every provider's configure().
+ *
+ * @param config the dynamic provider's config: the whole stack config, secrets decrypted.
+ */
+export function configureConnections(config: pulumi.dynamic.Config): void {
+    const next: Record<string, string | undefined> = {};
+    for (const conn of ["target", "source"] as const) {
+        for (const s of SETTINGS) {
+            const key = settingKeys(conn, s).config;
+            next[key] = config.get(key);
+        }
+    }
+    next["servicenow:productionInstances"] = config.get("servicenow:productionInstances");
+    next["servicenow:allowInsecureHttp"] = config.get("servicenow:allowInsecureHttp");
+    configured = next;
+    clients.clear();
+}
+
+/** Overrides client tuning (concurrency, retries, backoff, batch size) for later clients; for tests and benchmarks. */
+export function setClientTuning(options: Partial<ClientOptions>): void {
+    tuning = options;
+    clients.clear();
+}
+
+/** Forgets configured settings and cached clients (tests). */
+export function resetConnections(): void {
+    configured = {};
+    clients.clear();
+}
+
+function lookup(connection: ConnectionName, setting: Setting): string | undefined {
+    const keys = settingKeys(connection, setting);
+    const v = configured[keys.config] ?? process.env[keys.env];
+    return v === undefined || v === "" ? undefined : v;
+}
+
+function shared(key: "productionInstances" | "allowInsecureHttp"): string | undefined {
+    const env = key === "productionInstances" ? "SERVICENOW_PRODUCTION_INSTANCES" : "SERVICENOW_ALLOW_INSECURE_HTTP";
+    const v = configured[`servicenow:${key}`] ?? process.env[env];
+    return v === undefined || v === "" ? undefined : v;
+}
+
+/**
+ * Resolves a connection's client options from stack config and the environment.
+ *
+ * @throws ConnectionConfigError naming the config key and the environment variable of the first missing setting.
+ */
+export function connectionOptions(connection: ConnectionName): ClientOptions {
+    const missing = (s: Setting, why: string) => {
+        const k = settingKeys(connection, s);
+        return new ConnectionConfigError(
+            `the ${connection} connection has no ${s}${why}; set it with \`pulumi config set ${k.config} ...\`` +
+                `${s === "password" || s === "clientSecret" ? " --secret" : ""} or the ${k.env} environment variable`,
+        );
+    };
+    const url = lookup(connection, "instanceUrl");
+    if (!url) throw missing("instanceUrl", "");
+    const username = lookup(connection, "username");
+    const password = lookup(connection, "password");
+    const clientId = lookup(connection, "clientId");
+    let credentials: Credentials;
+    if (clientId) {
+        const clientSecret = lookup(connection, "clientSecret");
+        if (!clientSecret) throw missing("clientSecret", " (OAuth is used because clientId is set)");
+        if (username && !password) throw missing("password", " (username is set for the OAuth password grant)");
+        credentials = { kind: "oauth", clientId, clientSecret, username, password };
+    } else {
+        if (!username) throw missing("username", " (or set clientId/clientSecret for OAuth)");
+        if (!password) throw missing("password", "");
+        credentials = { kind: "basic", username, password };
+    }
+    const insecure = (shared("allowInsecureHttp") ?? "false").toLowerCase();
+    return {
+        ...tuning,
+        url,
+        credentials,
+        connection,
+        instanceName: lookup(connection, "instanceName"),
+        productionInstances: parseProductionInstances(shared("productionInstances")),
+        allowInsecureHttp: insecure === "true" || insecure === "1" || insecure === "yes",
+    };
+}
+
+/**
+ * The client of a named connection, created on first use and reused for the life of the provider process (so the
+ * fence reads the instance identity once and the request count covers the run).
+ *
+ * @throws ConnectionConfigError when the connection is not configured.
+ */
+export async function clientFor(name: ConnectionName): Promise<ServiceNowClient> {
+    const options = connectionOptions(name);
+    // Keyed by the resolved settings: an environment variable changed between calls gives a fresh client.
+    const key = JSON.stringify([
+        name,
+        options.url,
+        options.credentials,
+        options.instanceName,
+        options.productionInstances,
+    ]);
+    let client = clients.get(key);
+    if (!client) {
+        client = new ServiceNowClient(options);
+        clients.set(key, client);
+    }
+    return client;
+}

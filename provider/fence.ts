@@ -1,0 +1,124 @@
+/**
+ * The production fence: pure decisions about whether a connection may write, used by the client before its first write.
+ *
+ * Kept apart from the HTTP code so every rule tests without a server. The client reads the live identity once and
+ * asks {@link assertSafeTarget}; each write also asks {@link assertWritableTable}.
+ */
+import { UnsafeTargetError } from "./client/errors";
+
+/** The two named connections a stack can have. */
+export type ConnectionName = "target" | "source";
+
+/**
+ * Tables a `source` (production) connection may write: the clone's own configuration and the clone request.
+ * Anything else on production is refused.
+ */
+export const SOURCE_WRITABLE_TABLES: ReadonlySet<string> = new Set([
+    "clone_data_preserver",
+    "clone_data_exclude",
+    "clone_cleanup_script",
+    "clone_profile",
+    "clone_profile_exclusions",
+    "clone_profile_preservers",
+    "clone_profile_cleanup_scripts",
+    "sn_instance_clone_request",
+]);
+
+/** What the stack declares about a connection's instance. */
+export interface FenceSettings {
+    connection: ConnectionName;
+    /** The instance URL the client talks to. */
+    url: string;
+    /** The `instance_name` the stack expects the live instance to report; writes are refused without it. */
+    declaredName: string | undefined;
+    /** Instance names and/or URLs that must never be written (a `source` connection writes only clone tables). */
+    productionInstances: readonly string[];
+}
+
+/**
+ * Parses `servicenow:productionInstances`: a JSON array or a comma/whitespace separated list of names and/or URLs.
+ */
+export function parseProductionInstances(value: string | undefined): string[] {
+    if (!value?.trim()) return [];
+    const text = value.trim();
+    if (text.startsWith("[")) {
+        let parsed: unknown;
+        try {
+            parsed = JSON.parse(text);
+        } catch {
+            throw new UnsafeTargetError(
+                `productionInstances is not valid JSON (${text.slice(0, 80)}); give a JSON array of names or URLs, or a comma-separated list`,
+            );
+        }
+        if (!Array.isArray(parsed) || parsed.some((v) => typeof v !== "string")) {
+            throw new UnsafeTargetError("productionInstances must be an array of strings (instance names or URLs)");
+        }
+        return (parsed as string[]).map((s) => s.trim()).filter(Boolean);
+    }
+    return text
+        .split(/[,\s]+/)
+        .map((s) => s.trim())
+        .filter(Boolean);
+}
+
+/** A URL reduced to lower-case origin without trailing slash, or undefined when the text is not a URL. */
+export function normalizeUrl(text: string): string | undefined {
+    try {
+        const u = new URL(text);
+        return `${u.protocol}//${u.host}`.toLowerCase();
+    } catch {
+        return undefined;
+    }
+}
+
+/** True when `entry` (a name or URL from productionInstances) designates this instance. */
+export function isProductionEntry(entry: string, url: string, liveName: string): boolean {
+    const asUrl = normalizeUrl(entry);
+    if (asUrl) return asUrl === normalizeUrl(url);
+    return entry.toLowerCase() === liveName.toLowerCase();
+}
+
+/**
+ * Refuses unless the live instance is the declared one and, for a target connection, not a production instance.
+ *
+ * @param liveName the `instance_name` system property the instance reported (empty when it has none).
+ * @throws UnsafeTargetError saying what was seen, what the stack declares and which instances are production.
+ */
+export function assertSafeTarget(settings: FenceSettings, liveName: string): void {
+    const prodList = `[${settings.productionInstances.join(", ")}]`;
+    const seen = liveName ? `"${liveName}"` : "no instance_name";
+    const keyPrefix = settings.connection === "source" ? "servicenow:sourceInstanceName" : "servicenow:instanceName";
+    if (!settings.declaredName) {
+        throw new UnsafeTargetError(
+            `refusing to write: saw ${seen} at ${settings.url}, but the stack declares no ${settings.connection} instance name; ` +
+                `set ${keyPrefix} to the instance's instance_name to allow writes`,
+        );
+    }
+    if (liveName.toLowerCase() !== settings.declaredName.toLowerCase()) {
+        throw new UnsafeTargetError(
+            `refusing to write: saw ${seen} at ${settings.url}; the stack declares ${settings.connection} "${settings.declaredName}"; ` +
+                `production instances: ${prodList}. Point the connection at the right instance or fix ${keyPrefix}`,
+        );
+    }
+    if (settings.connection === "target") {
+        const hit = settings.productionInstances.find((e) => isProductionEntry(e, settings.url, liveName));
+        if (hit !== undefined) {
+            throw new UnsafeTargetError(
+                `refusing to write: saw ${seen} at ${settings.url}, which is a declared production instance ("${hit}"); ` +
+                    `the stack declares target "${settings.declaredName}"; production instances: ${prodList}`,
+            );
+        }
+    }
+}
+
+/**
+ * Refuses a write to a table a connection may not touch: on `source`, anything but the clone configuration.
+ */
+export function assertWritableTable(connection: ConnectionName, url: string, table: string): void {
+    if (connection === "source" && !SOURCE_WRITABLE_TABLES.has(table)) {
+        throw new UnsafeTargetError(
+            `refusing to write ${table} on the source connection (${url}): a source instance only accepts writes to the ` +
+                `clone configuration (${[...SOURCE_WRITABLE_TABLES].join(", ")}); use the target connection`,
+        );
+    }
+}
