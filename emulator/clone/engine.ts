@@ -1,46 +1,700 @@
+import {
+    type CloneOptions,
+    type CloneRow,
+    cloneOptions,
+    expandExclusions,
+    isAlwaysCopiedAttachment,
+    isKeptTable,
+    orderScripts,
+    type PlannedPreserver,
+    type PlannedScript,
+    tableFate,
+} from "./plan";
+import { runServerScript, type SandboxDb } from "./script-sandbox";
+
+export type { CloneRow } from "./plan";
+
+/** What the engine needs to know about a table's place in its hierarchy. */
+export interface CloneTableInfo {
+    /** The top of the hierarchy, under which rows are stored. */
+    readonly root: string;
+    /** The table and every table extending it. */
+    readonly family: ReadonlySet<string>;
+    /** Column names. */
+    readonly fields: ReadonlyMap<string, unknown>;
+}
+
 /**
- * Clone engine for the ServiceNow emulator (stub: the real engine lands in the next commits).
+ * The subset of InstanceDb the clone engine uses.
+ *
+ * Structural, so the engine depends on behaviour rather than on the class.
  */
-
-/** A row as the emulator stores it: field name to string value. */
-export type CloneRow = Record<string, string>;
-
-/** The subset of InstanceDb the clone engine uses; structural so the engine compiles before the core lands. */
 export interface CloneDb {
+    readonly schema: {
+        find(table: string): CloneTableInfo | undefined;
+        roots(): string[];
+    };
+    /** Rows of a table and its children matching an encoded query, in its ORDERBY order. */
     query(table: string, encodedQuery?: string): CloneRow[];
     get(table: string, sysId: string): CloneRow | undefined;
-    insert(table: string, fields: Record<string, unknown>): CloneRow;
-    update(table: string, sysId: string, fields: Record<string, unknown>): CloneRow | undefined;
+    insert(table: string, fields: Record<string, string>): CloneRow;
+    update(table: string, sysId: string, fields: Record<string, string>): CloneRow | undefined;
     delete(table: string, sysId: string): boolean;
+    /** Every stored row of a hierarchy root, unchanged (system fields included). */
+    exportRows(root: string): CloneRow[];
+    /** Replaces every row of a hierarchy root, keeping the rows' system fields as given. */
+    replaceRows(root: string, rows: readonly CloneRow[]): void;
 }
 
 /** One instance as the engine sees it. */
 export interface CloneInstance {
-    name: string;
-    url: string;
-    db: CloneDb;
+    readonly name: string;
+    readonly url: string;
+    readonly db: CloneDb;
 }
 
 /** Options for {@link attachCloneEngine}. */
 export interface CloneEngineOptions {
     /**
-     * Total wall time of one clone, spread over its phases.
+     * Total wall time of one clone, spread over its states and phases so callers can watch it progress.
      *
      * @default 3000
      */
     cloneDurationMs?: number;
+    /**
+     * How long after completion the latest clone into a target can be rolled back.
+     *
+     * @default 604800000 (7 days, the platform's window)
+     */
+    rollbackWindowMs?: number;
+    /**
+     * Time limit of one cleanup script.
+     *
+     * @default 5000
+     */
+    scriptTimeoutMs?: number;
+    /**
+     * Clock for every timestamp and the rollback window; tests move it instead of waiting.
+     *
+     * @default Date.now
+     */
+    now?: () => number;
+}
+
+/** Values of sn_instance_clone_request.state (each value equals its label, as on the platform). */
+export const CloneState = {
+    Requested: "Requested",
+    Scheduled: "Scheduled",
+    Active: "Active",
+    Completed: "Completed",
+    Error: "Error",
+    Canceled: "Canceled",
+    RollbackRequested: "Rollback requested",
+    RollingBack: "Rolling back",
+    RolledBack: "Rolled back",
+    RollbackFailure: "Rollback failure",
+} as const;
+
+/** Values of sn_instance_clone_request.phase while a clone is Active, in order. */
+export const ClonePhase = {
+    Preflight: "Preflight checks",
+    Backup: "Backup",
+    Copy: "Copy data",
+    Exclusions: "Exclusions",
+    Preservers: "Preservers",
+    NodeRepoint: "Node repoint",
+    CleanupScripts: "Cleanup scripts",
+} as const;
+
+const REQUEST_TABLE = "sn_instance_clone_request";
+const LOG_TABLE = "sn_instance_clone_log";
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** Share of the clone's duration spent in each step; the steps run in this order. */
+const STEPS = [
+    { state: CloneState.Scheduled, phase: "", weight: 5 },
+    { state: CloneState.Active, phase: ClonePhase.Preflight, weight: 10 },
+    { state: CloneState.Active, phase: ClonePhase.Backup, weight: 10 },
+    { state: CloneState.Active, phase: ClonePhase.Copy, weight: 20 },
+    { state: CloneState.Active, phase: ClonePhase.Exclusions, weight: 10 },
+    { state: CloneState.Active, phase: ClonePhase.Preservers, weight: 10 },
+    { state: CloneState.Active, phase: ClonePhase.NodeRepoint, weight: 15 },
+    { state: CloneState.Active, phase: ClonePhase.CleanupScripts, weight: 15 },
+] as const;
+const TOTAL_WEIGHT = 5 + STEPS.reduce((sum, s) => sum + s.weight, 0);
+/** From this step on the target has been rewritten: the platform allows cancel "only … up to Node Repoint stage". */
+const NODE_REPOINT_STEP = STEPS.findIndex((s) => s.phase === ClonePhase.NodeRepoint);
+
+/** Raised by a step to end the clone in Error with the platform-like message. */
+class CloneFailure extends Error {}
+
+/** Rows per hierarchy root. */
+type Tables = Map<string, CloneRow[]>;
+
+interface ResolvedProfile {
+    excluded: Set<string>;
+    preservers: PlannedPreserver[];
+    scripts: PlannedScript[];
+}
+
+interface Run {
+    readonly source: CloneInstance;
+    readonly id: string;
+    /** Index into STEPS of the step that runs next; -1 while Requested. */
+    next: number;
+    dueAt: number;
+    /** The state the engine last wrote; anything else in the row was written by someone else. */
+    written: string;
+    target?: CloneInstance;
+    options?: CloneOptions;
+    profile?: ResolvedProfile;
+    backup?: Tables;
+    staging?: Tables;
+}
+
+/** A completed clone that can still be rolled back. */
+interface Restorable {
+    readonly source: CloneInstance;
+    readonly id: string;
+    readonly target: CloneInstance;
+    readonly backup: Tables;
+    readonly deadline: number;
+}
+
+interface Rollback {
+    readonly source: CloneInstance;
+    readonly id: string;
+    readonly dueAt: number;
+    readonly restorable: Restorable;
 }
 
 /**
- * Drives clone requests on every instance of an emulator.
+ * Runs clones between the instances of one emulator, as the platform does, driven through the Table API.
  *
- * Polls each instance's sn_instance_clone_request table and advances requested clones through their lifecycle.
+ * Every instance's sn_instance_clone_request table is polled; a row inserted with state Requested moves through
+ * Scheduled and Active (phases Preflight checks → Backup → Copy data → Exclusions → Preservers → Node repoint →
+ * Cleanup scripts) to Completed, Error or Canceled. Cancel is honoured until Node repoint; a completed clone can be
+ * rolled back within the window by setting its state to "Rollback requested". emulator/clone/README.md has the model.
  */
 export function attachCloneEngine(
     emulator: { instances: ReadonlyMap<string, CloneInstance> },
     opts: CloneEngineOptions = {},
 ): { stop(): void } {
-    void emulator;
-    void opts;
-    return { stop() {} };
+    const duration = Math.max(0, opts.cloneDurationMs ?? 3000);
+    const rollbackWindow = opts.rollbackWindowMs ?? 7 * DAY_MS;
+    const now = opts.now ?? Date.now;
+    const stepDelay = (weight: number): number => (duration * weight) / TOTAL_WEIGHT;
+    const runs = new Map<string, Run>();
+    const rollbacks = new Map<string, Rollback>();
+    /** Latest completed clone per target instance (by the target's db): only that one can be rolled back. */
+    const latest = new Map<CloneDb, Restorable>();
+    let recovered = false;
+
+    const keyOf = (source: CloneInstance, id: string): string => `${source.name}\u0000${id}`;
+
+    const log = (run: { source: CloneInstance; id: string }, level: string, message: string): void => {
+        try {
+            run.source.db.insert(LOG_TABLE, { clone: run.id, level, message });
+        } catch {
+            // An instance without the log table still clones; the log is a courtesy, the request row is the record.
+        }
+    };
+
+    const write = (run: Run, fields: Record<string, string>): CloneRow | undefined => {
+        if (fields.state) run.written = fields.state;
+        return run.source.db.update(REQUEST_TABLE, run.id, fields);
+    };
+
+    const finish = (run: Run, state: string, fields: Record<string, string> = {}): void => {
+        runs.delete(keyOf(run.source, run.id));
+        write(run, { state, completed: glideDateTime(now()), ...fields });
+    };
+
+    const fail = (run: Run, message: string): void => {
+        log(run, "error", message);
+        finish(run, CloneState.Error, { error_message: message });
+    };
+
+    const tick = (): void => {
+        if (!recovered) {
+            recovered = true;
+            recoverInterrupted();
+        }
+        for (const source of emulator.instances.values()) discover(source);
+        for (const run of [...runs.values()]) {
+            try {
+                advance(run);
+            } catch (error) {
+                fail(run, `Clone failed: ${(error as Error).message}`);
+            }
+        }
+        for (const rb of [...rollbacks.values()]) {
+            try {
+                advanceRollback(rb);
+            } catch (error) {
+                rollbacks.delete(keyOf(rb.source, rb.id));
+                rb.source.db.update(REQUEST_TABLE, rb.id, {
+                    state: CloneState.RollbackFailure,
+                    error_message: `Rollback failed: ${(error as Error).message}`,
+                });
+            }
+        }
+    };
+
+    /** Clones left Scheduled/Active by an emulator that stopped cannot resume: their working copies were in memory. */
+    const recoverInterrupted = (): void => {
+        for (const source of emulator.instances.values()) {
+            for (const row of source.db.query(REQUEST_TABLE, "stateINScheduled,Active,Rolling back")) {
+                const rollingBack = row.state === CloneState.RollingBack;
+                const message = rollingBack
+                    ? "Rollback interrupted: the emulator stopped while rolling back; the target is as the clone left it"
+                    : "Clone interrupted: the emulator stopped while the clone was running";
+                source.db.update(REQUEST_TABLE, row.sys_id, {
+                    state: rollingBack ? CloneState.RollbackFailure : CloneState.Error,
+                    error_message: message,
+                    completed: row.completed || glideDateTime(now()),
+                });
+            }
+        }
+    };
+
+    const discover = (source: CloneInstance): void => {
+        for (const row of source.db.query(REQUEST_TABLE, `state=${CloneState.Requested}`)) {
+            const key = keyOf(source, row.sys_id);
+            if (runs.has(key)) continue;
+            runs.set(key, {
+                source,
+                id: row.sys_id,
+                next: 0,
+                dueAt: now() + stepDelay(5),
+                written: CloneState.Requested,
+            });
+        }
+        for (const row of source.db.query(REQUEST_TABLE, `state=${CloneState.RollbackRequested}`)) {
+            const key = keyOf(source, row.sys_id);
+            if (rollbacks.has(key)) continue;
+            startRollback(source, row);
+        }
+    };
+
+    const advance = (run: Run): void => {
+        const row = run.source.db.get(REQUEST_TABLE, run.id);
+        if (!row) {
+            runs.delete(keyOf(run.source, run.id));
+            return;
+        }
+        if (row.state !== run.written) {
+            if (row.state === CloneState.Canceled && run.next <= NODE_REPOINT_STEP) {
+                // Nothing has touched the target yet: the copy lives in a staging area until Node repoint.
+                runs.delete(keyOf(run.source, run.id));
+                log(run, "info", "Clone canceled; the target instance was not changed");
+                run.source.db.update(REQUEST_TABLE, run.id, { completed: glideDateTime(now()) });
+                return;
+            }
+            if (row.state === CloneState.Canceled) {
+                log(run, "warn", "Clone can no longer be canceled after Node Repoint");
+            } else {
+                log(run, "warn", `State change to "${row.state}" ignored while the clone is running`);
+            }
+            write(run, { state: run.written });
+        }
+        if (now() < run.dueAt) return;
+        const step = STEPS[run.next];
+        if (!step) {
+            complete(run);
+            return;
+        }
+        const done = STEPS.slice(0, run.next).reduce((sum, s) => sum + s.weight, 0) + 5;
+        const fields: Record<string, string> = {
+            state: step.state,
+            phase: step.phase,
+            percent_complete: String(Math.floor((100 * done) / TOTAL_WEIGHT)),
+        };
+        if (step.state === CloneState.Scheduled) fields.scheduled = glideDateTime(now());
+        if (step.phase === ClonePhase.Preflight) fields.started = glideDateTime(now());
+        write(run, fields);
+        try {
+            runPhase(run, row, step.phase);
+        } catch (error) {
+            if (error instanceof CloneFailure) {
+                fail(run, error.message);
+                return;
+            }
+            throw error;
+        }
+        run.next++;
+        run.dueAt = now() + stepDelay(step.weight);
+    };
+
+    const runPhase = (run: Run, request: CloneRow, phase: string): void => {
+        switch (phase) {
+            case ClonePhase.Preflight:
+                preflight(run, request);
+                return;
+            case ClonePhase.Backup:
+                run.backup = exportAll(run.target!.db);
+                return;
+            case ClonePhase.Copy:
+                run.staging = copyFromSource(run);
+                return;
+            case ClonePhase.Exclusions:
+                applyExclusions(run);
+                return;
+            case ClonePhase.Preservers:
+                applyPreservers(run);
+                return;
+            case ClonePhase.NodeRepoint:
+                for (const [root, rows] of run.staging!) run.target!.db.replaceRows(root, rows);
+                run.staging = undefined;
+                return;
+            case ClonePhase.CleanupScripts:
+                runCleanupScripts(run);
+                return;
+            default:
+                return;
+        }
+    };
+
+    const preflight = (run: Run, request: CloneRow): void => {
+        const sourceDb = run.source.db;
+        const targetRef = request.target_instance ?? "";
+        if (targetRef === "")
+            throw new CloneFailure("Target instance is required: set target_instance on the clone request");
+        const registered = sourceDb.get("instance", targetRef);
+        if (!registered) {
+            throw new CloneFailure(
+                `Target instance ${targetRef} is not registered on ${run.source.name}: add it to the instance table first`,
+            );
+        }
+        const targetName = registered.instance_name || registered.instance_url || targetRef;
+        const target = findInstance(registered);
+        if (!target) {
+            throw new CloneFailure(
+                `Target instance ${targetName} is not reachable at ${registered.instance_url || "(no URL)"}: it is not running`,
+            );
+        }
+        if (target.db === sourceDb) {
+            throw new CloneFailure(`Source and target are the same instance (${targetName}): choose another target`);
+        }
+        const allow = propertyValue(target.db, "glide.db.clone.allow_clone_target");
+        if (allow === "false") {
+            throw new CloneFailure(
+                `Target instance ${targetName} does not allow cloning: glide.db.clone.allow_clone_target is false`,
+            );
+        }
+        for (const other of runs.values()) {
+            if (other !== run && other.target?.db === target.db) {
+                throw new CloneFailure(`Target instance ${targetName} already has an active clone (${other.id})`);
+            }
+        }
+        for (const rb of rollbacks.values()) {
+            if (rb.restorable.target.db === target.db) {
+                throw new CloneFailure(`Target instance ${targetName} is being rolled back (${rb.id})`);
+            }
+        }
+        run.target = target;
+        run.options = cloneOptions(request);
+        run.profile = resolveProfile(run, request.profile ?? "");
+    };
+
+    const findInstance = (registered: CloneRow): CloneInstance | undefined => {
+        const name = registered.instance_name ?? "";
+        const url = normalizeUrl(registered.instance_url ?? "");
+        for (const [key, inst] of emulator.instances) {
+            if (name !== "" && (key === name || inst.name === name)) return inst;
+            if (url !== "" && normalizeUrl(inst.url) === url) return inst;
+        }
+        // Seeds name instances the way a customer would (acme-dev), which need not be the emulator's own name.
+        for (const inst of emulator.instances.values()) {
+            if (name !== "" && propertyValue(inst.db, "instance_name") === name) return inst;
+        }
+        return undefined;
+    };
+
+    const resolveProfile = (run: Run, profileId: string): ResolvedProfile => {
+        const db = run.source.db;
+        let profile: CloneRow | undefined;
+        if (profileId !== "") {
+            profile = db.get("clone_profile", profileId);
+            if (!profile) throw new CloneFailure(`Clone profile ${profileId} does not exist on ${run.source.name}`);
+        } else {
+            profile = db.query("clone_profile", "default_profile=true^ORDERBYsys_created_on")[0];
+        }
+        const active = (r: CloneRow | undefined): r is CloneRow => r !== undefined && r.active !== "false";
+        let exclusionRows: CloneRow[];
+        let preserverRows: CloneRow[];
+        let scripts: PlannedScript[];
+        const asScript = (r: CloneRow, order: string | undefined): PlannedScript => ({
+            sysId: r.sys_id,
+            name: r.name ?? "",
+            order: Number.parseInt(order || r.order || "0", 10) || 0,
+            script: r.script ?? "",
+        });
+        if (profile) {
+            const p = profile.sys_id;
+            exclusionRows = db
+                .query("clone_profile_exclusions", `profile=${p}`)
+                .map((l) => db.get("clone_data_exclude", l.exclusion ?? ""))
+                .filter(active);
+            preserverRows = db
+                .query("clone_profile_preservers", `profile=${p}`)
+                .map((l) => db.get("clone_data_preserver", l.preserver ?? ""))
+                .filter(active);
+            scripts = db
+                .query("clone_profile_cleanup_scripts", `profile=${p}`)
+                .filter((l) => l.active !== "false")
+                .flatMap((l) => {
+                    const s = db.get("clone_cleanup_script", l.cleanup_script ?? "");
+                    return active(s) ? [asScript(s, l.order)] : [];
+                });
+        } else {
+            exclusionRows = db.query("clone_data_exclude").filter(active);
+            preserverRows = db.query("clone_data_preserver").filter(active);
+            scripts = db
+                .query("clone_cleanup_script")
+                .filter(active)
+                .map((s) => asScript(s, undefined));
+        }
+        const familyOf = (t: string): string[] => [...(run.target!.db.schema.find(t)?.family ?? [t])];
+        return {
+            excluded: expandExclusions(
+                exclusionRows.map((r) => r.name ?? ""),
+                familyOf,
+            ),
+            preservers: preserverRows.map((r) => ({
+                name: r.name ?? "",
+                table: r.table ?? "",
+                condition: r.condition ?? "",
+                theme: r.theme === "true",
+            })),
+            scripts: orderScripts(scripts),
+        };
+    };
+
+    /** The source's data with each class's fate applied: kept classes carry the target's rows. */
+    const copyFromSource = (run: Run): Tables => {
+        const sourceDb = run.source.db;
+        const targetDb = run.target!.db;
+        const options = run.options!;
+        const staging: Tables = new Map();
+        for (const root of targetDb.schema.roots()) {
+            if (isKeptTable(root)) continue;
+            const fromSource = sourceDb.schema.find(root) ? sourceDb.exportRows(root) : [];
+            const rows: CloneRow[] = [];
+            for (const row of fromSource) {
+                const cls = row.sys_class_name || root;
+                if (tableFate(cls, options, new Set()) !== "copy") continue;
+                if (cls === "sys_attachment" && options.excludeAttachments && !isAlwaysCopiedAttachment(row)) continue;
+                rows.push(row);
+            }
+            for (const row of run.backup!.get(root) ?? []) {
+                if (tableFate(row.sys_class_name || root, options, new Set()) === "keep") rows.push(row);
+            }
+            staging.set(root, rows);
+        }
+        return staging;
+    };
+
+    /** Excluded tables are truncated, "child tables included" only through the `.*` wildcard. */
+    const applyExclusions = (run: Run): void => {
+        const excluded = run.profile!.excluded;
+        for (const [root, rows] of run.staging!) {
+            run.staging!.set(
+                root,
+                rows.filter(
+                    (r) =>
+                        !excluded.has(r.sys_class_name || root) ||
+                        tableFate(r.sys_class_name || root, run.options!, new Set()) === "keep",
+                ),
+            );
+        }
+    };
+
+    /** Target rows matched by each preserver replace (same sys_id) or join the copied data. */
+    const applyPreservers = (run: Run): void => {
+        const targetDb = run.target!.db;
+        const staging = run.staging!;
+        const preserved: CloneRow[] = [];
+        for (const p of run.profile!.preservers) {
+            if (p.theme && !run.options!.preserveTheme) continue;
+            if (!targetDb.schema.find(p.table)) {
+                log(run, "warn", `Preserver "${p.name}" skipped: table ${p.table} does not exist on the target`);
+                continue;
+            }
+            preserved.push(...targetDb.query(p.table, p.condition));
+        }
+        const days = run.options!.preserveInProgressUpdateSetsDays;
+        if (days > 0 && targetDb.schema.find("sys_update_set")) {
+            const since = now() - days * DAY_MS;
+            const sets = targetDb
+                .query("sys_update_set", "state=in progress^application=global")
+                .filter((r) => Date.parse(`${(r.sys_updated_on ?? "").replace(" ", "T")}Z`) >= since);
+            preserved.push(...sets);
+            if (sets.length > 0 && targetDb.schema.find("sys_update_xml")) {
+                preserved.push(
+                    ...targetDb.query("sys_update_xml", `update_setIN${sets.map((s) => s.sys_id).join(",")}`),
+                );
+            }
+        }
+        for (const row of preserved) {
+            const info = targetDb.schema.find(row.sys_class_name || "") ?? undefined;
+            const root = info?.root ?? rootOf(targetDb, row);
+            if (!root) continue;
+            const rows = staging.get(root) ?? [];
+            const at = rows.findIndex((r) => r.sys_id === row.sys_id);
+            if (at >= 0) rows[at] = row;
+            else rows.push(row);
+            staging.set(root, rows);
+        }
+    };
+
+    const runCleanupScripts = (run: Run): void => {
+        const sandboxDb = sandboxOf(run.target!.db);
+        const scripts = run.profile!.scripts;
+        for (let i = 0; i < scripts.length; i++) {
+            const s = scripts[i]!;
+            const result = runServerScript(s.script, sandboxDb, {
+                name: s.name,
+                timeoutMs: opts.scriptTimeoutMs,
+                now: () => new Date(now()),
+            });
+            for (const line of result.logs) log(run, line.level, `[${s.name}] ${line.message}`);
+            if (!result.ok) {
+                log(run, "error", `Cleanup script "${s.name}" failed: ${result.error}`);
+                const skipped = scripts.slice(i + 1).map((x) => `"${x.name}"`);
+                if (skipped.length > 0) {
+                    // "failing customized scripts can help prevent subsequent scripts from executing"
+                    log(run, "warn", `Cleanup scripts not run because "${s.name}" failed: ${skipped.join(", ")}`);
+                }
+                return;
+            }
+        }
+    };
+
+    const complete = (run: Run): void => {
+        const completedAt = now();
+        const row = write(run, {
+            state: CloneState.Completed,
+            percent_complete: "100",
+            completed: glideDateTime(completedAt),
+            rollback_deadline: glideDateTime(completedAt + rollbackWindow),
+        });
+        runs.delete(keyOf(run.source, run.id));
+        const target = run.target!;
+        latest.set(target.db, {
+            source: run.source,
+            id: run.id,
+            target,
+            backup: run.backup!,
+            deadline: completedAt + rollbackWindow,
+        });
+        if (row) {
+            // The target records that it was cloned (inferred: the platform keeps history on both sides).
+            const copy: Record<string, string> = {};
+            for (const [k, v] of Object.entries(row)) if (!k.startsWith("sys_") || k === "sys_id") copy[k] = v;
+            try {
+                target.db.insert(REQUEST_TABLE, copy);
+            } catch {
+                // The record on the source is authoritative; a target copy that cannot be written is no failure.
+            }
+        }
+        log(run, "info", `Clone completed into ${target.name}`);
+    };
+
+    const startRollback = (source: CloneInstance, row: CloneRow): void => {
+        const key = keyOf(source, row.sys_id);
+        const refuse = (message: string): void => {
+            source.db.update(REQUEST_TABLE, row.sys_id, { state: CloneState.RollbackFailure, error_message: message });
+            log({ source, id: row.sys_id }, "error", message);
+        };
+        let restorable: Restorable | undefined;
+        for (const r of latest.values()) if (r.source === source && r.id === row.sys_id) restorable = r;
+        if (!restorable) {
+            refuse(
+                "Rollback is possible only for the latest completed clone into a target, while its backup is kept; this clone is not",
+            );
+            return;
+        }
+        if (now() > restorable.deadline) {
+            refuse(
+                `Rollback window closed at ${glideDateTime(restorable.deadline)}: a clone can be rolled back within ${formatWindow(rollbackWindow)} of completing`,
+            );
+            return;
+        }
+        for (const run of runs.values()) {
+            if (run.target?.db === restorable.target.db) {
+                refuse(`Target instance ${restorable.target.name} has an active clone (${run.id}); rollback refused`);
+                return;
+            }
+        }
+        source.db.update(REQUEST_TABLE, row.sys_id, { state: CloneState.RollingBack, error_message: "" });
+        rollbacks.set(key, { source, id: row.sys_id, dueAt: now() + stepDelay(30), restorable });
+    };
+
+    const advanceRollback = (rb: Rollback): void => {
+        if (now() < rb.dueAt) return;
+        rollbacks.delete(keyOf(rb.source, rb.id));
+        const { target, backup } = rb.restorable;
+        for (const [root, rows] of backup) target.db.replaceRows(root, rows);
+        latest.delete(target.db);
+        // The target's copy of the request is in a kept table, so it survived the restore: mark it too.
+        if (target.db.get(REQUEST_TABLE, rb.id))
+            target.db.update(REQUEST_TABLE, rb.id, { state: CloneState.RolledBack });
+        rb.source.db.update(REQUEST_TABLE, rb.id, { state: CloneState.RolledBack });
+        log(rb, "info", `Target instance ${target.name} restored to its state before the clone`);
+    };
+
+    const interval = Math.max(10, Math.min(150, duration / 20));
+    const timer = setInterval(tick, interval);
+    timer.unref();
+    return {
+        stop() {
+            clearInterval(timer);
+        },
+    };
+}
+
+/** Backup of every table a clone may rewrite: kept tables are never written, so a rollback must not rewind them. */
+function exportAll(db: CloneDb): Tables {
+    const out: Tables = new Map();
+    for (const root of db.schema.roots()) if (!isKeptTable(root)) out.set(root, db.exportRows(root));
+    return out;
+}
+
+function rootOf(db: CloneDb, row: CloneRow): string | undefined {
+    for (const root of db.schema.roots()) if (db.get(root, row.sys_id)) return root;
+    return undefined;
+}
+
+function propertyValue(db: CloneDb, name: string): string | undefined {
+    return db.query("sys_properties", `name=${name}`)[0]?.value;
+}
+
+/** UTC `YYYY-MM-DD HH:MM:SS`, as the platform stores date-times. */
+function glideDateTime(at: number): string {
+    return new Date(at).toISOString().slice(0, 19).replace("T", " ");
+}
+
+function normalizeUrl(url: string): string {
+    return url.trim().replace(/\/+$/, "").toLowerCase();
+}
+
+function formatWindow(ms: number): string {
+    if (ms % DAY_MS === 0) return `${ms / DAY_MS} days`;
+    return `${ms} ms`;
+}
+
+/** The instance as a cleanup script sees it. */
+function sandboxOf(db: CloneDb): SandboxDb {
+    return {
+        query: (table, q) => db.query(table, q),
+        insert: (table, fields) => db.insert(table, fields),
+        update: (table, sysId, fields) => db.update(table, sysId, fields),
+        delete: (table, sysId) => db.delete(table, sysId),
+        hasTable: (table) => db.schema.find(table) !== undefined,
+        fieldNames: (table) => {
+            const info = db.schema.find(table);
+            return info ? [...info.fields.keys()] : undefined;
+        },
+    };
 }
