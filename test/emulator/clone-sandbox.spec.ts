@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
-import { InstanceDb } from "../../emulator/db";
 import type { CloneDb } from "../../emulator/clone/engine";
 import { runServerScript, type SandboxDb } from "../../emulator/clone/script-sandbox";
+import { InstanceDb } from "../../emulator/db";
 
 // The engine's structural view must accept the real database; this fails to compile if they drift apart.
 const _fits = (db: InstanceDb): CloneDb => db;
@@ -179,13 +179,13 @@ describe("cleanup script sandbox", () => {
         const db = fixture();
         assert.equal(run(db, "require('fs')").error, "ReferenceError: require is not defined");
         assert.equal(run(db, "process.exit(1)").error, "ReferenceError: process is not defined");
-        const escape = run(
+        const escaped = run(
             db,
             `var F = this.constructor.constructor; var p = F("return typeof process")();
              var G = gs.getProperty.constructor("return typeof process")();
              gs.info(p + " " + G);`,
         );
-        assert.deepEqual(escape.logs, [{ level: "info", message: "undefined undefined" }]);
+        assert.deepEqual(escaped.logs, [{ level: "info", message: "undefined undefined" }]);
     });
 
     it("stops a script that runs past its time limit", () => {
