@@ -483,6 +483,13 @@ export function platformTables(welcomeTable = "welcome_page_content"): TableDef[
             fields: [...fields("name"), ...cloneRequestFields],
         },
         {
+            name: "sn_instance_clone_log",
+            label: "Clone Log",
+            display: "message",
+            acl: cloneAdmin,
+            fields: fields("clone:ref:sn_instance_clone_request", "level=info", "phase", "message"),
+        },
+        {
             name: "oauth_entity",
             label: "Application Registry",
             acl: adminOnly,
