@@ -24,6 +24,8 @@ export interface RecordClient {
     insert(table: string, values: Record<string, string>): Promise<Row>;
     update(table: string, sysId: string, values: Record<string, string>): Promise<unknown>;
     remove(table: string, sysId: string): Promise<unknown>;
+    /** Many PATCHes through the Batch API; used when present for sets larger than a handful. */
+    batchUpdate?(table: string, updates: readonly { sysId: string; values: Record<string, string> }[]): Promise<unknown>;
 }
 
 /** The connections a resource may write through. */
@@ -225,6 +227,7 @@ export async function applyRecordChanges(
     memory: readonly RecordMemory[] = [],
 ): Promise<RecordMemory[]> {
     const byKey = new Map(memory.map((m) => [`${m.table}:${m.sysId}`, { ...m, previous: { ...m.previous } }]));
+    const writes: { table: string; sysId: string; values: Row }[] = [];
     for (const t of targets) {
         const changes = differingFields(t.live, t.desired);
         if (Object.keys(changes).length === 0) continue;
@@ -233,8 +236,21 @@ export async function applyRecordChanges(
         for (const field of Object.keys(changes)) {
             if (!(field in entry.previous) && !entry.created) entry.previous[field] = t.live[field] ?? "";
         }
-        await client.update(t.table, t.sysId, changes);
+        writes.push({ table: t.table, sysId: t.sysId, values: changes });
         byKey.set(key, entry);
+    }
+    const tables = [...new Set(writes.map((w) => w.table))];
+    for (const table of tables) {
+        const mine = writes.filter((w) => w.table === table);
+        // Batch API for bulk sets: one request per chunk instead of one per record.
+        if (client.batchUpdate && mine.length > 5) {
+            await client.batchUpdate(
+                table,
+                mine.map((w) => ({ sysId: w.sysId, values: w.values })),
+            );
+        } else {
+            for (const w of mine) await client.update(table, w.sysId, w.values);
+        }
     }
     return [...byKey.values()];
 }
@@ -311,12 +327,14 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
  * @param replaceKeys keys whose change means a different thing is managed (e.g. a property name).
  */
 export function diffInputs(
-    olds: Record<string, unknown>,
-    news: Record<string, unknown>,
+    olds: object,
+    news: object,
     inputKeys: readonly string[],
     replaceKeys: readonly string[] = [],
 ): { changes: boolean; replaces: string[]; deleteBeforeReplace?: boolean } {
-    const changed = inputKeys.filter((k) => !jsonEqual(olds[k], news[k]));
+    const o = olds as Record<string, unknown>;
+    const n = news as Record<string, unknown>;
+    const changed = inputKeys.filter((k) => !jsonEqual(o[k], n[k]));
     const replaces = changed.filter((k) => replaceKeys.includes(k));
     // Delete before replace: the old resource must restore the setting before the new one adopts it, or the new one
     // would remember the old resource's value as "previous".

@@ -93,13 +93,13 @@ describe("SystemProperty", () => {
     });
 
     it("fails check when the name is not a property name, naming the property and the value", async () => {
-        const r = await systemPropertyProvider.check!({}, { name: "bad name!", value: "x" });
+        const r = await systemPropertyProvider.check!({} as never, { name: "bad name!", value: "x" } as never);
         assert.equal(r.failures?.[0]?.property, "name");
         assert.match(r.failures?.[0]?.reason ?? "", /bad name!/);
     });
 
     it("fails check when value is not a string, saying how to write booleans", async () => {
-        const r = await systemPropertyProvider.check!({}, { name: "a.b", value: true });
+        const r = await systemPropertyProvider.check!({} as never, { name: "a.b", value: true } as never);
         assert.equal(r.failures?.[0]?.property, "value");
         assert.match(r.failures?.[0]?.reason ?? "", /"true"/);
     });
