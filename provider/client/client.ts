@@ -120,6 +120,8 @@ export class ServiceNowClient {
     /** Instance origin, without trailing slash. */
     readonly url: string;
     readonly connection: ConnectionName;
+    /** The ServiceNow user the client acts as, when known (Basic, or the OAuth password grant). */
+    readonly username: string | undefined;
     private readonly http: AxiosInstance;
     private readonly auth: AuthHeaderSource;
     private readonly limit: LimitFunction;
@@ -134,6 +136,7 @@ export class ServiceNowClient {
     constructor(options: ClientOptions) {
         this.url = validateUrl(options.url, options.allowInsecureHttp ?? false);
         this.connection = options.connection ?? "target";
+        this.username = options.credentials.username;
         this.instanceName = options.instanceName;
         this.productionInstances = options.productionInstances ?? [];
         this.batchSize = Math.max(1, options.batchSize ?? 200);

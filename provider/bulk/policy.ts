@@ -1,0 +1,158 @@
+/**
+ * The provider half shared by the query-scoped bulk resources: converge, read, revert, and the diff rule.
+ */
+import type { ServiceNowClient } from "../client/client";
+import { ServiceNowError } from "../client/errors";
+import {
+    type ApplyResult,
+    applyWrites,
+    type ChangeRecord,
+    type FlagField,
+    oursPredicate,
+    type Plan,
+    plan,
+    recordOf,
+    survey,
+    surveyEnforced,
+} from "./reconcile";
+
+/** An allow-list entry that matched nothing on the instance. */
+export interface MissingEntry {
+    /** The input property, e.g. `allowUsers`. */
+    property: string;
+    /** What the user wrote. */
+    value: string;
+    /** The sentence explaining it, naming the instance and the fix. */
+    reason: string;
+}
+
+/** The counts a bulk resource reports (its outputs besides its inputs and change record). */
+export interface PolicyCounts {
+    /** Records this resource changed that hold the enforced value now. */
+    changedCount: number;
+    /** Records in scope left alone because the allow-list names them. */
+    exemptCount: number;
+    /** Records the policy covers that do not hold the enforced value (0 when converged; drift otherwise). */
+    driftCount: number;
+    /** Records this resource changed that the policy no longer covers and that still hold the enforced value. */
+    pendingRevertCount: number;
+}
+
+/** Thrown when an allow-list names something the instance does not have (create/update re-check what check checked). */
+export class AllowListError extends ServiceNowError {}
+
+/** Outcome of a convergence: the new change record and counts, or the partial record and an error. */
+export interface Converged {
+    record: ChangeRecord;
+    counts: PolicyCounts;
+    error?: Error;
+    requests: number;
+}
+
+/**
+ * Surveys the table, writes only the difference, and returns the record of what this resource has changed in total.
+ *
+ * When some writes fail the record still lists exactly those that succeeded (plus what was changed before), so state
+ * stays true and a re-run converges.
+ */
+export async function converge(
+    client: ServiceNowClient,
+    flag: FlagField,
+    scope: string,
+    exempt: ReadonlySet<string>,
+    previous: ChangeRecord | undefined,
+): Promise<Converged> {
+    const start = client.requestCount;
+    const s = await survey(client, flag, scope);
+    const p = plan(flag, s, exempt, previous);
+    const result: ApplyResult = await applyWrites(client, flag, [...p.enforce, ...p.revert]);
+    const ours = new Set(p.ours);
+    let failedEnforce = 0;
+    for (const w of p.enforce) {
+        if (!result.written.has(w.sysId)) {
+            ours.delete(w.sysId);
+            if (!result.missing.has(w.sysId)) failedEnforce++;
+        }
+    }
+    let failedRevert = 0;
+    for (const w of p.revert) {
+        // A revert that failed keeps the row ours, so a later run or destroy tries again.
+        if (!result.written.has(w.sysId) && !result.missing.has(w.sysId)) {
+            ours.add(w.sysId);
+            failedRevert++;
+        }
+    }
+    const counts: PolicyCounts = {
+        changedCount: p.oursEnforcedNow + (p.enforce.length - failedEnforce - countMissing(p.enforce, result)),
+        exemptCount: p.exemptInScope,
+        driftCount: failedEnforce,
+        pendingRevertCount: failedRevert,
+    };
+    return { record: recordOf(s, ours), counts, error: result.error, requests: client.requestCount - start };
+}
+
+/** Reads live state: how many records drifted from the policy, without writing. */
+export async function inspect(
+    client: ServiceNowClient,
+    flag: FlagField,
+    scope: string,
+    exempt: ReadonlySet<string>,
+    previous: ChangeRecord | undefined,
+): Promise<{ counts: PolicyCounts; plan: Plan }> {
+    const s = await survey(client, flag, scope);
+    const p = plan(flag, s, exempt, previous);
+    return {
+        plan: p,
+        counts: {
+            changedCount: p.oursEnforcedNow,
+            exemptCount: p.exemptInScope,
+            driftCount: p.enforce.length,
+            pendingRevertCount: p.revert.length,
+        },
+    };
+}
+
+/**
+ * Puts back the original value on every record this resource changed that still holds the enforced value, and
+ * touches nothing else. Records already gone count as reverted.
+ *
+ * @throws the first write failure, after writing everything else it could.
+ */
+export async function revertAll(
+    client: ServiceNowClient,
+    flag: FlagField,
+    previous: ChangeRecord | undefined,
+): Promise<number> {
+    if (!previous?.changes) return 0;
+    const ours = oursPredicate(previous);
+    const rows = (await surveyEnforced(client, flag)).filter(ours);
+    const result = await applyWrites(
+        client,
+        flag,
+        rows.map((r) => ({ sysId: r.sysId, cls: r.cls, value: flag.original })),
+    );
+    if (result.error) throw result.error;
+    return result.written.size;
+}
+
+/** Canonical JSON of the input-shaped keys, for comparing old and new inputs. */
+export function sameInputs(keys: readonly string[], a: object, b: object): boolean {
+    const pick = (o: object) => JSON.stringify(keys.map((k) => (o as Record<string, unknown>)[k] ?? null));
+    return pick(a) === pick(b);
+}
+
+/**
+ * An error Pulumi records as "created, but not fully": the resource lands in state with these outputs, so a
+ * failed create is never forgotten (destroy can revert what it did) and the next `up` converges through update.
+ */
+export function partialCreateError<T extends object>(id: string, outs: T, cause: Error): Error {
+    const e = new Error(`${cause.message} (what was changed before the failure is recorded; run up again to converge)`);
+    Object.assign(e, { id, properties: outs, reasons: [cause.message] });
+    return e;
+}
+
+function countMissing(writes: readonly { sysId: string }[], result: ApplyResult): number {
+    let n = 0;
+    for (const w of writes) if (result.missing.has(w.sysId)) n++;
+    return n;
+}

@@ -1,0 +1,206 @@
+/**
+ * ScheduledJobState: every active scheduled job in scope (the whole sysauto family) set inactive except an allow-list;
+ * destroy reactivates exactly the jobs it deactivated.
+ */
+import { randomUUID } from "node:crypto";
+import type * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import {
+    AllowListError,
+    converge,
+    inspect,
+    type MissingEntry,
+    partialCreateError,
+    revertAll,
+    sameInputs,
+} from "../bulk/policy";
+import type { ChangeRecord, FlagField } from "../bulk/reconcile";
+import { containsUnknown, toCheckResult } from "../check";
+import type { ServiceNowClient } from "../client/client";
+import { inQuery, queryFields } from "../client/query";
+
+// ---- schema ----
+
+const SYS_ID = /^[0-9a-f]{32}$/;
+
+/** Inputs of a ScheduledJobState. */
+export const ScheduledJobStateInputs = z.object({
+    connection: z.enum(["target", "source"]).default("target"),
+    scope: z
+        .string()
+        .default("")
+        .refine((q) => !queryFields(q).includes("active"), {
+            message:
+                "scope must not filter on active: the resource manages that field (it deactivates the active jobs in scope); filter on other fields such as name or sys_class_name",
+        }),
+    allowNames: z.array(z.string().min(1, "a job name cannot be empty")).default([]),
+    allowSysIds: z
+        .array(
+            z.string().regex(SYS_ID, "a sys_id is 32 lower-case hex characters, e.g. 0123456789abcdef0123456789abcdef"),
+        )
+        .default([]),
+    allowQuery: z.string().default(""),
+});
+
+// ---- types ----
+
+/** Normalized inputs. */
+export type ScheduledJobStateInputs = z.infer<typeof ScheduledJobStateInputs>;
+
+/** Outputs: the inputs, counts, and the compact record of which jobs this resource deactivated. */
+export interface ScheduledJobStateOutputs extends ScheduledJobStateInputs, ChangeRecord {
+    /** Jobs this resource deactivated that are inactive now. */
+    deactivatedCount: number;
+    /** Jobs in scope left as they are because the allow-list names them. */
+    allowedCount: number;
+    /** Jobs the policy covers that are active (0 when converged; drift otherwise, e.g. someone re-activated them). */
+    activeCount: number;
+    /** Jobs this resource deactivated that the policy no longer covers and that are still inactive. */
+    pendingReactivationCount: number;
+}
+
+// ---- constants ----
+
+// Querying sysauto covers sysauto_script, sysauto_report, sysauto_template and any other extension; each write goes
+// to the row's own class.
+const FLAG: FlagField = { table: "sysauto", field: "active", enforced: "false", original: "true", writeToClass: true };
+const INPUT_KEYS = ["connection", "scope", "allowNames", "allowSysIds", "allowQuery"] as const;
+
+// ---- provider ----
+
+/** The ScheduledJobState dynamic provider (loaded through the shim; holds no client or credential). */
+export const scheduledJobStateProvider: pulumi.dynamic.ResourceProvider<
+    ScheduledJobStateInputs,
+    ScheduledJobStateOutputs
+> = {
+    async configure(req) {
+        (require("../connection") as typeof import("../connection")).configureConnections(req.config);
+    },
+
+    async check(_olds, news) {
+        const result = toCheckResult(ScheduledJobStateInputs, news as unknown as Record<string, unknown>);
+        if (result.failures?.length || containsUnknown(result.inputs)) return result;
+        const inputs = result.inputs!;
+        const { missing } = await allowedJobs(await client(inputs), inputs);
+        if (missing.length > 0) return { failures: missing.map((m) => ({ property: m.property, reason: m.reason })) };
+        return result;
+    },
+
+    async diff(_id, olds, news) {
+        const replaces = olds.connection === news.connection ? [] : ["connection"];
+        const drifted = (olds.activeCount ?? 0) > 0 || (olds.pendingReactivationCount ?? 0) > 0;
+        return { changes: !sameInputs(INPUT_KEYS, olds, news) || drifted, replaces, deleteBeforeReplace: true };
+    },
+
+    async create(inputs) {
+        const id = `scheduledjobstate-${randomUUID()}`;
+        const c = await client(inputs);
+        const exempt = await requireAllowed(c, inputs);
+        const done = await converge(c, FLAG, inputs.scope, exempt, undefined);
+        const outs = outputs(inputs, done.record, done.counts);
+        if (done.error) throw partialCreateError(id, outs, done.error);
+        return { id, outs };
+    },
+
+    async read(id, props) {
+        if (!props) return { id };
+        const inputs = inputsOf(props);
+        const c = await client(inputs);
+        const { exempt } = await allowedJobs(c, inputs);
+        const { counts } = await inspect(c, FLAG, inputs.scope, exempt, props);
+        return { id, props: outputs(inputs, props, counts), inputs: inputs as unknown as ScheduledJobStateOutputs };
+    },
+
+    async update(_id, olds, news) {
+        const c = await client(news);
+        const exempt = await requireAllowed(c, news);
+        const done = await converge(c, FLAG, news.scope, exempt, olds);
+        if (done.error) throw done.error;
+        return { outs: outputs(news, done.record, done.counts) };
+    },
+
+    async delete(_id, props) {
+        await revertAll(await client(inputsOf(props)), FLAG, props);
+    },
+};
+
+// ---- helpers ----
+
+async function client(inputs: Pick<ScheduledJobStateInputs, "connection">): Promise<ServiceNowClient> {
+    return (require("../connection") as typeof import("../connection")).clientFor(inputs.connection);
+}
+
+function inputsOf(props: ScheduledJobStateInputs): ScheduledJobStateInputs {
+    return ScheduledJobStateInputs.parse(Object.fromEntries(INPUT_KEYS.map((k) => [k, props[k]])));
+}
+
+function outputs(
+    inputs: ScheduledJobStateInputs,
+    record: ChangeRecord,
+    counts: { changedCount: number; exemptCount: number; driftCount: number; pendingRevertCount: number },
+): ScheduledJobStateOutputs {
+    return {
+        ...inputsOf(inputs),
+        changes: record.changes,
+        changesAsOf: record.changesAsOf,
+        deactivatedCount: counts.changedCount,
+        allowedCount: counts.exemptCount,
+        activeCount: counts.driftCount,
+        pendingReactivationCount: counts.pendingRevertCount,
+    };
+}
+
+async function requireAllowed(c: ServiceNowClient, inputs: ScheduledJobStateInputs): Promise<Set<string>> {
+    const { exempt, missing } = await allowedJobs(c, inputs);
+    if (missing.length > 0) throw new AllowListError(missing.map((m) => m.reason).join("; "));
+    return exempt;
+}
+
+/** The sys_ids of every allowed job (by name, sys_id or query); each entry that matches nothing is reported. */
+export async function allowedJobs(
+    c: ServiceNowClient,
+    inputs: ScheduledJobStateInputs,
+): Promise<{ exempt: Set<string>; missing: MissingEntry[] }> {
+    const exempt = new Set<string>();
+    const missing: MissingEntry[] = [];
+    const lookup = async (field: string, values: readonly string[], property: string, fix: string) => {
+        const found = new Set<string>();
+        const unique = [...new Set(values)];
+        for (let i = 0; i < unique.length; i += 100) {
+            const chunk = unique.slice(i, i + 100);
+            for await (const page of c.pages("sysauto", { query: inQuery(field, chunk), fields: [field] })) {
+                for (const r of page) {
+                    exempt.add(r.sys_id!);
+                    found.add(r[field]!);
+                }
+            }
+        }
+        for (const v of unique) {
+            if (!found.has(v)) {
+                missing.push({
+                    property,
+                    value: v,
+                    reason: `job "${v}" in ${property} does not exist on ${c.url} (no sysauto record has that ${field}); ${fix}`,
+                });
+            }
+        }
+    };
+    // A job name may be shared by several jobs: every job with an allowed name is allowed.
+    await lookup("name", inputs.allowNames, "allowNames", "remove it or check its exact name");
+    await lookup("sys_id", inputs.allowSysIds, "allowSysIds", "remove it or copy the sys_id from the job record");
+    if (inputs.allowQuery) {
+        let matched = 0;
+        for await (const page of c.pages("sysauto", { query: inputs.allowQuery, fields: [] })) {
+            matched += page.length;
+            for (const r of page) exempt.add(r.sys_id!);
+        }
+        if (matched === 0) {
+            missing.push({
+                property: "allowQuery",
+                value: inputs.allowQuery,
+                reason: `allowQuery "${inputs.allowQuery}" matches no scheduled job on ${c.url}; fix the query or remove it`,
+            });
+        }
+    }
+    return { exempt, missing };
+}

@@ -1,0 +1,246 @@
+/**
+ * UserLockout: every user in scope locked out except the allowed ones; destroy unlocks exactly those it locked.
+ */
+import { randomUUID } from "node:crypto";
+import type * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import {
+    AllowListError,
+    converge,
+    inspect,
+    type MissingEntry,
+    partialCreateError,
+    revertAll,
+    sameInputs,
+} from "../bulk/policy";
+import type { ChangeRecord, FlagField } from "../bulk/reconcile";
+import { containsUnknown, toCheckResult } from "../check";
+import type { ServiceNowClient } from "../client/client";
+import { inQuery, queryFields } from "../client/query";
+
+// ---- schema ----
+
+/** Inputs of a UserLockout. */
+export const UserLockoutInputs = z.object({
+    connection: z.enum(["target", "source"]).default("target"),
+    scope: z
+        .string()
+        .default("active=true")
+        .refine((q) => !queryFields(q).includes("locked_out"), {
+            message:
+                "scope must not filter on locked_out: the resource manages that field; filter on other fields such as active or department",
+        }),
+    allowRoles: z
+        .array(z.string().min(1, "a role name cannot be empty"))
+        .min(1, "allowRoles cannot be empty: keep at least one role (usually admin) able to sign in")
+        .default(["admin"]),
+    allowGroups: z.array(z.string().min(1, "a group name cannot be empty")).default([]),
+    allowUsers: z.array(z.string().min(1, "a user name cannot be empty")).default([]),
+    allowQuery: z.string().default(""),
+});
+
+// ---- types ----
+
+/** Normalized inputs. */
+export type UserLockoutInputs = z.infer<typeof UserLockoutInputs>;
+
+/** Outputs: the inputs, counts, and the compact record of which users this resource locked. */
+export interface UserLockoutOutputs extends UserLockoutInputs, ChangeRecord {
+    /** Users this resource locked out that are locked out now. */
+    lockedCount: number;
+    /** Users in scope left unlocked because an allow-list names them. */
+    allowedCount: number;
+    /** Users the policy covers that are not locked out (0 when converged; drift otherwise). */
+    unlockedCount: number;
+    /** Users this resource locked that the policy no longer covers and that are still locked out. */
+    pendingUnlockCount: number;
+}
+
+// ---- constants ----
+
+const FLAG: FlagField = { table: "sys_user", field: "locked_out", enforced: "true", original: "false" };
+const INPUT_KEYS = ["connection", "scope", "allowRoles", "allowGroups", "allowUsers", "allowQuery"] as const;
+
+// ---- provider ----
+
+/** The UserLockout dynamic provider (loaded through the shim; holds no client or credential). */
+export const userLockoutProvider: pulumi.dynamic.ResourceProvider<UserLockoutInputs, UserLockoutOutputs> = {
+    async configure(req) {
+        (require("../connection") as typeof import("../connection")).configureConnections(req.config);
+    },
+
+    async check(_olds, news) {
+        const result = toCheckResult(UserLockoutInputs, news as unknown as Record<string, unknown>);
+        if (result.failures?.length || containsUnknown(result.inputs)) return result;
+        const inputs = result.inputs!;
+        const { missing } = await allowedUsers(await client(inputs), inputs);
+        if (missing.length > 0) return { failures: missing.map((m) => ({ property: m.property, reason: m.reason })) };
+        return result;
+    },
+
+    async diff(_id, olds, news) {
+        const replaces = olds.connection === news.connection ? [] : ["connection"];
+        const drifted = (olds.unlockedCount ?? 0) > 0 || (olds.pendingUnlockCount ?? 0) > 0;
+        return {
+            changes: !sameInputs(INPUT_KEYS, olds, news) || drifted,
+            replaces,
+            deleteBeforeReplace: true,
+        };
+    },
+
+    async create(inputs) {
+        const id = `userlockout-${randomUUID()}`;
+        const c = await client(inputs);
+        const exempt = await requireAllowed(c, inputs);
+        const done = await converge(c, FLAG, inputs.scope, exempt, undefined);
+        const outs = outputs(inputs, done.record, done.counts);
+        if (done.error) throw partialCreateError(id, outs, done.error);
+        return { id, outs };
+    },
+
+    async read(id, props) {
+        if (!props) return { id };
+        const inputs = inputsOf(props);
+        const c = await client(inputs);
+        const { exempt } = await allowedUsers(c, inputs);
+        const { counts } = await inspect(c, FLAG, inputs.scope, exempt, props);
+        return { id, props: outputs(inputs, props, counts), inputs: inputs as unknown as UserLockoutOutputs };
+    },
+
+    async update(_id, olds, news) {
+        const c = await client(news);
+        const exempt = await requireAllowed(c, news);
+        const done = await converge(c, FLAG, news.scope, exempt, olds);
+        if (done.error) throw done.error;
+        return { outs: outputs(news, done.record, done.counts) };
+    },
+
+    async delete(_id, props) {
+        await revertAll(await client(inputsOf(props)), FLAG, props);
+    },
+};
+
+// ---- helpers ----
+
+async function client(inputs: Pick<UserLockoutInputs, "connection">): Promise<ServiceNowClient> {
+    return (require("../connection") as typeof import("../connection")).clientFor(inputs.connection);
+}
+
+function inputsOf(props: UserLockoutOutputs): UserLockoutInputs {
+    return UserLockoutInputs.parse(Object.fromEntries(INPUT_KEYS.map((k) => [k, props[k]])));
+}
+
+function outputs(
+    inputs: UserLockoutInputs,
+    record: ChangeRecord,
+    counts: { changedCount: number; exemptCount: number; driftCount: number; pendingRevertCount: number },
+): UserLockoutOutputs {
+    return {
+        ...inputsOf(inputs as UserLockoutOutputs),
+        changes: record.changes,
+        changesAsOf: record.changesAsOf,
+        lockedCount: counts.changedCount,
+        allowedCount: counts.exemptCount,
+        unlockedCount: counts.driftCount,
+        pendingUnlockCount: counts.pendingRevertCount,
+    };
+}
+
+async function requireAllowed(c: ServiceNowClient, inputs: UserLockoutInputs): Promise<Set<string>> {
+    const { exempt, missing } = await allowedUsers(c, inputs);
+    if (missing.length > 0) throw new AllowListError(missing.map((m) => m.reason).join("; "));
+    return exempt;
+}
+
+/**
+ * The sys_ids of every allowed user: by role (granted directly or through a group), by group membership, by user name,
+ * and by query; plus the connection's own user, so the policy can never lock out the account applying it.
+ */
+export async function allowedUsers(
+    c: ServiceNowClient,
+    inputs: UserLockoutInputs,
+): Promise<{ exempt: Set<string>; missing: MissingEntry[] }> {
+    const exempt = new Set<string>();
+    const missing: MissingEntry[] = [];
+    const notFound = (property: string, kind: string, value: string, fix: string) =>
+        missing.push({
+            property,
+            value,
+            reason: `${kind} "${value}" in ${property} does not exist on ${c.url}; ${fix}`,
+        });
+    const collect = async (table: string, query: string, field: string) => {
+        for await (const page of c.pages(table, { query, fields: [field], pageSize: 5000 })) {
+            for (const r of page) if (r[field]) exempt.add(r[field]!);
+        }
+    };
+
+    const roles = await namedIds(c, "sys_user_role", "name", inputs.allowRoles);
+    for (const name of inputs.allowRoles) {
+        if (!roles.has(name))
+            notFound("allowRoles", "role", name, "remove it or check its spelling (role names, e.g. admin)");
+    }
+    const roleIds = [...roles.values()];
+    const groupIdsByRole = new Set<string>();
+    if (roleIds.length > 0) {
+        // sys_user_has_role also carries inherited rows on a real instance; the group walk below covers instances
+        // (and emulators) that do not materialize them.
+        await collect("sys_user_has_role", inQuery("role", roleIds), "user");
+        for await (const page of c.pages("sys_group_has_role", {
+            query: inQuery("role", roleIds),
+            fields: ["group"],
+        })) {
+            for (const r of page) if (r.group) groupIdsByRole.add(r.group);
+        }
+    }
+    const groups = await namedIds(c, "sys_user_group", "name", inputs.allowGroups);
+    for (const name of inputs.allowGroups) {
+        if (!groups.has(name))
+            notFound("allowGroups", "group", name, "remove it or check its name (sys_user_group.name)");
+    }
+    const groupIds = [...new Set([...groupIdsByRole, ...groups.values()])];
+    if (groupIds.length > 0) await collect("sys_user_grmember", inQuery("group", groupIds), "user");
+
+    const named = [...inputs.allowUsers, ...(c.username ? [c.username] : [])];
+    const users = await namedIds(c, "sys_user", "user_name", named);
+    for (const name of inputs.allowUsers) {
+        if (!users.has(name)) notFound("allowUsers", "user", name, "remove it or create the user first");
+    }
+    for (const id of users.values()) exempt.add(id);
+
+    if (inputs.allowQuery) {
+        let matched = 0;
+        for await (const page of c.pages("sys_user", { query: inputs.allowQuery, fields: [], pageSize: 5000 })) {
+            matched += page.length;
+            for (const r of page) exempt.add(r.sys_id!);
+        }
+        if (matched === 0) {
+            missing.push({
+                property: "allowQuery",
+                value: inputs.allowQuery,
+                reason: `allowQuery "${inputs.allowQuery}" matches no user on ${c.url}; fix the query or remove it`,
+            });
+        }
+    }
+    return { exempt, missing };
+}
+
+/** Looks names up in one request per 100 names: name to sys_id. */
+async function namedIds(
+    c: ServiceNowClient,
+    table: string,
+    field: string,
+    names: readonly string[],
+): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    const unique = [...new Set(names)];
+    for (let i = 0; i < unique.length; i += 100) {
+        const chunk = unique.slice(i, i + 100);
+        const rows = await c.query(table, {
+            query: inQuery(field, chunk),
+            fields: ["sys_id", field],
+            limit: chunk.length * 2,
+        });
+        for (const r of rows) if (r[field] !== undefined) out.set(r[field]!, r.sys_id!);
+    }
+    return out;
+}
