@@ -30,10 +30,13 @@ function seconds(ms = Date.now() - started) {
 }
 
 function lockHash() {
+    // Only what decides the installed tree: editing a script in package.json must not trigger a reinstall.
+    const pkg = JSON.parse(fs.readFileSync(path.join(packageRoot, "package.json"), "utf8"));
+    const decides = [pkg.dependencies, pkg.devDependencies, pkg.optionalDependencies, pkg.overrides, pkg.allowScripts];
     return crypto
         .createHash("sha256")
         .update(fs.readFileSync(path.join(packageRoot, "package-lock.json")))
-        .update(fs.readFileSync(path.join(packageRoot, "package.json")))
+        .update(JSON.stringify(decides))
         .digest("hex");
 }
 

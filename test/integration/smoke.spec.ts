@@ -61,6 +61,16 @@ describe("the offline Pulumi toolchain", function () {
                 await stack.up();
                 assert.equal(fs.readFileSync(file, "utf8"), "hello again (signed)");
 
+                // A new clone epoch alone makes up re-assert, even where the provider's own diff sees nothing.
+                await stack.setConfig("smoke:epoch", { value: "clone-1" });
+                await stack.up();
+                fs.writeFileSync(file, "tampered");
+                assert.equal((await stack.preview()).changeSummary.update, undefined, "same epoch: nothing to do");
+                await stack.setConfig("smoke:epoch", { value: "clone-2" });
+                assert.equal((await stack.preview()).changeSummary.update, 1, "new epoch: re-assert");
+                await stack.up();
+                assert.equal(fs.readFileSync(file, "utf8"), "hello again (signed)");
+
                 const destroy = await stack.destroy();
                 assert.equal(destroy.summary.resourceChanges?.delete, 2);
                 assert.equal(fs.existsSync(file), false, "destroy removed the file");
