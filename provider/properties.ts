@@ -25,7 +25,10 @@ export interface RecordClient {
     update(table: string, sysId: string, values: Record<string, string>): Promise<unknown>;
     remove(table: string, sysId: string): Promise<unknown>;
     /** Many PATCHes through the Batch API; used when present for sets larger than a handful. */
-    batchUpdate?(table: string, updates: readonly { sysId: string; values: Record<string, string> }[]): Promise<unknown>;
+    batchUpdate?(
+        table: string,
+        updates: readonly { sysId: string; values: Record<string, string> }[],
+    ): Promise<unknown>;
 }
 
 /** The connections a resource may write through. */

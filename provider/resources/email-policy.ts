@@ -297,10 +297,11 @@ export const emailPolicyProvider: pulumi.dynamic.ResourceProvider<EmailPolicyInp
         const client = await connect(inputs.connection);
         return { id: singletonId("email-policy", inputs.connection), outs: await applyEmailPolicy(client, inputs) };
     },
-    async read(id, props) {
+    async read(id, stored) {
+        const props = stored as EmailPolicyOutputs;
         const client = await connect(props.connection);
         const { props: next, inputs } = await readEmailPolicy(client, props);
-        return { id, props: next, inputs: inputs as EmailPolicyInputs };
+        return { id, props: next, inputs: inputs as EmailPolicyOutputs };
     },
     async update(_id, olds, news) {
         const client = await connect(news.connection);

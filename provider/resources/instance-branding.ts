@@ -149,7 +149,10 @@ export async function applyInstanceBranding(
         memory = applied.memory;
 
         // Welcome content no longer managed, or managed in another table: put the old records back first.
-        if (welcome.length > 0 && (inputs.welcomeText === undefined || prior?.welcomePageTable !== inputs.welcomePageTable)) {
+        if (
+            welcome.length > 0 &&
+            (inputs.welcomeText === undefined || prior?.welcomePageTable !== inputs.welcomePageTable)
+        ) {
             await restoreRecordChanges(client, welcome);
             welcome = [];
         }
@@ -226,35 +229,37 @@ export async function readInstanceBranding(
 }
 
 /** Dynamic provider for `InstanceBranding`. */
-export const instanceBrandingProvider: pulumi.dynamic.ResourceProvider<InstanceBrandingInputs, InstanceBrandingOutputs> =
-    {
-        async configure(req) {
-            await configureFromStack(req);
-        },
-        async check(_olds, news) {
-            return toCheckResult(InstanceBrandingInputs, news);
-        },
-        async diff(_id, olds, news) {
-            return diffInputs(olds, news, INPUT_KEYS, ["connection"]);
-        },
-        async create(inputs) {
-            const client = await connect(inputs.connection);
-            const outs = await applyInstanceBranding(client, inputs);
-            return { id: singletonId("instance-branding", inputs.connection), outs };
-        },
-        async read(id, stored) {
-            const props = stored as InstanceBrandingOutputs;
-            const client = await connect(props.connection);
-            const { props: next, inputs } = await readInstanceBranding(client, props);
-            return { id, props: next, inputs: inputs as InstanceBrandingOutputs };
-        },
-        async update(_id, olds, news) {
-            const client = await connect(news.connection);
-            return { outs: await applyInstanceBranding(client, news, olds) };
-        },
-        async delete(_id, props) {
-            const client = await connect(props.connection);
-            await restoreRecordChanges(client, props.welcomePrevious ?? []);
-            await restoreProperties(client, props.previous ?? {});
-        },
-    };
+export const instanceBrandingProvider: pulumi.dynamic.ResourceProvider<
+    InstanceBrandingInputs,
+    InstanceBrandingOutputs
+> = {
+    async configure(req) {
+        await configureFromStack(req);
+    },
+    async check(_olds, news) {
+        return toCheckResult(InstanceBrandingInputs, news);
+    },
+    async diff(_id, olds, news) {
+        return diffInputs(olds, news, INPUT_KEYS, ["connection"]);
+    },
+    async create(inputs) {
+        const client = await connect(inputs.connection);
+        const outs = await applyInstanceBranding(client, inputs);
+        return { id: singletonId("instance-branding", inputs.connection), outs };
+    },
+    async read(id, stored) {
+        const props = stored as InstanceBrandingOutputs;
+        const client = await connect(props.connection);
+        const { props: next, inputs } = await readInstanceBranding(client, props);
+        return { id, props: next, inputs: inputs as InstanceBrandingOutputs };
+    },
+    async update(_id, olds, news) {
+        const client = await connect(news.connection);
+        return { outs: await applyInstanceBranding(client, news, olds) };
+    },
+    async delete(_id, props) {
+        const client = await connect(props.connection);
+        await restoreRecordChanges(client, props.welcomePrevious ?? []);
+        await restoreProperties(client, props.previous ?? {});
+    },
+};

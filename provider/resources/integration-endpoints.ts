@@ -24,24 +24,39 @@ const URL_PREFIX = /^[a-z][a-z0-9+.\-]*:\/\/[^/\s?#]+/i;
  */
 export const EndpointRule = z
     .object({
-        from: z.string().min(1, { error: "rules[].from must be a host (api.acme.com) or a URL prefix (https://api.acme.com/v2)" }),
+        from: z
+            .string()
+            .min(1, { error: "rules[].from must be a host (api.acme.com) or a URL prefix (https://api.acme.com/v2)" }),
         to: z.string().min(1, { error: "rules[].to must be the sandbox host or URL prefix to rewrite to" }),
     })
     .superRefine((r, ctx) => {
         const prefix = r.from.includes("://");
         if (prefix && !URL_PREFIX.test(r.from)) {
-            ctx.addIssue({ code: "custom", path: ["from"], message: "rules[].from looks like a URL but has no host; write https://host/path" });
+            ctx.addIssue({
+                code: "custom",
+                path: ["from"],
+                message: "rules[].from looks like a URL but has no host; write https://host/path",
+            });
         } else if (!prefix && !HOST.test(r.from)) {
             ctx.addIssue({
                 code: "custom",
                 path: ["from"],
-                message: "rules[].from must be a host such as api.acme.com (no path), or a full URL prefix with its scheme",
+                message:
+                    "rules[].from must be a host such as api.acme.com (no path), or a full URL prefix with its scheme",
             });
         }
         if (prefix && !URL_PREFIX.test(r.to)) {
-            ctx.addIssue({ code: "custom", path: ["to"], message: "a URL-prefix rule must rewrite to a URL prefix such as https://sandbox.acme.com/v2" });
+            ctx.addIssue({
+                code: "custom",
+                path: ["to"],
+                message: "a URL-prefix rule must rewrite to a URL prefix such as https://sandbox.acme.com/v2",
+            });
         } else if (!prefix && !HOST.test(r.to)) {
-            ctx.addIssue({ code: "custom", path: ["to"], message: "a host rule must rewrite to a host such as api-sandbox.acme.com (no scheme or path)" });
+            ctx.addIssue({
+                code: "custom",
+                path: ["to"],
+                message: "a host rule must rewrite to a host such as api-sandbox.acme.com (no scheme or path)",
+            });
         }
     });
 /** A rewrite rule. */
@@ -214,7 +229,13 @@ export async function applyIntegrationEndpoints(
     // Destroy restores them all.
     let memory = prior?.previous ?? [];
     memory = await applyRecordChanges(client, plan.targets, memory);
-    return { ...inputs, previous: memory, tripwireHosts: hosts, productionEndpoints: [], rewrittenCount: memory.length };
+    return {
+        ...inputs,
+        previous: memory,
+        tripwireHosts: hosts,
+        productionEndpoints: [],
+        rewrittenCount: memory.length,
+    };
 }
 
 /** Live state shaped like the outputs, and the inputs that would produce it. */

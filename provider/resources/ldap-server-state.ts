@@ -54,7 +54,10 @@ export interface LdapSnapshot {
 }
 
 /** Reads the in-scope servers and their scheduled loads (server → OU definition → data source → scheduled import). */
-export async function readLdapSnapshot(client: RecordClient, servers: readonly string[] | undefined): Promise<LdapSnapshot> {
+export async function readLdapSnapshot(
+    client: RecordClient,
+    servers: readonly string[] | undefined,
+): Promise<LdapSnapshot> {
     const all = await client.query(LDAP_TABLE, {
         query: "ORDERBYname",
         fields: ["sys_id", "name", "active", "listener"],
@@ -104,7 +107,13 @@ export function planLdap(snapshot: LdapSnapshot, inputs: LdapServerStateInputs):
     }));
     if (inputs.includeScheduledLoads && !inputs.active) {
         for (const r of snapshot.loads) {
-            targets.push({ table: LOAD_TABLE, sysId: r.sys_id ?? "", label: r.name, live: r, desired: { active: "false" } });
+            targets.push({
+                table: LOAD_TABLE,
+                sysId: r.sys_id ?? "",
+                label: r.name,
+                live: r,
+                desired: { active: "false" },
+            });
         }
     }
     return targets;
@@ -144,7 +153,13 @@ export async function applyLdapServerState(
         throw err;
     }
     // Every target now has its desired values, so nothing in scope is drifted.
-    return { ...inputs, previous: memory, serverNames: liveSummary(snapshot, inputs).serverNames, driftedServers: [], activeLoads: [] };
+    return {
+        ...inputs,
+        previous: memory,
+        serverNames: liveSummary(snapshot, inputs).serverNames,
+        driftedServers: [],
+        activeLoads: [],
+    };
 }
 
 /** Live state shaped like the outputs, and the inputs that would produce it. */
@@ -155,7 +170,10 @@ export async function readLdapServerState(
     // A server deleted since is not an error on read: scope to the ones that still exist.
     const all = await client.query(LDAP_TABLE, { query: "", fields: ["name"], limit: 10000 });
     const present = props.servers?.filter((n) => all.some((r) => r.name === n));
-    const snapshot = await readLdapSnapshot(client, present && present.length > 0 ? present : props.servers ? [] : undefined);
+    const snapshot = await readLdapSnapshot(
+        client,
+        present && present.length > 0 ? present : props.servers ? [] : undefined,
+    );
     const summary = liveSummary(snapshot, props);
     const inputs: LdapServerStateInputs = {
         connection: props.connection,

@@ -74,13 +74,20 @@ export const systemPropertyProvider: pulumi.dynamic.ResourceProvider<SystemPrope
         const outs = await applySystemProperty(client, inputs);
         return { id: singletonId("property", inputs.connection, inputs.name), outs };
     },
-    async read(id, props) {
+    async read(id, stored) {
+        const props = stored as SystemPropertyOutputs;
         const client = await connect(props.connection);
         const live = (await readProperties(client, [props.name])).get(props.name);
         // A deleted property reads as null so the next up re-creates it.
         const value = (live?.value ?? null) as string;
         const next = { ...props, value };
-        return { id, props: next, inputs: { connection: props.connection, name: props.name, value, type: props.type } };
+        const inputs: SystemPropertyInputs = {
+            connection: props.connection,
+            name: props.name,
+            value,
+            type: props.type,
+        };
+        return { id, props: next, inputs: inputs as SystemPropertyOutputs };
     },
     async update(_id, olds, news) {
         const client = await connect(news.connection);

@@ -15,7 +15,14 @@ function production(): FakeClient {
         { name: "glide.email.read.active", value: "true" },
     ]);
     c.seed("sys_email_account", [
-        { name: "Corporate SMTP", type: "smtp", active: "true", server: "smtp.acme.com", port: "587", user_name: "snow" },
+        {
+            name: "Corporate SMTP",
+            type: "smtp",
+            active: "true",
+            server: "smtp.acme.com",
+            port: "587",
+            user_name: "snow",
+        },
     ]);
     return c;
 }
@@ -36,8 +43,15 @@ describe("EmailPolicy (planning and restore)", () => {
 
     it("creates the redirect property when it is missing and deletes it on restore", async () => {
         const c = production();
-        const outs = await applyEmailPolicy(c, { ...base, sending: true, redirectTo: ["qa@example.com", "uat@example.com"] });
-        assert.equal(c.rows("sys_properties").find((r) => r.name === "glide.email.test.user")?.value, "qa@example.com,uat@example.com");
+        const outs = await applyEmailPolicy(c, {
+            ...base,
+            sending: true,
+            redirectTo: ["qa@example.com", "uat@example.com"],
+        });
+        assert.equal(
+            c.rows("sys_properties").find((r) => r.name === "glide.email.test.user")?.value,
+            "qa@example.com,uat@example.com",
+        );
         assert.equal(outs.previous["glide.email.test.user"], null);
     });
 
@@ -90,11 +104,14 @@ describe("EmailPolicy (planning and restore)", () => {
     });
 
     it("fails check on a bad address without echoing the password", async () => {
-        const r = await emailPolicyProvider.check!({} as never, {
-            redirectTo: ["not-an-address"],
-            smtpAccount: { server: "smtp example" },
-            smtpPassword: "hunter2-very-secret",
-        } as never);
+        const r = await emailPolicyProvider.check!(
+            {} as never,
+            {
+                redirectTo: ["not-an-address"],
+                smtpAccount: { server: "smtp example" },
+                smtpPassword: "hunter2-very-secret",
+            } as never,
+        );
         const text = JSON.stringify(r.failures);
         assert.match(text, /redirectTo\.0/);
         assert.match(text, /not-an-address/);
