@@ -128,7 +128,7 @@ export function compileGetter(
     }
     const refName = path.slice(0, dot);
     const refField = table.fields.get(refName);
-    if (!refField || refField.type !== "reference" || !refField.reference) return undefined;
+    if (refField?.type !== "reference" || !refField.reference) return undefined;
     const target = schema.find(refField.reference);
     const leafName = path.slice(dot + 1);
     const field = target?.fields.get(leafName);

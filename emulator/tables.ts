@@ -358,6 +358,41 @@ export function platformTables(welcomeTable = "welcome_page_content"): TableDef[
         },
         { name: "wf_context", label: "Workflow context", fields: fields("name", "state=executing", "table", "id") },
         {
+            name: "wf_history",
+            label: "Workflow History",
+            display: "sys_id",
+            fields: fields("context:ref:wf_context", "activity", "state"),
+        },
+        {
+            name: "wf_executing",
+            label: "Workflow Executing Activity",
+            display: "sys_id",
+            fields: fields("context:ref:wf_context", "activity", "state"),
+        },
+        {
+            name: "syslog_transaction",
+            label: "Transaction Log Entry",
+            display: "url",
+            fields: fields("url", "response_time:integer=0", "type"),
+        },
+        {
+            name: "sys_audit_delete",
+            label: "Deleted Record",
+            display: "tablename",
+            fields: fields("tablename", "documentkey", "payload"),
+        },
+        {
+            name: "sys_email_log",
+            label: "Email Log",
+            display: "email",
+            fields: fields("email:ref:sys_email", "notification", "event"),
+        },
+        {
+            name: "usageanalytics_count",
+            label: "Usage Count",
+            fields: fields("name", "count:integer=0", "time_stamp:glide_date_time"),
+        },
+        {
             name: "sys_attachment",
             label: "Attachment",
             display: "file_name",

@@ -1,0 +1,249 @@
+/**
+ * Starts a local ServiceNow-compatible emulator: several instances in one process, one port each, 127.0.0.1 only.
+ *
+ * @example
+ * const emu = await startEmulator({ instances: [{ name: "prod", port: 0 }, { name: "dev", port: 0 }] });
+ * console.log(emu.instances.get("prod")!.url);
+ * await emu.stop();
+ */
+import * as fs from "node:fs";
+import type * as http from "node:http";
+import * as os from "node:os";
+import * as path from "node:path";
+import { Authenticator } from "./auth";
+import { attachCloneEngine } from "./clone/engine";
+import { InstanceDb, instanceDataDir } from "./db";
+import { type FaultConfig, FaultInjector } from "./faults";
+import { EmulatorStats } from "./observability";
+import { registerInstances, type SeedKind, seedInstance } from "./seed";
+import { createInstanceServer, type SharedRuntime } from "./server";
+import { localTls } from "./tls";
+
+export { SEEDED_OAUTH_CLIENT, type SeedKind } from "./seed";
+export type { FaultConfig, RateLimitRule } from "./faults";
+export { InstanceDb } from "./db";
+
+/** One instance to run. */
+export interface InstanceSpec {
+    name: string;
+    /**
+     * Port on 127.0.0.1; 0 picks a free one.
+     *
+     * @default 0
+     */
+    port?: number;
+    /**
+     * Seed of this instance when its data directory is empty.
+     *
+     * @default the emulator's `seed`, else "production" for the first instance and "empty" for the others
+     */
+    seed?: SeedKind;
+}
+
+/** Options of {@link startEmulator}. */
+export interface EmulatorOptions {
+    instances: InstanceSpec[];
+    /**
+     * Data directory (one subdirectory per instance); memory only without it.
+     *
+     * @default undefined
+     */
+    dataDir?: string;
+    /** Seed for instances that do not name one. */
+    seed?: SeedKind;
+    /**
+     * Users in a production seed.
+     *
+     * @default 2000
+     */
+    users?: number;
+    /**
+     * Scheduled jobs in a production seed.
+     *
+     * @default 300
+     */
+    jobs?: number;
+    /**
+     * Password of `admin` (and of every seeded user).
+     *
+     * @default "admin"
+     */
+    adminPassword?: string;
+    /**
+     * Latency added to every API request.
+     *
+     * @default 0
+     */
+    latencyMs?: number;
+    /**
+     * Fraction of API requests answered with 502/503/504.
+     *
+     * @default 0
+     */
+    faultRate?: number;
+    /**
+     * Seed of the data and of the fault sequence.
+     *
+     * @default 1
+     */
+    randomSeed?: number;
+    /**
+     * Serve HTTPS with a certificate from a generated local CA.
+     *
+     * @default false
+     */
+    tls?: boolean;
+    /**
+     * Wall time of one clone.
+     *
+     * @default the clone engine's default
+     */
+    cloneDurationMs?: number;
+    /**
+     * Name of the welcome page content table.
+     *
+     * @default "welcome_page_content"
+     */
+    welcomeTable?: string;
+    /**
+     * Batch API transaction quota.
+     *
+     * @default 30000
+     */
+    batchQuotaMs?: number;
+    /** Any other initial fault settings (rate-limit rules, resets, hibernation...). */
+    faults?: Partial<FaultConfig>;
+}
+
+/** A running instance. */
+export interface RunningInstance {
+    name: string;
+    /** Base URL, e.g. `http://127.0.0.1:8101`. */
+    url: string;
+    port: number;
+    db: InstanceDb;
+}
+
+/** A running emulator. */
+export interface RunningEmulator {
+    instances: Map<string, RunningInstance>;
+    /** Runtime fault configuration (also `PUT /emulator/faults`). */
+    faults: FaultInjector;
+    /** Request counts and log (also `GET /emulator/stats`, `/emulator/requests`). */
+    stats: EmulatorStats;
+    /** Path of the CA certificate when serving HTTPS. */
+    caPath?: string;
+    /** PEM of the CA certificate when serving HTTPS. */
+    caCert?: string;
+    /** Stops every server, the clone engine, and flushes and closes the data directories. */
+    stop(): Promise<void>;
+}
+
+function nameSeed(name: string, seed: number): number {
+    let h = seed >>> 0;
+    for (const ch of name) h = (Math.imul(h ^ ch.charCodeAt(0), 16777619) + 0x9e3779b9) >>> 0;
+    return h;
+}
+
+/** Starts the emulator; resolves once every instance listens. */
+export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmulator> {
+    if (opts.instances.length === 0) throw new Error("startEmulator needs at least one instance");
+    const names = new Set<string>();
+    for (const i of opts.instances) {
+        if (!/^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(i.name)) throw new Error(`invalid instance name "${i.name}"`);
+        if (names.has(i.name)) throw new Error(`instance "${i.name}" is given twice`);
+        names.add(i.name);
+    }
+    const randomSeed = opts.randomSeed ?? 1;
+    const rt: SharedRuntime = {
+        faults: new FaultInjector({
+            latencyMs: opts.latencyMs ?? 0,
+            errorRate: opts.faultRate ?? 0,
+            randomSeed,
+            ...opts.faults,
+        }),
+        stats: new EmulatorStats(),
+        batchQuotaMs: opts.batchQuotaMs ?? 30_000,
+        clock: Date.now,
+    };
+    const tls = opts.tls
+        ? localTls(
+              opts.dataDir
+                  ? path.join(opts.dataDir, "tls")
+                  : fs.mkdtempSync(path.join(os.tmpdir(), "sn-emulator-tls-")),
+          )
+        : undefined;
+
+    const servers: http.Server[] = [];
+    const instances = new Map<string, RunningInstance>();
+    const dbs: InstanceDb[] = [];
+    try {
+        for (const [index, spec] of opts.instances.entries()) {
+            const db = new InstanceDb({
+                name: spec.name,
+                welcomeTable: opts.welcomeTable,
+                dataDir: opts.dataDir ? instanceDataDir(opts.dataDir, spec.name) : undefined,
+            });
+            dbs.push(db);
+            if (!db.restoredFromDisk) {
+                seedInstance(db, {
+                    kind: spec.seed ?? opts.seed ?? (index === 0 ? "production" : "empty"),
+                    users: opts.users,
+                    jobs: opts.jobs,
+                    adminPassword: opts.adminPassword,
+                    randomSeed: nameSeed(spec.name, randomSeed),
+                    welcomeTable: opts.welcomeTable,
+                });
+                db.persistAll();
+            }
+            const ctx = { name: spec.name, db, auth: new Authenticator(db), baseUrl: "" };
+            const server = createInstanceServer(ctx, rt, tls);
+            servers.push(server);
+            await new Promise<void>((resolve, reject) => {
+                server.once("error", reject);
+                server.listen(spec.port ?? 0, "127.0.0.1", () => {
+                    server.off("error", reject);
+                    resolve();
+                });
+            });
+            const port = (server.address() as { port: number }).port;
+            ctx.baseUrl = `${tls ? "https" : "http"}://127.0.0.1:${port}`;
+            instances.set(spec.name, { name: spec.name, url: ctx.baseUrl, port, db });
+        }
+    } catch (err) {
+        await Promise.all(servers.map(closeServer));
+        for (const db of dbs) db.close();
+        throw err;
+    }
+    const listed = [...instances.values()].map((i) => ({ name: i.name, url: i.url }));
+    for (const i of instances.values()) {
+        registerInstances(i.db, listed);
+        i.db.commit();
+    }
+
+    let stopped = false;
+    const running: RunningEmulator = {
+        instances,
+        faults: rt.faults,
+        stats: rt.stats,
+        caPath: tls?.caPath,
+        caCert: tls?.caCert,
+        async stop() {
+            if (stopped) return;
+            stopped = true;
+            engine.stop();
+            await Promise.all(servers.map(closeServer));
+            for (const i of instances.values()) i.db.close();
+        },
+    };
+    const engine = attachCloneEngine(running, { cloneDurationMs: opts.cloneDurationMs });
+    return running;
+}
+
+function closeServer(server: http.Server): Promise<void> {
+    return new Promise((resolve) => {
+        if (!server.listening) return resolve();
+        server.close(() => resolve());
+        server.closeAllConnections();
+    });
+}

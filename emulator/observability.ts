@@ -1,0 +1,85 @@
+/**
+ * Request counting and the request log served under `/emulator`, outside the platform's URL space.
+ */
+
+/** One logged API request. */
+export interface RequestLogEntry {
+    seq: number;
+    time: string;
+    instance: string;
+    method: string;
+    path: string;
+    table: string | undefined;
+    status: number;
+    user: string | undefined;
+    /** True for an item of a batch request. */
+    batch?: boolean;
+}
+
+/** Request counts of one instance. */
+export interface InstanceCounts {
+    total: number;
+    byMethod: Record<string, number>;
+    /** Table name to method to count. */
+    byTable: Record<string, Record<string, number>>;
+}
+
+/**
+ * Counts and logs every API request (batch items included) per instance, in arrival order.
+ *
+ * The log keeps the most recent `capacity` entries; `seq` keeps growing so `since` stays meaningful.
+ */
+export class EmulatorStats {
+    private readonly counts = new Map<string, InstanceCounts>();
+    private readonly log: RequestLogEntry[] = [];
+    private seq = 0;
+    private readonly capacity: number;
+
+    /** Keeps at most `capacity` log entries. */
+    constructor(capacity = 100_000) {
+        this.capacity = capacity;
+    }
+
+    /** Records one request. */
+    record(entry: Omit<RequestLogEntry, "seq" | "time">): void {
+        const c = this.countsOf(entry.instance);
+        c.total++;
+        c.byMethod[entry.method] = (c.byMethod[entry.method] ?? 0) + 1;
+        if (entry.table) {
+            const t = (c.byTable[entry.table] ??= {});
+            t[entry.method] = (t[entry.method] ?? 0) + 1;
+        }
+        this.log.push({ seq: ++this.seq, time: new Date().toISOString(), ...entry });
+        if (this.log.length > this.capacity) this.log.splice(0, this.log.length - this.capacity);
+    }
+
+    /** Counts of one instance (zeros when it has seen nothing). */
+    snapshot(instance: string): InstanceCounts {
+        return structuredClone(this.countsOf(instance));
+    }
+
+    /** Clears the counts of one instance, or of all when none is named. The log's sequence keeps growing. */
+    reset(instance?: string): void {
+        if (instance) this.counts.delete(instance);
+        else this.counts.clear();
+    }
+
+    /** Log entries of an instance after sequence number `since`. */
+    requests(instance: string | undefined, since = 0): RequestLogEntry[] {
+        return this.log.filter((e) => e.seq > since && (!instance || e.instance === instance));
+    }
+
+    /** The latest sequence number handed out. */
+    get lastSeq(): number {
+        return this.seq;
+    }
+
+    private countsOf(instance: string): InstanceCounts {
+        let c = this.counts.get(instance);
+        if (!c) {
+            c = { total: 0, byMethod: {}, byTable: {} };
+            this.counts.set(instance, c);
+        }
+        return c;
+    }
+}
