@@ -1,3 +1,5 @@
+import type { InstanceDb } from "../db";
+import { compileQuery, parseEncodedQuery } from "../query";
 import {
     type CloneOptions,
     type CloneRow,
@@ -14,37 +16,14 @@ import { runServerScript, type SandboxDb } from "./script-sandbox";
 
 export type { CloneRow } from "./plan";
 
-/** What the engine needs to know about a table's place in its hierarchy. */
-export interface CloneTableInfo {
-    /** The top of the hierarchy, under which rows are stored. */
-    readonly root: string;
-    /** The table and every table extending it. */
-    readonly family: ReadonlySet<string>;
-    /** Column names. */
-    readonly fields: ReadonlyMap<string, unknown>;
-}
-
 /**
- * The subset of InstanceDb the clone engine uses.
- *
- * Structural, so the engine depends on behaviour rather than on the class.
+ * The part of InstanceDb the clone engine uses: queries, single-row writes, whole-table export and replace, and the
+ * table registry (for hierarchies and the preservers' query compilation).
  */
-export interface CloneDb {
-    readonly schema: {
-        find(table: string): CloneTableInfo | undefined;
-        roots(): string[];
-    };
-    /** Rows of a table and its children matching an encoded query, in its ORDERBY order. */
-    query(table: string, encodedQuery?: string): CloneRow[];
-    get(table: string, sysId: string): CloneRow | undefined;
-    insert(table: string, fields: Record<string, string>): CloneRow;
-    update(table: string, sysId: string, fields: Record<string, string>): CloneRow | undefined;
-    delete(table: string, sysId: string): boolean;
-    /** Every stored row of a hierarchy root, unchanged (system fields included). */
-    exportRows(root: string): CloneRow[];
-    /** Replaces every row of a hierarchy root, keeping the rows' system fields as given. */
-    replaceRows(root: string, rows: readonly CloneRow[]): void;
-}
+export type CloneDb = Pick<
+    InstanceDb,
+    "schema" | "query" | "get" | "insert" | "update" | "delete" | "exportRows" | "replaceRows" | "lookup"
+>;
 
 /** One instance as the engine sees it. */
 export interface CloneInstance {
@@ -145,6 +124,8 @@ interface Run {
     dueAt: number;
     /** The state the engine last wrote; anything else in the row was written by someone else. */
     written: string;
+    /** The phase the engine last wrote, for the log. */
+    phase: string;
     target?: CloneInstance;
     options?: CloneOptions;
     profile?: ResolvedProfile;
@@ -192,9 +173,9 @@ export function attachCloneEngine(
 
     const keyOf = (source: CloneInstance, id: string): string => `${source.name}\u0000${id}`;
 
-    const log = (run: { source: CloneInstance; id: string }, level: string, message: string): void => {
+    const log = (run: { source: CloneInstance; id: string; phase?: string }, level: string, message: string): void => {
         try {
-            run.source.db.insert(LOG_TABLE, { clone: run.id, level, message });
+            run.source.db.insert(LOG_TABLE, { clone: run.id, level, phase: run.phase ?? "", message });
         } catch {
             // An instance without the log table still clones; the log is a courtesy, the request row is the record.
         }
@@ -202,6 +183,7 @@ export function attachCloneEngine(
 
     const write = (run: Run, fields: Record<string, string>): CloneRow | undefined => {
         if (fields.state) run.written = fields.state;
+        if (fields.phase !== undefined) run.phase = fields.phase;
         return run.source.db.update(REQUEST_TABLE, run.id, fields);
     };
 
@@ -268,6 +250,7 @@ export function attachCloneEngine(
                 next: 0,
                 dueAt: now() + stepDelay(5),
                 written: CloneState.Requested,
+                phase: "",
             });
         }
         for (const row of source.db.query(REQUEST_TABLE, `state=${CloneState.RollbackRequested}`)) {
@@ -510,41 +493,61 @@ export function attachCloneEngine(
         }
     };
 
-    /** Target rows matched by each preserver replace (same sys_id) or join the copied data. */
+    /**
+     * Each preserver's condition selects rows on both sides: the copied (source) rows it matches are dropped and the
+     * target's matching rows put back, so the target ends with exactly the rows it had there, whatever their sys_ids.
+     */
     const applyPreservers = (run: Run): void => {
         const targetDb = run.target!.db;
         const staging = run.staging!;
-        const preserved: CloneRow[] = [];
+        const putBack = (root: string, kept: readonly CloneRow[]): void => {
+            const rows = staging.get(root) ?? [];
+            const at = new Map(rows.map((r, i) => [r.sys_id, i]));
+            for (const row of kept) {
+                const i = at.get(row.sys_id);
+                if (i === undefined) {
+                    at.set(row.sys_id, rows.length);
+                    rows.push(row);
+                } else rows[i] = row;
+            }
+            staging.set(root, rows);
+        };
         for (const p of run.profile!.preservers) {
             if (p.theme && !run.options!.preserveTheme) continue;
-            if (!targetDb.schema.find(p.table)) {
-                log(run, "warn", `Preserver "${p.name}" skipped: table ${p.table} does not exist on the target`);
+            const info = targetDb.schema.find(p.table);
+            if (!info || isKeptTable(info.root)) {
+                if (!info)
+                    log(run, "warn", `Preserver "${p.name}" skipped: table ${p.table} does not exist on the target`);
                 continue;
             }
-            preserved.push(...targetDb.query(p.table, p.condition));
+            const kept = targetDb.query(p.table, p.condition);
+            const compiled = compileQuery(targetDb.schema, info, parseEncodedQuery(p.condition), run.source.db.lookup);
+            const family = info.family;
+            const staged = staging.get(info.root) ?? [];
+            staging.set(
+                info.root,
+                staged.filter((r) => {
+                    if (info.extensible && !family.has(r.sys_class_name ?? "")) return true;
+                    return compiled.predicate ? !compiled.predicate(r) : false;
+                }),
+            );
+            putBack(info.root, kept);
         }
         const days = run.options!.preserveInProgressUpdateSetsDays;
-        if (days > 0 && targetDb.schema.find("sys_update_set")) {
+        const setsInfo = targetDb.schema.find("sys_update_set");
+        if (days > 0 && setsInfo) {
             const since = now() - days * DAY_MS;
             const sets = targetDb
                 .query("sys_update_set", "state=in progress^application=global")
                 .filter((r) => Date.parse(`${(r.sys_updated_on ?? "").replace(" ", "T")}Z`) >= since);
-            preserved.push(...sets);
-            if (sets.length > 0 && targetDb.schema.find("sys_update_xml")) {
-                preserved.push(
-                    ...targetDb.query("sys_update_xml", `update_setIN${sets.map((s) => s.sys_id).join(",")}`),
+            putBack(setsInfo.root, sets);
+            const xmlInfo = targetDb.schema.find("sys_update_xml");
+            if (sets.length > 0 && xmlInfo) {
+                putBack(
+                    xmlInfo.root,
+                    targetDb.query("sys_update_xml", `update_setIN${sets.map((x) => x.sys_id).join(",")}`),
                 );
             }
-        }
-        for (const row of preserved) {
-            const info = targetDb.schema.find(row.sys_class_name || "") ?? undefined;
-            const root = info?.root ?? rootOf(targetDb, row);
-            if (!root) continue;
-            const rows = staging.get(root) ?? [];
-            const at = rows.findIndex((r) => r.sys_id === row.sys_id);
-            if (at >= 0) rows[at] = row;
-            else rows.push(row);
-            staging.set(root, rows);
         }
     };
 
@@ -605,7 +608,7 @@ export function attachCloneEngine(
         const key = keyOf(source, row.sys_id);
         const refuse = (message: string): void => {
             source.db.update(REQUEST_TABLE, row.sys_id, { state: CloneState.RollbackFailure, error_message: message });
-            log({ source, id: row.sys_id }, "error", message);
+            log({ source, id: row.sys_id, phase: "Rollback" }, "error", message);
         };
         let restorable: Restorable | undefined;
         for (const r of latest.values()) if (r.source === source && r.id === row.sys_id) restorable = r;
@@ -641,7 +644,11 @@ export function attachCloneEngine(
         if (target.db.get(REQUEST_TABLE, rb.id))
             target.db.update(REQUEST_TABLE, rb.id, { state: CloneState.RolledBack });
         rb.source.db.update(REQUEST_TABLE, rb.id, { state: CloneState.RolledBack });
-        log(rb, "info", `Target instance ${target.name} restored to its state before the clone`);
+        log(
+            { ...rb, phase: "Rollback" },
+            "info",
+            `Target instance ${target.name} restored to its state before the clone`,
+        );
     };
 
     const interval = Math.max(10, Math.min(150, duration / 20));
@@ -659,11 +666,6 @@ function exportAll(db: CloneDb): Tables {
     const out: Tables = new Map();
     for (const root of db.schema.roots()) if (!isKeptTable(root)) out.set(root, db.exportRows(root));
     return out;
-}
-
-function rootOf(db: CloneDb, row: CloneRow): string | undefined {
-    for (const root of db.schema.roots()) if (db.get(root, row.sys_id)) return root;
-    return undefined;
 }
 
 function propertyValue(db: CloneDb, name: string): string | undefined {
