@@ -13,6 +13,11 @@ export interface ScheduledJobStateArgs {
     allowSysIds?: pulumi.Input<pulumi.Input<string>[]>;
     /** Jobs matching this encoded query stay as they are. @default "" */
     allowQuery?: pulumi.Input<string>;
+    /**
+     * The completion of the clone this policy follows (usually `cloneRun.epoch`): when it changes, the next `up`
+     * re-asserts the policy even if nothing else changed. @default none
+     */
+    cloneEpoch?: pulumi.Input<string>;
 }
 
 /**

@@ -15,6 +15,11 @@ export interface UserLockoutArgs {
     allowUsers?: pulumi.Input<pulumi.Input<string>[]>;
     /** Users matching this encoded query stay unlocked. @default "" */
     allowQuery?: pulumi.Input<string>;
+    /**
+     * The completion of the clone this policy follows (usually `cloneRun.epoch`): when it changes, the next `up`
+     * re-asserts the policy even if nothing else changed. @default none
+     */
+    cloneEpoch?: pulumi.Input<string>;
 }
 
 /**

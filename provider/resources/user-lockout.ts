@@ -179,7 +179,7 @@ export async function allowedUsers(
         if (!roles.has(name))
             notFound("allowRoles", "role", name, "remove it or check its spelling (role names, e.g. admin)");
     }
-    const roleIds = [...roles.values()];
+    const roleIds = await withContainingRoles(c, [...roles.values()]);
     const groupIdsByRole = new Set<string>();
     if (roleIds.length > 0) {
         // sys_user_has_role also carries inherited rows on a real instance; the group walk below covers instances
@@ -222,6 +222,31 @@ export async function allowedUsers(
         }
     }
     return { exempt, missing };
+}
+
+/**
+ * Adds every role that contains an allowed role (sys_user_role_contains, transitively): a user holding `admin` holds
+ * `itil` too, so `allowRoles: ["itil"]` must keep admins unlocked.
+ */
+async function withContainingRoles(c: ServiceNowClient, roleIds: readonly string[]): Promise<string[]> {
+    const all = new Set(roleIds);
+    let frontier = [...roleIds];
+    while (frontier.length > 0) {
+        const next: string[] = [];
+        for await (const page of c.pages("sys_user_role_contains", {
+            query: inQuery("contains", frontier),
+            fields: ["role"],
+        })) {
+            for (const r of page) {
+                if (r.role && !all.has(r.role)) {
+                    all.add(r.role);
+                    next.push(r.role);
+                }
+            }
+        }
+        frontier = next;
+    }
+    return [...all];
 }
 
 /** Looks names up in one request per 100 names: name to sys_id. */
