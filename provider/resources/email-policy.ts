@@ -29,7 +29,7 @@ export const SmtpAccountInput = z.object({
         .optional(),
     server: z
         .string()
-        .regex(/^[A-Za-z0-9.\-]+$/, {
+        .regex(/^[A-Za-z0-9.-]+$/, {
             error: "smtpAccount.server must be a host name such as smtp.sandbox.example.com (no scheme, no port)",
         })
         .optional(),

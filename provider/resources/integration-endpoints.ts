@@ -15,8 +15,8 @@ import {
     singletonId,
 } from "../properties";
 
-const HOST = /^[A-Za-z0-9]([A-Za-z0-9.\-]*[A-Za-z0-9])?(:\d{1,5})?$/;
-const URL_PREFIX = /^[a-z][a-z0-9+.\-]*:\/\/[^/\s?#]+/i;
+const HOST = /^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:\d{1,5})?$/;
+const URL_PREFIX = /^[a-z][a-z0-9+.-]*:\/\/[^/\s?#]+/i;
 
 /**
  * One rewrite rule. A `from` with a scheme (`https://api.acme.com/v2`) is a URL prefix replaced by `to`; a bare host
@@ -107,7 +107,7 @@ export interface EndpointRecord {
 
 /** The host of an endpoint URL, lower-cased, or undefined when it has none (a relative or variable endpoint). */
 export function hostOf(url: string): string | undefined {
-    const m = /^[a-z][a-z0-9+.\-]*:\/\/(?:[^@/\s]*@)?([^/:?#\s]+)/i.exec(url.trim());
+    const m = /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/\s]*@)?([^/:?#\s]+)/i.exec(url.trim());
     return m ? m[1]!.toLowerCase() : undefined;
 }
 
@@ -117,7 +117,7 @@ export function rewriteEndpoint(value: string, rules: readonly EndpointRule[]): 
         if (rule.from.includes("://")) {
             if (value.toLowerCase().startsWith(rule.from.toLowerCase())) return rule.to + value.slice(rule.from.length);
         } else {
-            const m = /^([a-z][a-z0-9+.\-]*:\/\/(?:[^@/\s]*@)?)([^/?#\s]+)(.*)$/i.exec(value.trim());
+            const m = /^([a-z][a-z0-9+.-]*:\/\/(?:[^@/\s]*@)?)([^/?#\s]+)(.*)$/i.exec(value.trim());
             if (!m) continue;
             const [, scheme, hostPort, rest] = m as unknown as [string, string, string, string];
             const fromHasPort = rule.from.includes(":");

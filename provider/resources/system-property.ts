@@ -19,7 +19,7 @@ export const SystemPropertyInputs = z.object({
     connection: ConnectionInput,
     name: z
         .string({ error: "name is required: the sys_properties name, e.g. glide.ui.session_timeout" })
-        .regex(/^[A-Za-z0-9_.\-]+$/, {
+        .regex(/^[A-Za-z0-9_.-]+$/, {
             error: "name must be a sys_properties name (letters, digits, '.', '_' or '-'), e.g. glide.ui.session_timeout",
         }),
     value: z.string({

@@ -1,11 +1,11 @@
 import * as assert from "node:assert/strict";
+import { restoreProperties } from "../../provider/properties";
 import {
     applyEmailPolicy,
     type EmailPolicyInputs,
     emailPolicyProvider,
     readEmailPolicy,
 } from "../../provider/resources/email-policy";
-import { restoreProperties } from "../../provider/properties";
 import { FakeClient } from "../fixtures/checklist/fake-client";
 
 function production(): FakeClient {
