@@ -230,6 +230,7 @@ export class InstanceDb {
         row.sys_updated_by = user;
         row.sys_mod_count = "0";
         if (info.extensible) row.sys_class_name = info.name;
+        if (info.numberPrefix && !row.number) row.number = this.nextNumber(info);
         store.put(row);
         this.changed({ kind: "insert", table: info.name, row, user }, { o: "put", t: info.name, r: row });
         return row;
@@ -378,6 +379,18 @@ export class InstanceDb {
     /** The resolved definition of a table. */
     tableInfo(table: string): TableInfo {
         return this.schema.table(table);
+    }
+
+    /** The next auto-number of a numbered table: prefix plus seven digits, above any number already used. */
+    private nextNumber(info: TableInfo): string {
+        const prefix = info.numberPrefix!;
+        let max = 10000;
+        this.stores.get(info.root)!.scan(0, (r) => {
+            const n = r.number ?? "";
+            if (n.startsWith(prefix)) max = Math.max(max, Number(n.slice(prefix.length)) || 0);
+            return true;
+        });
+        return `${prefix}${String(max + 1).padStart(7, "0")}`;
     }
 
     private *allTables(): IterableIterator<[string, Row[]]> {

@@ -19,9 +19,9 @@ import { registerInstances, type SeedKind, seedInstance } from "./seed";
 import { createInstanceServer, type SharedRuntime } from "./server";
 import { localTls } from "./tls";
 
-export { SEEDED_OAUTH_CLIENT, type SeedKind } from "./seed";
-export type { FaultConfig, RateLimitRule } from "./faults";
 export { InstanceDb } from "./db";
+export type { FaultConfig, RateLimitRule } from "./faults";
+export { SEEDED_OAUTH_CLIENT, type SeedKind } from "./seed";
 
 /** One instance to run. */
 export interface InstanceSpec {
@@ -166,13 +166,10 @@ export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmula
         batchQuotaMs: opts.batchQuotaMs ?? 30_000,
         clock: Date.now,
     };
-    const tls = opts.tls
-        ? localTls(
-              opts.dataDir
-                  ? path.join(opts.dataDir, "tls")
-                  : fs.mkdtempSync(path.join(os.tmpdir(), "sn-emulator-tls-")),
-          )
-        : undefined;
+    // Without a data directory the CA lives in a temporary directory removed at stop.
+    const tempTlsDir =
+        opts.tls && !opts.dataDir ? fs.mkdtempSync(path.join(os.tmpdir(), "sn-emulator-tls-")) : undefined;
+    const tls = opts.tls ? localTls(tempTlsDir ?? path.join(opts.dataDir!, "tls")) : undefined;
 
     const servers: http.Server[] = [];
     const instances = new Map<string, RunningInstance>();
@@ -234,6 +231,7 @@ export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmula
             engine.stop();
             await Promise.all(servers.map(closeServer));
             for (const i of instances.values()) i.db.close();
+            if (tempTlsDir) fs.rmSync(tempTlsDir, { recursive: true, force: true });
         },
     };
     const engine = attachCloneEngine(running, { cloneDurationMs: opts.cloneDurationMs });

@@ -2,9 +2,9 @@
  * `POST /oauth_token.do`: password, client_credentials and refresh_token grants, form-encoded.
  */
 import type { Authenticator } from "./auth";
+import { canLogIn } from "./auth";
 import type { InstanceDb } from "./db";
 import { type ApiResponse, json } from "./envelope";
-import { canLogIn } from "./auth";
 import { secretMatches } from "./values";
 
 /** The widely reported failure body, returned with 401 for every refused grant. */

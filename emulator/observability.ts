@@ -46,7 +46,8 @@ export class EmulatorStats {
         c.total++;
         c.byMethod[entry.method] = (c.byMethod[entry.method] ?? 0) + 1;
         if (entry.table) {
-            const t = (c.byTable[entry.table] ??= {});
+            const t = c.byTable[entry.table] ?? {};
+            c.byTable[entry.table] = t;
             t[entry.method] = (t[entry.method] ?? 0) + 1;
         }
         this.log.push({ seq: ++this.seq, time: new Date().toISOString(), ...entry });

@@ -45,6 +45,8 @@ export interface TableDef {
     /** Columns declared on this table (inherited ones come from the parent). */
     fields: FieldDef[];
     acl?: Partial<TableAcl>;
+    /** Prefix of the auto-number the platform gives new records (`INC` for incident), if the table numbers them. */
+    numberPrefix?: string;
 }
 
 /** The columns every record carries. */
@@ -76,6 +78,7 @@ export interface TableInfo {
     /** True when the table is part of a hierarchy, so rows carry `sys_class_name`. */
     readonly extensible: boolean;
     readonly acl: TableAcl;
+    readonly numberPrefix: string | undefined;
 }
 
 /**
@@ -148,6 +151,7 @@ export class Schema {
                 family: familyOf(d.name),
                 extensible,
                 acl: { ...(parent?.acl ?? DEFAULT_ACL), ...d.acl },
+                numberPrefix: d.numberPrefix ?? parent?.numberPrefix,
             };
             this.tables.set(d.name, info);
             return info;

@@ -543,7 +543,7 @@ function seedProduction(b: SeedBuilder, opts: SeedOptions, h: ProductionHelpers)
         for (const [fn, method, suffix] of [
             ["Get", "get", "/records"],
             ["Post", "post", "/records"],
-            ["Delete", "delete", "/records/${id}"],
+            ["Delete", "delete", "/records/{id}"],
         ]) {
             b.add("sys_rest_message_fn", {
                 function_name: fn!,

@@ -8,8 +8,8 @@ import type { ApiRequest, InstanceContext } from "./api-types";
 import { batchApi } from "./batch-api";
 import { type ApiResponse, errors, failure, json } from "./envelope";
 import { type FaultConfig, type FaultInjector, gatewayErrorPage, HIBERNATING_PAGE } from "./faults";
-import type { EmulatorStats } from "./observability";
 import { tokenEndpoint } from "./oauth";
+import type { EmulatorStats } from "./observability";
 import { statsApi } from "./stats-api";
 import { tableApi } from "./table-api";
 
