@@ -85,7 +85,7 @@ describe("EmailPolicy against the emulator", () => {
         const seq = env.mark();
         const checked = await provider.check!({} as never, { smtpAccount: { name: "Nope" } } as never);
         await assert.rejects(
-            provider.create(checked.inputs),
+            provider.create(checked.inputs!),
             /"Nope" matches no sys_email_account record.*"SMTP outbound"/,
         );
         assert.deepEqual(env.writesSince(seq), []);
