@@ -1,0 +1,92 @@
+import * as assert from "node:assert/strict";
+import { midServerStateProvider as provider } from "../../provider/resources/mid-server-state";
+import {
+    type ChecklistInstance,
+    createThrough,
+    refreshAndUp,
+    startChecklistInstance,
+    tableSnapshot,
+} from "../fixtures/checklist/harness";
+
+const TABLES = ["sys_user", "sys_user_has_role", "ecc_queue", "ecc_agent_issue"];
+
+describe("MidServerState against the emulator", () => {
+    let env: ChecklistInstance;
+    before(async () => {
+        env = await startChecklistInstance();
+    });
+    after(async () => {
+        await env.stop();
+    });
+
+    function userReady(name: string): boolean {
+        const db = env.instance.db;
+        const u = db.query("sys_user", `user_name=${name}`)[0];
+        if (!u || u.active !== "true" || u.locked_out === "true") return false;
+        const role = db.query("sys_user_role", "name=mid_server")[0]!;
+        return db.query("sys_user_has_role", `user=${u.sys_id}^role=${role.sys_id}`).length > 0;
+    }
+
+    it("ensures MID users, clears queued output, reports Down servers, repairs drift and restores on destroy", async () => {
+        const db = env.instance.db;
+        // As after a clone: one MID user missing from production's sys_user, one locked out, one without its role.
+        const missing = db.query("sys_user", "user_name=mid.user.01")[0]!;
+        for (const g of db.query("sys_user_has_role", `user=${missing.sys_id}`))
+            db.delete("sys_user_has_role", g.sys_id!);
+        db.delete("sys_user", missing.sys_id!);
+        const locked = db.query("sys_user", "user_name=mid.user.02")[0]!;
+        db.update("sys_user", locked.sys_id!, { locked_out: "true" });
+        const roleless = db.query("sys_user", "user_name=mid.user.03")[0]!;
+        for (const g of db.query("sys_user_has_role", `user=${roleless.sys_id}`))
+            db.delete("sys_user_has_role", g.sys_id!);
+        const mid = db.query("ecc_agent", "status=Down")[0]!;
+        db.insert("ecc_agent_issue", {
+            mid_server: mid.sys_id!,
+            source: "InstanceClone",
+            message: "MID Server not operational",
+        });
+        const before = TABLES.map((t) => tableSnapshot(env.instance, t));
+
+        const raw = { resolveCloneIssues: true };
+        const { id, outs } = await createThrough(provider, raw);
+        for (const u of ["mid.user.01", "mid.user.02", "mid.user.03", "mid.user.04"]) assert.ok(userReady(u), u);
+        assert.deepEqual(outs.createdUsers, ["mid.user.01"]);
+        assert.deepEqual(outs.downMidServers, ["mid-prod-04"]);
+        assert.equal(db.query("ecc_queue", "queue=output^state=ready").length, 0);
+        assert.equal(db.query("ecc_agent_issue", "source=InstanceClone^state!=resolved").length, 0);
+
+        const seq = env.mark();
+        const again = await refreshAndUp(provider, id, outs, raw);
+        assert.equal(again.diff.changes, false);
+        assert.deepEqual(env.writesSince(seq), []);
+
+        db.update("sys_user", locked.sys_id!, { locked_out: "true" });
+        const repaired = await refreshAndUp(provider, id, again.outs, raw);
+        assert.deepEqual(
+            repaired.read.inputs.users,
+            ["mid.user.01", "mid.user.03", "mid.user.04"],
+            "refresh names users",
+        );
+        assert.ok(userReady("mid.user.02"));
+
+        await provider.delete!(id, repaired.outs);
+        assert.deepEqual(
+            TABLES.map((t) => tableSnapshot(env.instance, t)),
+            before,
+        );
+    });
+
+    it("refuses an empty MID server list at check, naming midServers, with nothing written", async () => {
+        const seq = env.mark();
+        const r = await provider.check!({} as never, { midServers: [] } as never);
+        assert.equal(r.failures?.[0]?.property, "midServers");
+        assert.deepEqual(env.writesSince(seq), []);
+    });
+
+    it("fails create on an unknown role with nothing written", async () => {
+        const seq = env.mark();
+        const checked = await provider.check!({} as never, { role: "mid_srv" } as never);
+        await assert.rejects(provider.create(checked.inputs!), /role "mid_srv" does not exist/);
+        assert.deepEqual(env.writesSince(seq), []);
+    });
+});
