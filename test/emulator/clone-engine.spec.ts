@@ -254,7 +254,7 @@ describe("clone engine", () => {
     it("refuses a second clone into a target that has one running", async () => {
         pair = new Pair(600);
         const first = pair.request();
-        await until("first clone active", () => pair.row(first).phase === "Backup");
+        await until("first clone active", () => pair.row(first).state === "Active");
         const second = await pair.settle(pair.request());
         assert.equal(second.state, "Error");
         assert.match(second.error_message!, /^Target instance acme-dev already has an active clone/);
@@ -265,7 +265,10 @@ describe("clone engine", () => {
         pair = new Pair(600);
         const before = pair.dev.snapshot();
         const id = pair.request();
-        await until("backup phase", () => pair.row(id).phase === "Backup");
+        await until("a phase before the copy", () => {
+            const r = pair.row(id);
+            return r.state === "Scheduled" || ["Preflight checks", "Backup"].includes(r.phase!);
+        });
         pair.prod.update(REQ, id, { state: "Canceled" });
         const final = await pair.settle(id);
         assert.equal(final.state, "Canceled");
@@ -275,7 +278,8 @@ describe("clone engine", () => {
     });
 
     it("refuses a cancel once Node repoint has started and completes the clone", async () => {
-        pair = new Pair(600);
+        // Long enough that the cleanup phase cannot slip past between two polls.
+        pair = new Pair(3000);
         const id = pair.request();
         await until("cleanup phase", () => pair.row(id).phase === "Cleanup scripts");
         pair.prod.update(REQ, id, { state: "Canceled" });
