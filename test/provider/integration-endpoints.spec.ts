@@ -65,13 +65,9 @@ describe("IntegrationEndpoints against the emulator", () => {
     });
 
     it("counts the stack's declared production instances in the tripwire", async () => {
-        const checked = await provider.check!(
-            {} as never,
-            { rules: RULES, productionHosts: PRODUCTION_HOSTS } as never,
-        );
-        const { outs } = { outs: (await provider.create(checked.inputs!)).outs };
+        const { id, outs } = await createThrough(provider, { rules: RULES, productionHosts: PRODUCTION_HOSTS });
         assert.ok(outs.tripwireHosts.includes("acme-prod.service-now.com"));
-        await provider.delete!("x", outs);
+        await provider.delete!(id, outs);
     });
 
     it("rewrites by host and by prefix, repairs drift, and restores every endpoint on destroy", async () => {

@@ -22,7 +22,7 @@ describe("MidServerState against the emulator", () => {
     function userReady(name: string): boolean {
         const db = env.instance.db;
         const u = db.query("sys_user", `user_name=${name}`)[0];
-        if (!u || u.active !== "true" || u.locked_out === "true") return false;
+        if (u?.active !== "true" || u.locked_out === "true") return false;
         const role = db.query("sys_user_role", "name=mid_server")[0]!;
         return db.query("sys_user_has_role", `user=${u.sys_id}^role=${role.sys_id}`).length > 0;
     }
