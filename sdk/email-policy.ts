@@ -30,6 +30,11 @@ export interface EmailPolicyArgs {
      * kept). The platform never returns the old password, so destroy cannot put it back. @default not managed
      */
     smtpPassword?: pulumi.Input<string>;
+    /**
+     * The completion of the clone this policy follows (usually `cloneRun.epoch`): when it changes, the next `up`
+     * re-asserts the policy even if nothing else changed. @default none
+     */
+    cloneEpoch?: pulumi.Input<string>;
 }
 
 /**

@@ -20,6 +20,11 @@ export interface InstanceBrandingArgs {
      * your instance). @default "welcome_page_content"
      */
     welcomePageTable?: pulumi.Input<string>;
+    /**
+     * The completion of the clone this policy follows (usually `cloneRun.epoch`): when it changes, the next `up`
+     * re-asserts the policy even if nothing else changed. @default none
+     */
+    cloneEpoch?: pulumi.Input<string>;
 }
 
 /**

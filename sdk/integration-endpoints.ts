@@ -18,6 +18,11 @@ export interface IntegrationEndpointsArgs {
      * `servicenow:productionInstances` are always added. @default []
      */
     productionHosts?: pulumi.Input<pulumi.Input<string>[]>;
+    /**
+     * The completion of the clone this policy follows (usually `cloneRun.epoch`): when it changes, the next `up`
+     * re-asserts the policy even if nothing else changed. @default none
+     */
+    cloneEpoch?: pulumi.Input<string>;
 }
 
 /**

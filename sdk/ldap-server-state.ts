@@ -11,6 +11,11 @@ export interface LdapServerStateArgs {
     active?: pulumi.Input<boolean>;
     /** Also set inactive the scheduled data loads of those servers. @default true */
     includeScheduledLoads?: pulumi.Input<boolean>;
+    /**
+     * The completion of the clone this policy follows (usually `cloneRun.epoch`): when it changes, the next `up`
+     * re-asserts the policy even if nothing else changed. @default none
+     */
+    cloneEpoch?: pulumi.Input<string>;
 }
 
 /**

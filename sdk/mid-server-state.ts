@@ -15,6 +15,11 @@ export interface MidServerStateArgs {
     clearEccQueue?: pulumi.Input<boolean>;
     /** Resolve the MID issues the clone raised. @default false */
     resolveCloneIssues?: pulumi.Input<boolean>;
+    /**
+     * The completion of the clone this policy follows (usually `cloneRun.epoch`): when it changes, the next `up`
+     * re-asserts the policy even if nothing else changed. @default none
+     */
+    cloneEpoch?: pulumi.Input<string>;
 }
 
 /**

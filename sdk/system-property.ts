@@ -11,6 +11,11 @@ export interface SystemPropertyArgs {
     value: pulumi.Input<string>;
     /** The property type used only when the property has to be created. @default "string" */
     type?: pulumi.Input<string>;
+    /**
+     * The completion of the clone this policy follows (usually `cloneRun.epoch`): when it changes, the next `up`
+     * re-asserts the policy even if nothing else changed. @default none
+     */
+    cloneEpoch?: pulumi.Input<string>;
 }
 
 /**
