@@ -197,29 +197,42 @@ export function attachCloneEngine(
         finish(run, CloneState.Error, { error_message: message });
     };
 
+    /** Runs `fn`, swallowing errors: a timer callback that throws would take the whole emulator process down. */
+    const guarded = (fn: () => void): void => {
+        try {
+            fn();
+        } catch {
+            // An instance without the clone tables, or one closing while the emulator stops: skip it this tick.
+        }
+    };
+
     const tick = (): void => {
         if (!recovered) {
             recovered = true;
-            recoverInterrupted();
+            guarded(recoverInterrupted);
         }
-        for (const source of emulator.instances.values()) discover(source);
+        for (const source of emulator.instances.values()) guarded(() => discover(source));
         for (const run of [...runs.values()]) {
-            try {
-                advance(run);
-            } catch (error) {
-                fail(run, `Clone failed: ${(error as Error).message}`);
-            }
+            guarded(() => {
+                try {
+                    advance(run);
+                } catch (error) {
+                    fail(run, `Clone failed: ${(error as Error).message}`);
+                }
+            });
         }
         for (const rb of [...rollbacks.values()]) {
-            try {
-                advanceRollback(rb);
-            } catch (error) {
-                rollbacks.delete(keyOf(rb.source, rb.id));
-                rb.source.db.update(REQUEST_TABLE, rb.id, {
-                    state: CloneState.RollbackFailure,
-                    error_message: `Rollback failed: ${(error as Error).message}`,
-                });
-            }
+            guarded(() => {
+                try {
+                    advanceRollback(rb);
+                } catch (error) {
+                    rollbacks.delete(keyOf(rb.source, rb.id));
+                    rb.source.db.update(REQUEST_TABLE, rb.id, {
+                        state: CloneState.RollbackFailure,
+                        error_message: `Rollback failed: ${(error as Error).message}`,
+                    });
+                }
+            });
         }
     };
 
@@ -378,6 +391,11 @@ export function attachCloneEngine(
         run.target = target;
         run.options = cloneOptions(request);
         run.profile = resolveProfile(run, request.profile ?? "");
+        if ((request.source_instance ?? "") === "") {
+            // The CAC fills in the source itself; its own row in its instance table is the natural reference.
+            const self = sourceDb.query("instance", `instance_name=${run.source.name}`)[0];
+            if (self) sourceDb.update(REQUEST_TABLE, run.id, { source_instance: self.sys_id });
+        }
     };
 
     const findInstance = (registered: CloneRow): CloneInstance | undefined => {

@@ -186,6 +186,28 @@ describe("clone engine", () => {
         assert.equal(pair.dev.getProperty("css.base.color"), "#8b0000");
     });
 
+    it("keeps the target's recent in-progress update sets only when asked to", async () => {
+        pair = new Pair();
+        pair.dev.insert("sys_update_set", { name: "dev work", state: "in progress", application: "global" });
+        pair.prod.insert("sys_update_set", { name: "prod release", state: "complete", application: "global" });
+        const names = () =>
+            pair.dev
+                .query("sys_update_set", "ORDERBYname")
+                .map((r) => r.name)
+                .join(",");
+        await pair.settle(pair.request({ preserve_in_progress_update_sets_days: 3 }));
+        assert.equal(names(), "dev work,prod release");
+        await pair.settle(pair.request());
+        assert.equal(names(), "prod release");
+    });
+
+    it("fills in the source instance of a request that names none", async () => {
+        pair = new Pair();
+        const self = pair.prod.insert("instance", { instance_name: "prod" }).sys_id;
+        const final = await pair.settle(pair.request());
+        assert.equal(final.source_instance, self);
+    });
+
     it("runs the active cleanup scripts after the restore, by order then name", async () => {
         pair = new Pair();
         const append = (tag: string) =>
