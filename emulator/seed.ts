@@ -472,6 +472,17 @@ function seedProduction(b: SeedBuilder, opts: SeedOptions, h: ProductionHelpers)
             }),
         );
     }
+    for (const load of ldapLoads) {
+        b.add("sys_trigger", {
+            name: load.name!,
+            next_action: glideDateTime(Date.UTC(2025, 10, 2, 2)),
+            state: "0",
+            system_id: `app-node-1:${h.name}`,
+            document: "scheduled_import_set",
+            document_key: load.sys_id!,
+            job_id: load.sys_id!,
+        });
+    }
 
     // Scheduled jobs across the sysauto family, most of them active, with their schedule items.
     const kinds = [

@@ -175,7 +175,7 @@ describe("authentication and permissions", () => {
         });
 
         it("refuses bad client secrets, bad passwords and unknown refresh tokens with 401 access_denied", async () => {
-            const attempts = [
+            const attempts: Record<string, string>[] = [
                 {
                     grant_type: "password",
                     client_id: "emulator-client",

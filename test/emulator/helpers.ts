@@ -9,6 +9,7 @@ export interface Reply {
     headers: Headers;
     text: string;
     /** Parsed JSON body, or undefined when the body is empty or not JSON. */
+    // biome-ignore lint/suspicious/noExplicitAny: response bodies are checked field by field by the assertions.
     json: any;
 }
 

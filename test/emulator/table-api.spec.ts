@@ -85,7 +85,7 @@ describe("Table API", () => {
                 url,
                 "/api/now/table/sys_user?sysparm_query=ORDERBYsys_id&sysparm_limit=3&sysparm_fields=sys_id",
             );
-            const ids = first.json.result.map((r: any) => r.sys_id);
+            const ids = first.json.result.map((r: Record<string, string>) => r.sys_id);
             assert.deepEqual(ids, [...ids].sort());
             const next = await call(
                 url,
@@ -96,19 +96,21 @@ describe("Table API", () => {
                 .db.query("sys_user", "ORDERBYsys_id", { limit: 5 })
                 .map((r) => r.sys_id);
             assert.deepEqual(
-                next.json.result.map((r: any) => r.sys_id),
+                next.json.result.map((r: Record<string, string>) => r.sys_id),
                 all.slice(3, 5),
             );
         });
 
         it("returns child-class rows with their sys_class_name when a parent table is queried", async () => {
             const r = await call(url, "/api/now/table/sysauto?sysparm_fields=name,sys_class_name");
-            const classes = new Set(r.json.result.map((x: any) => x.sys_class_name));
+            const classes = new Set(r.json.result.map((x: Record<string, string>) => x.sys_class_name));
             for (const c of ["sysauto_script", "sysauto_report", "sysauto_template", "scheduled_import_set"])
                 assert.ok(classes.has(c), c);
             const scripts = await call(url, "/api/now/table/sysauto_script?sysparm_fields=sys_class_name,script");
             assert.ok(
-                scripts.json.result.every((x: any) => x.sys_class_name === "sysauto_script" && x.script !== undefined),
+                scripts.json.result.every(
+                    (x: Record<string, string>) => x.sys_class_name === "sysauto_script" && x.script !== undefined,
+                ),
             );
         });
 
