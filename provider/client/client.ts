@@ -106,8 +106,8 @@ export class BatchWriteError extends ServiceNowError {
 
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
 
-/** Rounds of re-sending batch items the instance did not service (time quota hit) or refused transiently. */
-const BATCH_ROUNDS = 10;
+/** Rounds in a row in which the instance services none of the pending batch items before a batch update gives up. */
+const BATCH_IDLE_ROUNDS = 8;
 
 /**
  * A REST client for one instance: auth, retries, keyset paging, Batch API writes, typed errors and the production fence.
@@ -131,6 +131,7 @@ export class ServiceNowClient {
     private readonly productionInstances: readonly string[];
     private fence: Promise<void> | undefined;
     private sent = 0;
+    private itemHeaders = false;
     private serverDate: string | undefined;
 
     constructor(options: ClientOptions) {
@@ -302,10 +303,13 @@ export class ServiceNowClient {
         const missing: string[] = [];
         const failures: { sysId: string; error: ServiceNowError }[] = [];
         let pending = [...updates];
-        for (let round = 1; pending.length > 0; round++) {
+        let idleRounds = 0;
+        let throttledRounds = 0;
+        while (pending.length > 0) {
             const chunks: RecordUpdate[][] = [];
             for (let i = 0; i < pending.length; i += this.batchSize) chunks.push(pending.slice(i, i + this.batchSize));
             const retry: RecordUpdate[] = [];
+            let throttled: Record<string, unknown> | undefined;
             const results = await Promise.allSettled(chunks.map((c) => this.sendBatch(table, c)));
             results.forEach((r, i) => {
                 const chunk = chunks[i]!;
@@ -318,15 +322,22 @@ export class ServiceNowClient {
                 missing.push(...r.value.missing);
                 failures.push(...r.value.failures);
                 retry.push(...r.value.retry);
+                if (r.value.throttled) throttled = { ...throttled, ...r.value.throttled };
             });
-            if (retry.length > 0 && round >= BATCH_ROUNDS) {
+            throttledRounds = throttled ? throttledRounds + 1 : 0;
+            // Rounds continue while the instance makes progress (its quota services part of each batch); only
+            // rounds in a row where nothing at all was serviced count towards giving up.
+            idleRounds = retry.length === pending.length ? idleRounds + 1 : 0;
+            if (retry.length > 0 && idleRounds >= BATCH_IDLE_ROUNDS) {
                 const error = new TransportError(
-                    `${retry.length} batch updates of ${table} on ${this.url} were still unserviced after ${BATCH_ROUNDS} rounds`,
+                    `${retry.length} batch updates of ${table} on ${this.url} were still unserviced after ${BATCH_IDLE_ROUNDS} rounds without progress`,
                 );
                 for (const u of retry) failures.push({ sysId: u.sysId, error });
                 break;
             }
-            if (retry.length > 0) await sleep(retryDelayMs(round, undefined, this.backoff));
+            // Items refused by a rate limit wait what the limiter asks (or back off); unserviced ones go again at once.
+            if (retry.length > 0 && throttled) await sleep(retryDelayMs(throttledRounds, throttled, this.backoff));
+            else if (retry.length > 0 && idleRounds > 0) await sleep(retryDelayMs(idleRounds, undefined, this.backoff));
             pending = retry;
         }
         if (failures.length > 0) {
@@ -381,6 +392,8 @@ export class ServiceNowClient {
         missing: string[];
         retry: RecordUpdate[];
         failures: { sysId: string; error: ServiceNowError }[];
+        /** Headers of a throttled item (Retry-After), when some item was refused by a rate limit. */
+        throttled: Record<string, unknown> | undefined;
     }> {
         const byId = new Map<string, RecordUpdate>();
         const requests = chunk.map((u, i) => {
@@ -395,7 +408,8 @@ export class ServiceNowClient {
                     { name: "Accept", value: "application/json" },
                 ],
                 body: Buffer.from(JSON.stringify(u.values)).toString("base64"),
-                exclude_response_headers: true,
+                // Headers only once throttling was seen: they carry Retry-After, and cost bytes on every item.
+                exclude_response_headers: !this.itemHeaders,
             };
         });
         const body = await this.send(`BATCH PATCH ${table}`, {
@@ -408,6 +422,7 @@ export class ServiceNowClient {
             missing: [] as string[],
             retry: [] as RecordUpdate[],
             failures: [] as { sysId: string; error: ServiceNowError }[],
+            throttled: undefined as Record<string, unknown> | undefined,
         };
         const seen = new Set<string>();
         const served = (body as { serviced_requests?: unknown }).serviced_requests;
@@ -416,15 +431,21 @@ export class ServiceNowClient {
                 id,
                 status_code: status,
                 body: itemBody,
-            } = item as { id?: unknown; status_code?: unknown; body?: unknown };
+                headers,
+            } = item as { id?: unknown; status_code?: unknown; body?: unknown; headers?: unknown };
             const u = byId.get(String(id));
             if (!u) continue;
             seen.add(String(id));
             const code = Number(status);
             if (code >= 200 && code < 300) out.updated.push(u.sysId);
             else if (code === 404) out.missing.push(u.sysId);
-            else if (code === 429 || code === 502 || code === 503 || code === 504) out.retry.push(u);
-            else {
+            else if (code === 429 || code === 502 || code === 503 || code === 504) {
+                out.retry.push(u);
+                if (code === 429) {
+                    this.itemHeaders = true;
+                    out.throttled = { ...out.throttled, ...headerObject(headers) };
+                }
+            } else {
                 const detail = envelopeText(decodeBase64Json(itemBody));
                 out.failures.push({
                     sysId: u.sysId,
@@ -539,6 +560,17 @@ function writeParams(): Record<string, string | boolean> {
 
 function enc(s: string): string {
     return encodeURIComponent(s);
+}
+
+/** Batch item headers (`[{name, value}]`) as an object with lower-case names. */
+function headerObject(headers: unknown): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    if (Array.isArray(headers)) {
+        for (const h of headers as { name?: unknown; value?: unknown }[]) {
+            if (typeof h?.name === "string") out[h.name.toLowerCase()] = h.value;
+        }
+    }
+    return out;
 }
 
 function decodeBase64Json(body: unknown): unknown {
