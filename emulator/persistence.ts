@@ -30,7 +30,7 @@ export class Persistence {
 
     /** True when this directory already holds data. */
     exists(): boolean {
-        return fs.existsSync(path.join(this.dir, SNAPSHOT));
+        return fs.existsSync(path.join(this.dir, SNAPSHOT)) || fs.existsSync(path.join(this.dir, LOG));
     }
 
     /**

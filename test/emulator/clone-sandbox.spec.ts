@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import type { CloneDb } from "../../emulator/clone/engine";
+import { type CloneDb, fieldMap } from "../../emulator/clone/engine";
 import { runServerScript, type SandboxDb } from "../../emulator/clone/script-sandbox";
 import { InstanceDb } from "../../emulator/db";
 
@@ -14,7 +14,7 @@ function sandboxDb(db: InstanceDb): SandboxDb {
         update: (t, id, f) => db.update(t, id, f),
         delete: (t, id) => db.delete(t, id),
         hasTable: (t) => db.schema.has(t),
-        fieldNames: (t) => [...db.schema.table(t).fields.keys()],
+        fields: (t) => fieldMap(db, t),
     };
 }
 
@@ -162,6 +162,28 @@ describe("cleanup script sandbox", () => {
         assert.deepEqual(
             result.logs.map((l) => l.message),
             ["2 sysauto_script", "false"],
+        );
+    });
+
+    it("dot-walks reference fields to the referenced record", () => {
+        const db = fixture();
+        const boss = db.insert("sys_user", { user_name: "boss", first_name: "Big" });
+        db.insert("sys_user", { user_name: "worker", manager: boss.sys_id });
+        db.insert("sys_user", { user_name: "loner" });
+        const result = run(
+            db,
+            `var gr = new GlideRecord("sys_user");
+             gr.addQuery("user_name", "IN", "worker,loner");
+             gr.orderByDesc("user_name");
+             gr.query();
+             var out = [];
+             while (gr.next()) out.push(gr.user_name + ":" + gr.manager.first_name + ":" + gr.manager.getRefRecord().isValidRecord());
+             gs.info(out.join(" ") + " " + gr.getElement("manager").getReferenceTable());`,
+        );
+        assert.equal(result.ok, true, result.error);
+        assert.deepEqual(
+            result.logs.map((l) => l.message),
+            ["worker:Big:true loner::false sys_user"],
         );
     });
 
