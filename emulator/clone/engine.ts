@@ -704,6 +704,15 @@ function formatWindow(ms: number): string {
     return `${ms} ms`;
 }
 
+/** A table's columns, each with the table it references ("" for plain columns). */
+export function fieldMap(db: Pick<CloneDb, "schema">, table: string): Record<string, string> | undefined {
+    const info = db.schema.find(table);
+    if (!info) return undefined;
+    const out: Record<string, string> = {};
+    for (const [name, f] of info.fields) out[name] = f.type === "reference" ? (f.reference ?? "") : "";
+    return out;
+}
+
 /** The instance as a cleanup script sees it. */
 function sandboxOf(db: CloneDb): SandboxDb {
     return {
@@ -712,9 +721,6 @@ function sandboxOf(db: CloneDb): SandboxDb {
         update: (table, sysId, fields) => db.update(table, sysId, fields),
         delete: (table, sysId) => db.delete(table, sysId),
         hasTable: (table) => db.schema.find(table) !== undefined,
-        fieldNames: (table) => {
-            const info = db.schema.find(table);
-            return info ? [...info.fields.keys()] : undefined;
-        },
+        fields: (table) => fieldMap(db, table),
     };
 }

@@ -16,8 +16,11 @@ export interface SandboxDb {
     delete(table: string, sysId: string): boolean;
     /** True when the table exists on the instance. */
     hasTable(table: string): boolean;
-    /** The column names of a table (with inherited ones), or undefined when the schema is not known. */
-    fieldNames?(table: string): readonly string[] | undefined;
+    /**
+     * The columns of a table (with inherited ones), each mapped to the table it references ("" when it is not a
+     * reference), or undefined when the schema is not known.
+     */
+    fields?(table: string): Readonly<Record<string, string>> | undefined;
 }
 
 /** One line a script wrote through gs.print/log/info/warn/error/debug. */
@@ -110,7 +113,7 @@ function hostOp(db: SandboxDb, logs: SandboxLogEntry[], now: () => Date, op: str
         case "valid":
             return db.hasTable(table);
         case "fields":
-            return db.fieldNames?.(table) ?? null;
+            return db.fields?.(table) ?? null;
         case "query": {
             const rows = db.query(table, String(args.query ?? ""));
             const limit = typeof args.limit === "number" && args.limit >= 0 ? args.limit : rows.length;
@@ -222,11 +225,27 @@ var gs = Object.freeze({
     nil: function (v) { return v === null || v === undefined || str(v) === ""; },
 });
 
-function GlideElement(record, name) {
+function GlideElement(record, name, refTable) {
     this._record = record;
     this._name = name;
+    this._refTable = refTable || "";
     Object.freeze(this);
+    if (!this._refTable) return this;
+    // A reference dot-walks, as on the platform: gr.manager.user_name reads the referenced record's field.
+    return new Proxy(this, {
+        get: function (t, prop, receiver) {
+            if (typeof prop === "symbol" || prop in t) return Reflect.get(t, prop, receiver);
+            return t.getRefRecord()[prop];
+        },
+    });
 }
+GlideElement.prototype.getRefRecord = function () {
+    var ref = new GlideRecord(this._refTable || "");
+    var id = this._record.getValue(this._name);
+    if (this._refTable && id) ref.get(id);
+    return ref;
+};
+GlideElement.prototype.getReferenceTable = function () { return this._refTable || null; };
 GlideElement.prototype.toString = function () { return this._record.getValue(this._name) || ""; };
 GlideElement.prototype.valueOf = GlideElement.prototype.toString;
 GlideElement.prototype.getValue = function () { return this._record.getValue(this._name); };
@@ -295,8 +314,9 @@ function GlideRecord(table) {
             var s = internals.get(receiver);
             if (!s || !s.valid) return undefined;
             // Field access: a GlideElement, as the platform returns, for every column of the table.
-            if (fields && fields.indexOf(prop) < 0 && !(s.current && prop in s.current)) return undefined;
-            return new GlideElement(receiver, prop);
+            var known = fields !== null && Object.prototype.hasOwnProperty.call(fields, prop);
+            if (fields && !known && !(s.current && prop in s.current)) return undefined;
+            return new GlideElement(receiver, prop, known ? fields[prop] : "");
         },
         set: function (t, prop, value, receiver) {
             if (typeof prop === "symbol" || prop in t) return Reflect.set(t, prop, value, receiver);
@@ -386,7 +406,7 @@ P.setValue = function (f, v) {
     s.changes[name] = value;
     if (s.current) s.current[name] = value;
 };
-P.getElement = function (f) { return new GlideElement(this, str(f)); };
+P.getElement = function (f) { return this[str(f)]; };
 P.getDisplayValue = function (f) {
     if (f !== undefined) return this.getValue(f) || "";
     var s = S(this);
