@@ -178,7 +178,7 @@ describe("clones through the Table API", () => {
         assert.equal(await property(dev, "acme.before"), "ran");
         assert.equal(await property(dev, "acme.broken"), undefined);
         assert.equal(await property(dev, "acme.after"), undefined);
-        const logs = await list(prod, "sn_instance_clone_log", `clone=${id}^ORDERBYsys_created_on`);
+        const logs = await list(prod, "sn_instance_clone_log", `clone=${id}^ORDERBYsys_id`);
         const failed = logs.find((l) => l.message!.startsWith('Cleanup script "Broken" failed'));
         assert.equal(failed?.message, 'Cleanup script "Broken" failed: ReferenceError: GlideDateTime is not defined');
         assert.equal(failed?.level, "error");
