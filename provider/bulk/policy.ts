@@ -46,6 +46,8 @@ export interface Converged {
     record: ChangeRecord;
     counts: PolicyCounts;
     error?: Error;
+    /** Whether any write reached the instance (a failed create that wrote nothing records nothing). */
+    wroteAny: boolean;
     requests: number;
 }
 
@@ -88,7 +90,13 @@ export async function converge(
         driftCount: failedEnforce,
         pendingRevertCount: failedRevert,
     };
-    return { record: recordOf(s, ours), counts, error: result.error, requests: client.requestCount - start };
+    return {
+        record: recordOf(s, ours),
+        counts,
+        error: result.error,
+        wroteAny: result.written.size > 0,
+        requests: client.requestCount - start,
+    };
 }
 
 /** Reads live state: how many records drifted from the policy, without writing. */

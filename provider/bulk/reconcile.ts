@@ -186,6 +186,8 @@ export async function applyWrites(
             for (const id of r.updated) result.written.add(id);
             for (const id of r.missing) result.missing.add(id);
         } catch (e) {
+            // Refused before anything was sent (the fence, or the identity read failing): nothing to record.
+            if (!(e instanceof BatchWriteError) && result.written.size === 0) throw e;
             if (e instanceof BatchWriteError) for (const id of e.succeeded) result.written.add(id);
             result.error ??= e as Error;
         }

@@ -98,7 +98,7 @@ export const scheduledJobStateProvider: pulumi.dynamic.ResourceProvider<
         const exempt = await requireAllowed(c, inputs);
         const done = await converge(c, FLAG, inputs.scope, exempt, undefined);
         const outs = outputs(inputs, done.record, done.counts);
-        if (done.error) throw partialCreateError(id, outs, done.error);
+        if (done.error) throw done.wroteAny ? partialCreateError(id, outs, done.error) : done.error;
         return { id, outs };
     },
 

@@ -94,7 +94,7 @@ export const userLockoutProvider: pulumi.dynamic.ResourceProvider<UserLockoutInp
         const exempt = await requireAllowed(c, inputs);
         const done = await converge(c, FLAG, inputs.scope, exempt, undefined);
         const outs = outputs(inputs, done.record, done.counts);
-        if (done.error) throw partialCreateError(id, outs, done.error);
+        if (done.error) throw done.wroteAny ? partialCreateError(id, outs, done.error) : done.error;
         return { id, outs };
     },
 
