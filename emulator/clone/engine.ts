@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import type { InstanceDb } from "../db";
 import { compileQuery, parseEncodedQuery } from "../query";
 import {
@@ -175,7 +176,7 @@ export function attachCloneEngine(
 
     const log = (run: { source: CloneInstance; id: string; phase?: string }, level: string, message: string): void => {
         try {
-            run.source.db.insert(LOG_TABLE, { clone: run.id, level, phase: run.phase ?? "", message });
+            run.source.db.insert(LOG_TABLE, { sys_id: logId(), clone: run.id, level, phase: run.phase ?? "", message });
         } catch {
             // An instance without the log table still clones; the log is a courtesy, the request row is the record.
         }
@@ -688,6 +689,19 @@ function exportAll(db: CloneDb): Tables {
 
 function propertyValue(db: CloneDb, name: string): string | undefined {
     return db.query("sys_properties", `name=${name}`)[0]?.value;
+}
+
+let logSequence = 0;
+
+/**
+ * A sys_id that sorts after every earlier one, so a log read in the Table API's default (sys_id) order reads in the
+ * order it was written, even within one second of sys_created_on.
+ */
+function logId(): string {
+    logSequence = (logSequence + 1) % 0x100000000;
+    const time = Date.now().toString(16).padStart(12, "0");
+    const seq = logSequence.toString(16).padStart(8, "0");
+    return `${time}${seq}${randomBytes(6).toString("hex")}`;
 }
 
 /** UTC `YYYY-MM-DD HH:MM:SS`, as the platform stores date-times. */
