@@ -1,0 +1,485 @@
+/**
+ * The Automation API front end for release tooling: apply an environment (optionally cloning first), preview it,
+ * detect drift with a typed per-resource, per-property report, destroy it and read its history, streaming progress
+ * through callbacks.
+ *
+ * It drives the project's own Pulumi.yaml (the config-driven environment program) with the bootstrapped CLI and a
+ * local file backend unless told otherwise. Nothing here downloads anything.
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import {
+    type ConfigMap,
+    type EngineEvent,
+    LocalWorkspace,
+    type OpMap,
+    type Stack,
+    type UpdateSummary,
+} from "@pulumi/pulumi/automation";
+import { UnsafeTargetError } from "../../provider/client/errors";
+import { offlineEnv, packageRoot, resolvePulumiCommand } from "../toolchain";
+import { type CloneRequest, type CloneResult, cloneInstance } from "./clone";
+import { type DriftReport, driftFromEvents } from "./drift";
+import { type ProgressListener, ProgressTranslator, stripAnsi } from "./progress";
+
+export { UnsafeTargetError } from "../../provider/client/errors";
+
+/** Where an environment lives and how to reach it. */
+export interface EnvironmentOptions {
+    /** The environment, i.e. the stack name: `dev`, `qa`, `uat`, `training`. */
+    environment: string;
+    /** Directory holding the project's Pulumi.yaml. @default the package root (the root Pulumi.yaml) */
+    workDir?: string;
+    /** Pulumi backend URL. @default `$PULUMI_BACKEND_URL`, else `file://<package root>/.pulumi-state` */
+    backendUrl?: string;
+    /** PULUMI_HOME (plugins, workspace settings). @default `$PULUMI_HOME`, else ~/.pulumi */
+    pulumiHome?: string;
+    /** Passphrase of the stack's secrets. @default `$PULUMI_CONFIG_PASSPHRASE`, else "" */
+    passphrase?: string;
+    /**
+     * Config set on the stack before the first operation, e.g. the instance URL or `{ value, secret: true }` for a
+     * password. Secrets are stored encrypted. @default none
+     */
+    config?: ConfigMap;
+    /**
+     * Run from a scratch copy of the project, so config written by this session (and the stack's encryption salt)
+     * never lands in the project's stack files. The copy is removed by {@link EnvironmentSession.close}.
+     * @default false
+     */
+    isolated?: boolean;
+    /** Extra environment variables for the Pulumi CLI and the providers (e.g. `SERVICENOW_PASSWORD`). @default none */
+    envVars?: Record<string, string>;
+    /** Receives progress events while operations run. @default none */
+    onProgress?: ProgressListener;
+    /** Cancels a running operation. @default none */
+    signal?: AbortSignal;
+    /** Resource operations the engine runs at once. @default the CLI's default */
+    parallel?: number;
+}
+
+/** Clone settings for {@link EnvironmentSession.apply}; unset fields come from the stack's source connection config. */
+export type CloneSettings = Partial<Omit<CloneRequest, "signal">>;
+
+/** Options of {@link EnvironmentSession.apply}. */
+export interface ApplyOptions {
+    /** Clone the source into this environment first, then apply with the new clone epoch. @default false */
+    clone?: boolean | CloneSettings;
+    /** Fail (CommandError) if the apply would change anything: proves idempotency. @default false */
+    expectNoChanges?: boolean;
+    /** Refresh from the instance before applying. @default false */
+    refresh?: boolean;
+    /** Message recorded in the stack's history. @default none */
+    message?: string;
+}
+
+/** What an apply did. */
+export interface ApplyResult {
+    environment: string;
+    /** Resource counts by operation (`same`, `create`, `update`, `delete`...). */
+    changes: OpMap;
+    /** Stack outputs (secret values masked as "[secret]"). */
+    outputs: Record<string, unknown>;
+    durationSeconds: number;
+    /** The clone that preceded the apply, when one was requested. */
+    clone?: CloneResult;
+}
+
+/** One planned resource change of a preview. */
+export interface PlannedChange {
+    urn: string;
+    type: string;
+    name: string;
+    op: string;
+    /** Properties the engine says differ (empty when it could not say which). */
+    properties: string[];
+}
+
+/** What a preview would do. */
+export interface PreviewResult {
+    environment: string;
+    changes: OpMap;
+    /** Every resource whose op is not `same`. */
+    planned: PlannedChange[];
+}
+
+/** One entry of an environment's history. */
+export interface HistoryEntry {
+    version: number;
+    kind: string;
+    result: string;
+    startTime: string;
+    endTime?: string;
+    message: string;
+    changes: OpMap;
+}
+
+/** An operation failed; `diagnostics` holds the engine's error messages (never a credential: providers redact them). */
+export class EnvironmentOperationError extends Error {
+    constructor(
+        message: string,
+        readonly diagnostics: string[],
+        options?: { cause?: unknown },
+    ) {
+        super(message, options);
+        this.name = new.target.name;
+    }
+}
+
+/** The stack config is invalid: `problems` are the check failures, each naming the config key. */
+export class EnvironmentConfigError extends EnvironmentOperationError {}
+
+/**
+ * An open environment: one stack of the environment program, on which operations run one after another.
+ */
+export class EnvironmentSession {
+    private constructor(
+        /** The Automation API stack, for anything this class does not cover. */
+        readonly stack: Stack,
+        private readonly opts: EnvironmentOptions,
+        private readonly scratch: string | undefined,
+    ) {}
+
+    /** The environment's name. */
+    get environment(): string {
+        return this.opts.environment;
+    }
+
+    /**
+     * Selects the environment's stack (creating it on first use) and sets the given config.
+     *
+     * @throws Error when the project directory has no Pulumi.yaml.
+     */
+    static async open(opts: EnvironmentOptions): Promise<EnvironmentSession> {
+        const projectDir = opts.workDir ?? packageRoot;
+        if (!fs.existsSync(path.join(projectDir, "Pulumi.yaml"))) {
+            throw new Error(`${projectDir} has no Pulumi.yaml; pass workDir pointing at the environment project`);
+        }
+        const scratch = opts.isolated ? stageProject(projectDir, opts.environment) : undefined;
+        try {
+            const env: Record<string, string> = {};
+            if (opts.backendUrl) env.PULUMI_BACKEND_URL = opts.backendUrl;
+            if (opts.passphrase !== undefined) env.PULUMI_CONFIG_PASSPHRASE = opts.passphrase;
+            const stack = await LocalWorkspace.createOrSelectStack(
+                { stackName: opts.environment, workDir: scratch ?? projectDir },
+                {
+                    pulumiCommand: await resolvePulumiCommand(),
+                    ...(opts.pulumiHome ? { pulumiHome: opts.pulumiHome } : {}),
+                    envVars: offlineEnv({ ...env, ...scratchEnv(scratch), ...opts.envVars }),
+                },
+            );
+            if (opts.config && Object.keys(opts.config).length > 0) await stack.setAllConfig(opts.config);
+            return new EnvironmentSession(stack, opts, scratch);
+        } catch (err) {
+            if (scratch) fs.rmSync(scratch, { recursive: true, force: true });
+            throw err;
+        }
+    }
+
+    /**
+     * Converges the instance to the environment's config, optionally cloning the source into it first.
+     *
+     * @throws UnsafeTargetError when the production fence refused a write (nothing was written by that resource).
+     * @throws EnvironmentConfigError when the stack config is invalid.
+     * @throws CloneFailedError when the requested clone did not complete.
+     */
+    async apply(options: ApplyOptions = {}): Promise<ApplyResult> {
+        const progress = new ProgressTranslator(this.opts.onProgress);
+        let clone: CloneResult | undefined;
+        if (options.clone) {
+            const request = await this.cloneRequest(options.clone === true ? {} : options.clone);
+            progress.emit({
+                kind: "stage",
+                message: `Cloning ${request.sourceInstanceName} into ${request.targetInstanceName}`,
+            });
+            clone = await cloneInstance({ ...request, signal: this.opts.signal }, (p) => progress.emit(p));
+            // A new epoch makes every resource re-assert its policy, even where its own inputs did not change.
+            await this.stack.setConfig("environment:cloneEpoch", { value: `${clone.completed} ${clone.id}`.trim() });
+        }
+        progress.emit({ kind: "stage", message: `Applying ${this.environment}` });
+        const { result } = await this.run("apply", progress, (onEvent) =>
+            this.stack.up({
+                onEvent,
+                signal: this.opts.signal,
+                expectNoChanges: options.expectNoChanges,
+                refresh: options.refresh,
+                message: options.message,
+                ...(this.opts.parallel ? { parallel: this.opts.parallel } : {}),
+            }),
+        );
+        const outputs = Object.fromEntries(
+            Object.entries(result.outputs).map(([k, v]) => [k, v.secret ? "[secret]" : v.value]),
+        );
+        return {
+            environment: this.environment,
+            changes: result.summary.resourceChanges ?? {},
+            outputs,
+            durationSeconds: secondsBetween(result.summary.startTime, result.summary.endTime),
+            ...(clone ? { clone } : {}),
+        };
+    }
+
+    /** Shows what an apply would change, without writing anything. */
+    async preview(options: { refresh?: boolean } = {}): Promise<PreviewResult> {
+        const progress = new ProgressTranslator(this.opts.onProgress);
+        progress.emit({ kind: "stage", message: `Previewing ${this.environment}` });
+        const { result, events } = await this.run("preview", progress, (onEvent) =>
+            this.stack.preview({ onEvent, signal: this.opts.signal, refresh: options.refresh }),
+        );
+        const planned: PlannedChange[] = [];
+        for (const e of events) {
+            const m = e.resourcePreEvent?.metadata;
+            if (!m || m.op === "same" || m.op === "refresh" || m.type === "pulumi:pulumi:Stack") continue;
+            if (m.type.startsWith("pulumi:providers:")) continue;
+            planned.push({
+                urn: m.urn,
+                type: m.type.slice(m.type.lastIndexOf(":") + 1),
+                name: m.urn.slice(m.urn.lastIndexOf("::") + 2),
+                op: m.op,
+                properties: (m.diffs ?? []).filter((d) => !d.startsWith("__")),
+            });
+        }
+        return { environment: this.environment, changes: result.changeSummary, planned };
+    }
+
+    /**
+     * Reads every resource back from the instance (a refresh that writes nothing, not even state) and reports what
+     * differs from what the stack recorded, per resource and property.
+     */
+    async drift(): Promise<DriftReport> {
+        const progress = new ProgressTranslator(this.opts.onProgress);
+        progress.emit({ kind: "stage", message: `Checking ${this.environment} for drift` });
+        const { events } = await this.run("drift check", progress, (onEvent) =>
+            this.stack.refresh({ previewOnly: true, onEvent, signal: this.opts.signal }),
+        );
+        const { checked, resources } = driftFromEvents(events);
+        return {
+            environment: this.environment,
+            drifted: resources.length > 0,
+            checked,
+            resources,
+            checkedAt: new Date().toISOString(),
+        };
+    }
+
+    /** Removes the environment's resources, which puts back what they changed on the instance. */
+    async destroy(): Promise<{ environment: string; changes: OpMap }> {
+        const progress = new ProgressTranslator(this.opts.onProgress);
+        progress.emit({ kind: "stage", message: `Destroying ${this.environment}` });
+        const { result } = await this.run("destroy", progress, (onEvent) =>
+            this.stack.destroy({ onEvent, signal: this.opts.signal }),
+        );
+        return { environment: this.environment, changes: result.summary.resourceChanges ?? {} };
+    }
+
+    /** The environment's past operations, newest first. */
+    async history(limit = 20): Promise<HistoryEntry[]> {
+        const entries: UpdateSummary[] = await this.stack.history(limit, 1);
+        return entries.map((h) => ({
+            version: h.version,
+            kind: h.kind,
+            result: h.result,
+            startTime: new Date(h.startTime).toISOString(),
+            ...(h.endTime ? { endTime: new Date(h.endTime).toISOString() } : {}),
+            message: h.message,
+            changes: h.resourceChanges ?? {},
+        }));
+    }
+
+    /** Removes the scratch copy of an isolated session (the stack and its state stay in the backend). */
+    async close(): Promise<void> {
+        if (this.scratch) fs.rmSync(this.scratch, { recursive: true, force: true });
+    }
+
+    /** Runs one engine operation, translating its events and turning a failure into a typed error. */
+    private async run<T>(
+        what: string,
+        progress: ProgressTranslator,
+        op: (onEvent: (e: EngineEvent) => void) => Promise<T>,
+    ): Promise<{ result: T; events: EngineEvent[] }> {
+        const events: EngineEvent[] = [];
+        try {
+            const result = await op((e) => {
+                events.push(e);
+                progress.handle(e);
+            });
+            return { result, events };
+        } catch (err) {
+            throw typedFailure(`${what} of ${this.environment}`, events, err);
+        }
+    }
+
+    private async cloneRequest(settings: CloneSettings): Promise<CloneRequest> {
+        const config = await this.stack.getAllConfig();
+        const get = (key: string, env: string): string | undefined =>
+            config[`servicenow:${key}`]?.value || this.opts.envVars?.[env] || process.env[env] || undefined;
+        const need = (value: string | undefined, key: string, env: string): string => {
+            if (value) return value;
+            throw new EnvironmentConfigError(
+                `cloning needs servicenow:${key} (or ${env}); set it with \`pulumi config set servicenow:${key} ...${key.endsWith("Password") ? " --secret" : ""}\``,
+                [],
+            );
+        };
+        return {
+            sourceUrl: need(
+                settings.sourceUrl ?? get("sourceInstanceUrl", "SERVICENOW_SOURCE_INSTANCE_URL"),
+                "sourceInstanceUrl",
+                "SERVICENOW_SOURCE_INSTANCE_URL",
+            ),
+            sourceUsername: need(
+                settings.sourceUsername ?? get("sourceUsername", "SERVICENOW_SOURCE_USERNAME"),
+                "sourceUsername",
+                "SERVICENOW_SOURCE_USERNAME",
+            ),
+            sourcePassword: need(
+                settings.sourcePassword ?? get("sourcePassword", "SERVICENOW_SOURCE_PASSWORD"),
+                "sourcePassword",
+                "SERVICENOW_SOURCE_PASSWORD",
+            ),
+            sourceInstanceName: need(
+                settings.sourceInstanceName ?? get("sourceInstanceName", "SERVICENOW_SOURCE_INSTANCE_NAME"),
+                "sourceInstanceName",
+                "SERVICENOW_SOURCE_INSTANCE_NAME",
+            ),
+            targetInstanceName: need(
+                settings.targetInstanceName ?? get("instanceName", "SERVICENOW_INSTANCE_NAME"),
+                "instanceName",
+                "SERVICENOW_INSTANCE_NAME",
+            ),
+            ...(settings.timeoutMs !== undefined ? { timeoutMs: settings.timeoutMs } : {}),
+            ...(settings.pollMs !== undefined ? { pollMs: settings.pollMs } : {}),
+            ...(settings.allowInsecureHttp !== undefined ? { allowInsecureHttp: settings.allowInsecureHttp } : {}),
+        };
+    }
+}
+
+/**
+ * Turns a failed engine operation into the error a caller can act on: {@link UnsafeTargetError} when the production
+ * fence refused, {@link EnvironmentConfigError} for check failures, else {@link EnvironmentOperationError}.
+ *
+ * The provider runs in another process, so its error class only survives as text in the engine's diagnostics; this
+ * is the one place that reads it.
+ */
+export function typedFailure(what: string, events: readonly EngineEvent[], err: unknown): Error {
+    const diagnostics = events
+        .map((e) => e.diagnosticEvent)
+        .filter((d) => d && d.severity === "error")
+        .map((d) => stripAnsi(d!.message).trim())
+        .filter((m) => m.length > 0);
+    const unsafe = diagnostics.find((m) => m.includes("UnsafeTargetError"));
+    if (unsafe) {
+        const line = unsafe.split("\n").find((l) => l.includes("UnsafeTargetError")) ?? unsafe;
+        return new UnsafeTargetError(
+            line.slice(line.indexOf("UnsafeTargetError")).replace(/^UnsafeTargetError:\s*/, ""),
+            {
+                cause: err,
+            },
+        );
+    }
+    const checks = diagnostics.filter((m) => m.includes("has a problem") || m.includes("EnvironmentConfig"));
+    if (checks.length > 0) {
+        return new EnvironmentConfigError(
+            `${what} failed: the stack config is invalid:\n${checks.join("\n")}`,
+            checks,
+            {
+                cause: err,
+            },
+        );
+    }
+    if (err instanceof Error && err.name === "AbortError") return err;
+    const shown = diagnostics.length > 0 ? diagnostics.join("\n") : firstLines(err);
+    return new EnvironmentOperationError(`${what} failed:\n${shown}`, diagnostics, { cause: err });
+}
+
+function firstLines(err: unknown): string {
+    const text = err instanceof Error ? err.message : String(err);
+    return text.split("\n").slice(0, 12).join("\n");
+}
+
+function secondsBetween(start: Date | string, end: Date | string | undefined): number {
+    if (!end) return 0;
+    return Math.max(0, (new Date(end).getTime() - new Date(start).getTime()) / 1000);
+}
+
+/**
+ * Copies the project's Pulumi.yaml (with `main` pointing back at the compiled program) and the environment's stack
+ * file into a scratch directory.
+ */
+function stageProject(projectDir: string, environment: string): string {
+    const scratch = fs.mkdtempSync(path.join(os.tmpdir(), `sn-clone-${environment}-`));
+    const yaml = fs.readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8");
+    const main = /^main:\s*(.+)$/m.exec(yaml)?.[1]?.trim() ?? ".";
+    const configDir = /^stackConfigDir:\s*(.+)$/m.exec(yaml)?.[1]?.trim();
+    const staged = yaml
+        .replace(/^main:.*$/m, `main: ${path.resolve(projectDir, main)}`)
+        .replace(/^stackConfigDir:.*$/m, "stackConfigDir: stacks");
+    fs.writeFileSync(
+        path.join(scratch, "Pulumi.yaml"),
+        /^main:/m.test(staged) ? staged : `${staged}\nmain: ${path.resolve(projectDir, main)}\n`,
+    );
+    fs.mkdirSync(path.join(scratch, "stacks"));
+    const stackFile = path.join(projectDir, configDir ?? ".", `Pulumi.${environment}.yaml`);
+    if (fs.existsSync(stackFile)) {
+        // Without the encryption salt: secrets set in this session are encrypted with the session's passphrase.
+        const text = fs
+            .readFileSync(stackFile, "utf8")
+            .replace(/^(encryptionsalt|secretsprovider|encryptedkey):.*\n/gm, "");
+        fs.writeFileSync(path.join(scratch, "stacks", `Pulumi.${environment}.yaml`), text);
+    }
+    return scratch;
+}
+
+/** A scratch project outside the package still resolves the package and @pulumi/pulumi from the package. */
+function scratchEnv(scratch: string | undefined): Record<string, string> {
+    if (!scratch) return {};
+    const modules = path.resolve(packageRoot, "..");
+    const own = path.join(packageRoot, "node_modules");
+    const existing = process.env.NODE_PATH ? [process.env.NODE_PATH] : [];
+    return {
+        NODE_PATH: [own, path.basename(modules) === "node_modules" ? modules : "", ...existing]
+            .filter(Boolean)
+            .join(path.delimiter),
+    };
+}
+
+/**
+ * Opens an environment, runs `fn` on it, and closes it whatever happens.
+ *
+ * @example await withEnvironment({ environment: "qa" }, (env) => env.apply({ clone: true }));
+ */
+export async function withEnvironment<T>(
+    opts: EnvironmentOptions,
+    fn: (env: EnvironmentSession) => Promise<T>,
+): Promise<T> {
+    const env = await EnvironmentSession.open(opts);
+    try {
+        return await fn(env);
+    } finally {
+        await env.close();
+    }
+}
+
+/** Applies an environment (see {@link EnvironmentSession.apply}). */
+export function applyEnvironment(opts: EnvironmentOptions & ApplyOptions): Promise<ApplyResult> {
+    return withEnvironment(opts, (env) => env.apply(opts));
+}
+
+/** Previews an environment (see {@link EnvironmentSession.preview}). */
+export function previewEnvironment(opts: EnvironmentOptions & { refresh?: boolean }): Promise<PreviewResult> {
+    return withEnvironment(opts, (env) => env.preview(opts));
+}
+
+/** Checks an environment for drift (see {@link EnvironmentSession.drift}). */
+export function detectDrift(opts: EnvironmentOptions): Promise<DriftReport> {
+    return withEnvironment(opts, (env) => env.drift());
+}
+
+/** Destroys an environment's resources (see {@link EnvironmentSession.destroy}). */
+export function destroyEnvironment(opts: EnvironmentOptions): Promise<{ environment: string; changes: OpMap }> {
+    return withEnvironment(opts, (env) => env.destroy());
+}
+
+/** An environment's history (see {@link EnvironmentSession.history}). */
+export function environmentHistory(opts: EnvironmentOptions & { limit?: number }): Promise<HistoryEntry[]> {
+    return withEnvironment(opts, (env) => env.history(opts.limit));
+}

@@ -1,0 +1,243 @@
+/**
+ * The environment's stack config: which post-clone checklist items a stack manages, and with what values.
+ *
+ * Every item lives under the `environment:` namespace of a stack file (stacks/Pulumi.<env>.yaml). An item left out is
+ * not managed. Validation is pure (no Pulumi), so it tests without an engine and the same messages reach the user as
+ * check failures that name the config key, the value received and the fix.
+ */
+import { z } from "zod";
+
+/** The config namespace of the checklist items. */
+export const NAMESPACE = "environment";
+
+const hostPattern =
+    /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+const nameList = (what: string) => z.array(z.string().min(1, { error: `${what} entries must not be empty` }));
+
+/** `environment:branding`: how the instance says it is not production. */
+export const BrandingConfig = z.strictObject({
+    bannerText: z.string().min(1, { error: 'bannerText must be the header text, e.g. "ACME DEV (non-production)"' }),
+    baseColor: z
+        .string()
+        .regex(/^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/, {
+            error: 'baseColor must be a CSS hex colour such as "#b71c1c"',
+        })
+        .optional(),
+    welcomeText: z
+        .string()
+        .min(1, { error: "welcomeText must not be empty; omit it to leave the welcome page" })
+        .optional(),
+    welcomeTitle: z.string().min(1).optional(),
+    welcomePageTable: z.string().min(1).optional(),
+});
+
+/** `environment:email`: off, or on and redirected to test mailboxes. */
+export const EmailConfig = z
+    .strictObject({
+        sending: z.boolean({ error: "sending must be true or false (glide.email.smtp.active)" }).default(false),
+        receiving: z.boolean({ error: "receiving must be true or false (glide.email.read.active)" }).default(false),
+        redirectTo: z
+            .array(z.email({ error: "each redirectTo entry must be one email address such as qa-inbox@example.com" }))
+            .optional(),
+    })
+    .superRefine((v, ctx) => {
+        if (v.sending && (!v.redirectTo || v.redirectTo.length === 0)) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["redirectTo"],
+                message:
+                    "sending is true but redirectTo is empty, so this non-production instance would mail real users; " +
+                    "list test mailboxes in redirectTo, or set sending to false",
+            });
+        }
+    });
+
+/** `environment:access`: who may still sign in; everyone else in scope is locked out. */
+export const AccessConfig = z.strictObject({
+    scope: z.string().optional(),
+    allowRoles: nameList("allowRoles").min(1, {
+        error: "allowRoles cannot be empty: keep at least one role (usually admin) able to sign in",
+    }),
+    allowGroups: nameList("allowGroups").default([]),
+    allowUsers: nameList("allowUsers").default([]),
+    allowQuery: z.string().optional(),
+});
+
+/** `environment:ldap`: LDAP servers (and their scheduled loads) switched off. */
+export const LdapConfig = z.strictObject({
+    servers: nameList("servers").min(1).optional(),
+    active: z.boolean().default(false),
+    includeScheduledLoads: z.boolean().default(true),
+});
+
+/** `environment:jobs`: active scheduled jobs switched off, except an allow-list. */
+export const JobsConfig = z.strictObject({
+    scope: z.string().optional(),
+    allowNames: nameList("allowNames").default([]),
+    allowQuery: z.string().optional(),
+});
+
+/** `environment:midServers`: MID servers brought back after a clone. */
+export const MidServersConfig = z.strictObject({
+    midServers: nameList("midServers").min(1).optional(),
+    users: nameList("users").optional(),
+    role: z.string().min(1).optional(),
+    clearEccQueue: z.boolean().default(true),
+    resolveCloneIssues: z.boolean().default(false),
+});
+
+/** `environment:integrations`: outbound endpoints rewritten to sandboxes; none may point at production. */
+export const IntegrationsConfig = z.strictObject({
+    productionHosts: z
+        .array(
+            z.string().regex(hostPattern, { error: "productionHosts entries must be host names such as api.acme.com" }),
+        )
+        .default([]),
+    rules: z
+        .array(
+            z.strictObject({
+                from: z.string().min(1, { error: "rules[].from must be a host or a URL prefix" }),
+                to: z.string().min(1, { error: "rules[].to must be the sandbox host or URL prefix" }),
+            }),
+        )
+        .default([]),
+});
+
+/** `environment:properties`: any other sys_properties, name to value (values are strings on the platform). */
+export const PropertiesConfig = z.record(
+    z.string().regex(/^[A-Za-z0-9_.-]+$/, {
+        error: "property names are sys_properties names such as glide.ui.session_timeout",
+    }),
+    z.string({ error: 'property values are strings on the platform; quote them, e.g. "true" or "240"' }),
+);
+
+/** The whole environment: every checklist item is optional. */
+export const EnvironmentConfig = z.strictObject({
+    /** Display name of the environment, e.g. "QA". */
+    label: z.string().min(1).optional(),
+    branding: BrandingConfig.optional(),
+    email: EmailConfig.optional(),
+    access: AccessConfig.optional(),
+    ldap: LdapConfig.optional(),
+    jobs: JobsConfig.optional(),
+    midServers: MidServersConfig.optional(),
+    integrations: IntegrationsConfig.optional(),
+    properties: PropertiesConfig.optional(),
+    /** Set by release tooling after a clone: every resource re-asserts its policy when it changes. */
+    cloneEpoch: z.string().optional(),
+});
+/** A validated environment. */
+export type EnvironmentConfig = z.infer<typeof EnvironmentConfig>;
+
+/** The checklist items, in the order the program declares them and reports show them. */
+export const CHECKLIST_ITEMS = [
+    "branding",
+    "email",
+    "access",
+    "ldap",
+    "jobs",
+    "midServers",
+    "integrations",
+    "properties",
+] as const;
+/** One checklist item's config key (without the namespace). */
+export type ChecklistItem = (typeof CHECKLIST_ITEMS)[number];
+
+/** One problem in the stack config: the full config key path, what was received, and what to do. */
+export interface ConfigProblem {
+    /** Config key and path, e.g. `environment:email.redirectTo[0]`. */
+    key: string;
+    /** The message, with the value received. */
+    reason: string;
+}
+
+/** Result of {@link parseEnvironmentConfig}. */
+export type ParseResult = { ok: true; config: EnvironmentConfig } | { ok: false; problems: ConfigProblem[] };
+
+/**
+ * Validates the `environment:*` part of a stack's config.
+ *
+ * @param raw config values by key without the namespace (`{ email: {...} }`); strings holding JSON (as
+ *   `pulumi.runtime.allConfig()` gives structured values) are parsed first.
+ * @returns the config, or one problem per bad key naming the key path, the value received and the fix.
+ */
+export function parseEnvironmentConfig(raw: Record<string, unknown>): ParseResult {
+    const values: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(raw)) values[key] = decode(value);
+    const parsed = EnvironmentConfig.safeParse(values);
+    if (parsed.success) return { ok: true, config: parsed.data };
+    const problems = parsed.error.issues.flatMap((issue): ConfigProblem[] => {
+        if (issue.code === "unrecognized_keys") {
+            return issue.keys.map((k) => ({
+                key: formatKey([...issue.path, k]),
+                reason: unknownKeyReason(issue.path, k),
+            }));
+        }
+        const received = valueAt(values, issue.path);
+        const shown = received === undefined ? "nothing" : JSON.stringify(received);
+        return [{ key: formatKey(issue.path), reason: `${issue.message} (received ${shown})` }];
+    });
+    return { ok: false, problems };
+}
+
+/**
+ * Picks the `environment:` keys out of a whole stack config (`namespace:key` → value), as
+ * `pulumi.runtime.allConfig()` returns it.
+ */
+export function environmentKeys(all: Record<string, unknown>): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(all)) if (k.startsWith(`${NAMESPACE}:`)) out[k.slice(NAMESPACE.length + 1)] = v;
+    return out;
+}
+
+/** Formats problems for a person: one line per key. */
+export function formatProblems(problems: readonly ConfigProblem[]): string {
+    return problems.map((p) => `${p.key}: ${p.reason}`).join("\n");
+}
+
+function unknownKeyReason(path: readonly PropertyKey[], key: string): string {
+    const known = path.length === 0 ? Object.keys(EnvironmentConfig.shape) : (ITEM_KEYS[String(path[0])] ?? []);
+    const list = known.length > 0 ? `; known keys: ${known.join(", ")}` : "";
+    return `unknown key "${key}" (a typo?)${list}`;
+}
+
+const ITEM_KEYS: Record<string, string[]> = {
+    branding: Object.keys(BrandingConfig.shape),
+    email: Object.keys(EmailConfig.shape),
+    access: Object.keys(AccessConfig.shape),
+    ldap: Object.keys(LdapConfig.shape),
+    jobs: Object.keys(JobsConfig.shape),
+    midServers: Object.keys(MidServersConfig.shape),
+    integrations: Object.keys(IntegrationsConfig.shape),
+};
+
+function formatKey(path: readonly PropertyKey[]): string {
+    let out = NAMESPACE;
+    for (const [i, seg] of path.entries()) {
+        if (typeof seg === "number") out += `[${seg}]`;
+        else out += i === 0 ? `:${String(seg)}` : `.${String(seg)}`;
+    }
+    return out;
+}
+
+function decode(value: unknown): unknown {
+    if (typeof value !== "string") return value;
+    const t = value.trim();
+    if (t.startsWith("{") || t.startsWith("[")) {
+        try {
+            return JSON.parse(t);
+        } catch {
+            return value;
+        }
+    }
+    return value;
+}
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+    let cur: unknown = root;
+    for (const key of path) {
+        if (cur === null || typeof cur !== "object") return undefined;
+        cur = (cur as Record<PropertyKey, unknown>)[key];
+    }
+    return cur;
+}

@@ -1,0 +1,97 @@
+/**
+ * The config-driven environment: one stack per non-production instance, its post-clone checklist described entirely
+ * by the stack's `environment:*` config and converged by the typed resource classes.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { packageShimProvider } from "../../provider/shim";
+import { EmailPolicy } from "../email-policy";
+import { InstanceBranding } from "../instance-branding";
+import { IntegrationEndpoints } from "../integration-endpoints";
+import { LdapServerState } from "../ldap-server-state";
+import { MidServerState } from "../mid-server-state";
+import { ScheduledJobState } from "../scheduled-job-state";
+import { SystemProperty } from "../system-property";
+import { UserLockout } from "../user-lockout";
+import { type EnvironmentConfig, environmentKeys, parseEnvironmentConfig } from "./config";
+
+export * from "./config";
+
+/** The resources an environment declares, by checklist item (absent: the item is not managed). */
+export interface Environment {
+    branding?: InstanceBranding;
+    email?: EmailPolicy;
+    access?: UserLockout;
+    ldap?: LdapServerState;
+    jobs?: ScheduledJobState;
+    midServers?: MidServerState;
+    integrations?: IntegrationEndpoints;
+    properties: SystemProperty[];
+}
+
+/**
+ * A resource whose only job is to fail `check` with one failure per bad `environment:*` key, so a config mistake is
+ * reported by the engine (naming the key, the value received and the fix) and nothing is written.
+ */
+export class EnvironmentConfigCheck extends pulumi.dynamic.Resource {
+    constructor(name: string, rawConfig: Record<string, unknown>, opts?: pulumi.CustomResourceOptions) {
+        super(
+            packageShimProvider("sdk/environment/config-provider", "environmentConfigProvider"),
+            name,
+            { config: rawConfig },
+            opts,
+            "servicenow",
+            "EnvironmentConfig",
+        );
+    }
+}
+
+/**
+ * Declares every checklist item the config names, each as one resource on the target connection.
+ *
+ * @param config a validated environment (see {@link parseEnvironmentConfig}).
+ * @param opts options for every resource, e.g. `{ dependsOn: cloneRun }`.
+ * @example
+ * const env = defineEnvironment({ email: { sending: false, receiving: false }, access: { allowRoles: ["admin"] } });
+ */
+export function defineEnvironment(config: EnvironmentConfig, opts?: pulumi.CustomResourceOptions): Environment {
+    // cloneEpoch goes to every resource: a new clone makes each re-assert its policy even if its inputs are unchanged.
+    const epoch = config.cloneEpoch !== undefined ? { cloneEpoch: config.cloneEpoch } : {};
+    const env: Environment = { properties: [] };
+    if (config.branding) env.branding = new InstanceBranding("branding", { ...config.branding, ...epoch }, opts);
+    if (config.email) env.email = new EmailPolicy("email", { ...config.email, ...epoch }, opts);
+    if (config.access) env.access = new UserLockout("access", { ...config.access, ...epoch }, opts);
+    if (config.ldap) env.ldap = new LdapServerState("ldap", { ...config.ldap, ...epoch }, opts);
+    if (config.jobs) env.jobs = new ScheduledJobState("jobs", { ...config.jobs, ...epoch }, opts);
+    if (config.midServers) env.midServers = new MidServerState("mid-servers", { ...config.midServers, ...epoch }, opts);
+    if (config.integrations) {
+        env.integrations = new IntegrationEndpoints("integrations", { ...config.integrations, ...epoch }, opts);
+    }
+    for (const [name, value] of Object.entries(config.properties ?? {})) {
+        env.properties.push(new SystemProperty(`property-${name}`, { name, value, ...epoch }, opts));
+    }
+    return env;
+}
+
+/**
+ * The environment program: reads `environment:*` from the stack config, declares its checklist and returns the
+ * stack outputs. With a config mistake it declares only {@link EnvironmentConfigCheck}, whose check failures name
+ * each bad key, so nothing is written.
+ */
+export function environmentProgram(): Record<string, pulumi.Output<unknown> | unknown> {
+    const raw = environmentKeys(pulumi.runtime.allConfig());
+    const parsed = parseEnvironmentConfig(raw);
+    if (!parsed.ok) {
+        new EnvironmentConfigCheck("environment-config", raw);
+        return {};
+    }
+    const env = defineEnvironment(parsed.config);
+    return {
+        environment: parsed.config.label ?? pulumi.getStack(),
+        instanceName: new pulumi.Config("servicenow").get("instanceName"),
+        ...(env.access ? { lockedUsers: env.access.lockedCount, allowedUsers: env.access.allowedCount } : {}),
+        ...(env.jobs ? { deactivatedJobs: env.jobs.deactivatedCount, allowedJobs: env.jobs.allowedCount } : {}),
+        ...(env.ldap ? { ldapServers: env.ldap.serverNames } : {}),
+        ...(env.midServers ? { downMidServers: env.midServers.downMidServers } : {}),
+        ...(env.integrations ? { rewrittenEndpoints: env.integrations.rewrittenCount } : {}),
+    };
+}
