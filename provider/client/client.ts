@@ -44,7 +44,7 @@ export interface ClientOptions {
     productionInstances?: readonly string[];
     /** Allow plain http to a host other than loopback. @default false */
     allowInsecureHttp?: boolean;
-    /** Requests in flight at once. @default 4 */
+    /** Requests in flight at once (batch calls included: the instance services batch items one after another). @default 8 */
     concurrency?: number;
     /** Attempts after the first for a retryable failure. @default 8 */
     retries?: number;
@@ -142,7 +142,7 @@ export class ServiceNowClient {
         this.productionInstances = options.productionInstances ?? [];
         this.batchSize = Math.max(1, options.batchSize ?? 200);
         this.backoff = options.backoff ?? {};
-        const concurrency = Math.max(1, options.concurrency ?? 4);
+        const concurrency = Math.max(1, options.concurrency ?? 8);
         this.limit = pLimit(concurrency);
         const agentOptions = { keepAlive: true, maxSockets: concurrency };
         const common: AxiosRequestConfig = {

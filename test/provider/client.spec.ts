@@ -1,0 +1,177 @@
+import * as assert from "node:assert/strict";
+import { SEEDED_OAUTH_CLIENT } from "../../emulator/index";
+import { ServiceNowClient } from "../../provider/client/client";
+import {
+    AuthError,
+    BadRequestError,
+    ConnectionConfigError,
+    NonJsonResponseError,
+    NotFoundError,
+    TransportError,
+} from "../../provider/client/errors";
+import { type Emulator, logMark, startBulkEmulator, urlOf } from "../fixtures/bulk/support";
+
+describe("ServiceNowClient", function () {
+    this.timeout(60_000);
+    let emu: Emulator;
+    let url: string;
+    const fast = { backoff: { baseDelayMs: 5, maxDelayMs: 1500 } };
+    const basic = (password = "admin") =>
+        new ServiceNowClient({
+            url,
+            credentials: { kind: "basic", username: "admin", password },
+            instanceName: "acme-dev",
+            ...fast,
+        });
+
+    before(async () => {
+        emu = await startBulkEmulator({ users: 250 });
+        url = urlOf(emu, "acme-dev");
+    });
+    afterEach(() => emu.faults.configure({ errorRate: 0, resetRate: 0, rateLimits: [], hibernating: false }));
+    after(async () => emu.stop());
+
+    it("walks every row exactly once by keyset, even when rows are inserted while it walks", async () => {
+        const c = basic();
+        const total = await c.count("sys_user");
+        const seen: string[] = [];
+        let inserted = 0;
+        for await (const page of c.pages("sys_user", { fields: ["user_name"], pageSize: 40 })) {
+            seen.push(...page.map((r) => r.sys_id!));
+            if (inserted === 0) {
+                await c.insert("sys_user", { user_name: "walker.inserted", active: "false" });
+                inserted++;
+            }
+        }
+        assert.equal(new Set(seen).size, seen.length, "no row repeats");
+        assert.ok(seen.length === total || seen.length === total + 1, `${seen.length} rows of ${total}(+1)`);
+        const [row] = await c.query("sys_user", { query: "user_name=walker.inserted", fields: ["sys_id"] });
+        await c.remove("sys_user", row!.sys_id!);
+    });
+
+    it("counts with the Stats API and counts its own requests", async () => {
+        const c = basic();
+        const before = c.requestCount;
+        const n = await c.count("sys_user", "active=true");
+        const rows = await c.query("sys_user", { query: "active=true", fields: ["sys_id"] });
+        assert.equal(n, rows.length);
+        assert.equal(c.requestCount - before, 2);
+    });
+
+    it("maps a missing record to NotFoundError, and deleting it again succeeds", async () => {
+        const c = basic();
+        await assert.rejects(c.getRecord("sys_user", "0".repeat(32)), NotFoundError);
+        await c.remove("sys_user", "0".repeat(32));
+    });
+
+    it("maps an unknown table to BadRequestError", async () => {
+        await assert.rejects(basic().query("sys_nonexistent"), BadRequestError);
+    });
+
+    it("fails with AuthError on a wrong password, and the password is not in the message", async () => {
+        await assert.rejects(basic("wrong-Pa55word").query("sys_user", { limit: 1 }), (e: Error) => {
+            assert.ok(e instanceof AuthError);
+            assert.doesNotMatch(`${e.message} ${String(e.cause ?? "")} ${e.stack}`, /wrong-Pa55word/);
+            return true;
+        });
+    });
+
+    it("authenticates with the OAuth password grant and reuses the token; a refused client gets AuthError", async () => {
+        const password = new ServiceNowClient({
+            url,
+            credentials: { kind: "oauth", ...SEEDED_OAUTH_CLIENT, username: "admin", password: "admin" },
+        });
+        const mark = logMark(emu, "acme-dev");
+        assert.equal(await password.liveInstanceName(), "acme-dev");
+        assert.equal(await password.liveInstanceName(), "acme-dev");
+        assert.equal(
+            emu.stats.requests("acme-dev", mark).filter((e) => e.path.includes("oauth_token")).length <= 1,
+            true,
+        );
+        const wrong = new ServiceNowClient({
+            url,
+            credentials: { kind: "oauth", clientId: "nope", clientSecret: "x-secret" },
+        });
+        await assert.rejects(
+            wrong.query("sys_user", { limit: 1 }),
+            (e: Error) => e instanceof AuthError && !e.message.includes("x-secret"),
+        );
+    });
+
+    it("says so clearly when a hibernating instance answers with an HTML page", async () => {
+        emu.faults.configure({ hibernating: true });
+        await assert.rejects(basic().query("sys_user", { limit: 1 }), (e: Error) => {
+            assert.ok(e instanceof NonJsonResponseError);
+            assert.match(e.message, /text\/html.*hibernating/);
+            return true;
+        });
+    });
+
+    it("retries reads through 503s, resets and a 429 storm honouring Retry-After", async () => {
+        const c = basic();
+        emu.faults.configure({
+            errorRate: 0.4,
+            resetRate: 0.2,
+            rateLimits: [{ limit: 3, windowMs: 500 }],
+            randomSeed: 5,
+        });
+        const mark = logMark(emu, "acme-dev");
+        for (let i = 0; i < 8; i++) assert.equal(await c.count("sys_user"), await c.count("sys_user"));
+        const statuses = emu.stats.requests("acme-dev", mark).map((e) => e.status);
+        assert.ok(statuses.includes(429) && statuses.some((s) => s >= 502), `saw ${[...new Set(statuses)]}`);
+    });
+
+    it("never sends an insert twice after a 503: it may have run", async () => {
+        const c = basic();
+        await c.assertWritable("sys_user");
+        emu.faults.configure({ errorRate: 1, errorStatuses: [503] });
+        const mark = logMark(emu, "acme-dev");
+        await assert.rejects(c.insert("sys_user", { user_name: "once.only" }), TransportError);
+        const posts = emu.stats.requests("acme-dev", mark).filter((e) => e.method === "POST");
+        assert.equal(posts.length, 1);
+    });
+
+    it("refuses plain http to a remote host unless allowed", () => {
+        const credentials = { kind: "basic" as const, username: "u", password: "p" };
+        assert.throws(
+            () => new ServiceNowClient({ url: "http://acme.example.com", credentials }),
+            ConnectionConfigError,
+        );
+        assert.doesNotThrow(
+            () => new ServiceNowClient({ url: "http://acme.example.com", credentials, allowInsecureHttp: true }),
+        );
+        assert.doesNotThrow(() => new ServiceNowClient({ url: "http://127.0.0.1:1", credentials }));
+    });
+});
+
+describe("ServiceNowClient batch updates", function () {
+    this.timeout(60_000);
+    let emu: Emulator;
+
+    before(async () => {
+        emu = await startBulkEmulator({ users: 150, batchQuotaMs: 1 });
+    });
+    after(async () => emu.stop());
+
+    it("sends again what the Batch API left unserviced until every update is written", async () => {
+        const c = new ServiceNowClient({
+            url: urlOf(emu, "acme-dev"),
+            credentials: { kind: "basic", username: "admin", password: "admin" },
+            instanceName: "acme-dev",
+            batchSize: 100,
+        });
+        emu.faults.configure({ perRecordLatencyMs: 0, latencyMs: 1 });
+        const rows = await c.query("sys_user", { query: "active=true", fields: ["sys_id"], limit: 100 });
+        const mark = logMark(emu, "acme-dev");
+        const result = await c.batchUpdate(
+            "sys_user",
+            rows.map((r) => ({ sysId: r.sys_id!, values: { title: "Batched" } })),
+        );
+        emu.faults.configure({ latencyMs: 0 });
+        assert.equal(result.updated.length, rows.length);
+        const batchCalls = emu.stats.requests("acme-dev", mark).filter((e) => e.method === "POST" && !e.batch);
+        assert.ok(batchCalls.length > 1, `took ${batchCalls.length} batch calls`);
+        const titled = await c.count("sys_user", "title=Batched");
+        assert.equal(titled, rows.length);
+    });
+});
