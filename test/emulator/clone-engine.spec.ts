@@ -309,6 +309,14 @@ describe("clone engine", () => {
         assert.ok(pair.logs(id).includes("Clone can no longer be canceled after Node Repoint"));
     });
 
+    it("ends in Error a clone that was running when the emulator stopped", async () => {
+        pair = new Pair();
+        const id = pair.prod.insert(REQ, { state: "Active", phase: "Copy data", target_instance: pair.devRef }).sys_id!;
+        const final = await pair.settle(id);
+        assert.equal(final.state, "Error");
+        assert.equal(final.error_message, "Clone interrupted: the emulator stopped while the clone was running");
+    });
+
     it("records the clone on the target too", async () => {
         pair = new Pair();
         const id = pair.request();

@@ -187,6 +187,20 @@ describe("cleanup script sandbox", () => {
         );
     });
 
+    it("gives an unknown table an invalid GlideRecord that finds and writes nothing", () => {
+        const result = run(
+            fixture(),
+            `var gr = new GlideRecord("u_no_such_table");
+             gr.query();
+             gr.initialize();
+             gs.info(gr.isValid() + " " + gr.next() + " " + gr.insert() + " " + gr.name);`,
+        );
+        assert.deepEqual(
+            result.logs.map((l) => l.message),
+            ["false false null undefined"],
+        );
+    });
+
     it("reports an API outside the subset as the platform's ReferenceError or TypeError", () => {
         const db = fixture();
         assert.equal(run(db, "var d = new GlideDateTime();").error, "ReferenceError: GlideDateTime is not defined");
