@@ -105,6 +105,9 @@ const TOTAL_WEIGHT = 5 + STEPS.reduce((sum, s) => sum + s.weight, 0);
 /** From this step on the target has been rewritten: the platform allows cancel "only … up to Node Repoint stage". */
 const NODE_REPOINT_STEP = STEPS.findIndex((s) => s.phase === ClonePhase.NodeRepoint);
 
+/** The copy decides by table kind alone; the profile's exclusions apply in their own phase. */
+const NO_EXCLUSIONS: ReadonlySet<string> = new Set();
+
 /** Raised by a step to end the clone in Error with the platform-like message. */
 class CloneFailure extends Error {}
 
@@ -120,7 +123,7 @@ interface ResolvedProfile {
 interface Run {
     readonly source: CloneInstance;
     readonly id: string;
-    /** Index into STEPS of the step that runs next; -1 while Requested. */
+    /** Index into STEPS of the step that runs next (0 while the request is still Requested). */
     next: number;
     dueAt: number;
     /** The state the engine last wrote; anything else in the row was written by someone else. */
@@ -485,12 +488,12 @@ export function attachCloneEngine(
             const rows: CloneRow[] = [];
             for (const row of fromSource) {
                 const cls = row.sys_class_name || root;
-                if (tableFate(cls, options, new Set()) !== "copy") continue;
+                if (tableFate(cls, options, NO_EXCLUSIONS) !== "copy") continue;
                 if (cls === "sys_attachment" && options.excludeAttachments && !isAlwaysCopiedAttachment(row)) continue;
                 rows.push(row);
             }
             for (const row of run.backup!.get(root) ?? []) {
-                if (tableFate(row.sys_class_name || root, options, new Set()) === "keep") rows.push(row);
+                if (tableFate(row.sys_class_name || root, options, NO_EXCLUSIONS) === "keep") rows.push(row);
             }
             staging.set(root, rows);
         }
@@ -506,7 +509,7 @@ export function attachCloneEngine(
                 rows.filter(
                     (r) =>
                         !excluded.has(r.sys_class_name || root) ||
-                        tableFate(r.sys_class_name || root, run.options!, new Set()) === "keep",
+                        tableFate(r.sys_class_name || root, run.options!, NO_EXCLUSIONS) === "keep",
                 ),
             );
         }
