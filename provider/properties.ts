@@ -32,7 +32,7 @@ export interface RecordClient {
 }
 
 /** The connections a resource may write through. */
-export type ConnectionName = "target" | "source";
+export type ConnectionName = import("./fence").ConnectionName;
 
 /**
  * Opens the named connection configured from stack config by the provider's `configure()`.
@@ -42,7 +42,7 @@ export type ConnectionName = "target" | "source";
  */
 export async function connect(name: ConnectionName): Promise<RecordClient> {
     const connection: typeof import("./connection") = require("./connection");
-    return (await connection.clientFor(name)) as unknown as RecordClient;
+    return connection.clientFor(name);
 }
 
 /**
@@ -128,6 +128,15 @@ export function rememberProperties(
     return next;
 }
 
+/**
+ * Where an apply leaves its memory before its first write, so a caller can undo a failed apply part-way through.
+ * Restoring a remembered value that was never overwritten writes nothing, so the memory may safely cover more than
+ * what was actually written.
+ */
+export interface Ledger<M> {
+    memory: M;
+}
+
 /** Result of {@link applyProperties}. */
 export interface AppliedProperties {
     /** The memory to keep in the resource's outputs. */
@@ -146,9 +155,12 @@ export async function applyProperties(
     desired: Readonly<Record<string, string>>,
     memory: Readonly<PropertyMemory> = {},
     types: Readonly<Record<string, string>> = {},
+    ledger?: Ledger<PropertyMemory>,
 ): Promise<AppliedProperties> {
     const live = await readProperties(client, Object.keys(desired));
     const next = rememberProperties(memory, live, Object.keys(desired));
+    // Remembered before writing: if a write fails part-way, the caller can still put everything back.
+    if (ledger) ledger.memory = next;
     const writes = planPropertyWrites(live, desired);
     for (const w of writes) {
         if (w.kind === "update") await client.update(PROPERTIES_TABLE, w.sysId, { value: w.value });
@@ -228,6 +240,7 @@ export async function applyRecordChanges(
     client: RecordClient,
     targets: readonly RecordTarget[],
     memory: readonly RecordMemory[] = [],
+    ledger?: Ledger<RecordMemory[]>,
 ): Promise<RecordMemory[]> {
     const byKey = new Map(memory.map((m) => [`${m.table}:${m.sysId}`, { ...m, previous: { ...m.previous } }]));
     const writes: { table: string; sysId: string; values: Row }[] = [];
@@ -242,6 +255,8 @@ export async function applyRecordChanges(
         writes.push({ table: t.table, sysId: t.sysId, values: changes });
         byKey.set(key, entry);
     }
+    const merged = [...byKey.values()];
+    if (ledger) ledger.memory = merged;
     const tables = [...new Set(writes.map((w) => w.table))];
     for (const table of tables) {
         const mine = writes.filter((w) => w.table === table);
@@ -255,7 +270,7 @@ export async function applyRecordChanges(
             for (const w of mine) await client.update(table, w.sysId, w.values);
         }
     }
-    return [...byKey.values()];
+    return merged;
 }
 
 /**

@@ -9,6 +9,7 @@ import {
     connect,
     diffInputs,
     forget,
+    type Ledger,
     type PropertyMemory,
     type RecordClient,
     type RecordMemory,
@@ -179,7 +180,8 @@ export async function applyEmailPolicy(
     let memory: PropertyMemory = prior?.previous ?? {};
     let accountMemory = prior?.smtpAccountPrevious;
     const desired = desiredEmailProperties(inputs);
-    const written: PropertyMemory = {};
+    const propLedger: Ledger<PropertyMemory> = { memory: {} };
+    const accountLedger: Ledger<RecordMemory[]> = { memory: [] };
     try {
         // A property no longer managed (redirectTo removed) goes back to its previous value.
         const dropped = Object.keys(memory).filter((n) => !(n in desired));
@@ -187,8 +189,7 @@ export async function applyEmailPolicy(
             await restoreProperties(client, Object.fromEntries(dropped.map((n) => [n, memory[n] ?? null])));
             memory = forget(memory, dropped);
         }
-        const applied = await applyProperties(client, desired, memory, PROPERTY_TYPES);
-        for (const n of applied.written) written[n] = applied.memory[n] ?? null;
+        const applied = await applyProperties(client, desired, memory, PROPERTY_TYPES, propLedger);
         memory = applied.memory;
 
         // A different account (or none) now: put the previously adopted one back first.
@@ -210,6 +211,7 @@ export async function applyEmailPolicy(
                     },
                 ],
                 accountMemory ? [accountMemory] : [],
+                accountLedger,
             );
             accountMemory = merged ?? {
                 table: EMAIL_ACCOUNT_TABLE,
@@ -231,9 +233,10 @@ export async function applyEmailPolicy(
             ...(smtpPasswordHash ? { smtpPasswordHash } : {}),
         };
     } catch (err) {
+        // A failed first apply leaves nothing behind; a failed update keeps what it did (the next up converges).
         if (!prior) {
-            await restoreProperties(client, written).catch(() => undefined);
-            if (accountMemory) await restoreRecordChanges(client, [accountMemory]).catch(() => undefined);
+            await restoreRecordChanges(client, accountLedger.memory).catch(() => undefined);
+            await restoreProperties(client, propLedger.memory).catch(() => undefined);
         }
         throw err;
     }

@@ -9,6 +9,7 @@ import {
     connect,
     diffInputs,
     forget,
+    type Ledger,
     type PropertyMemory,
     type RecordClient,
     type RecordMemory,
@@ -137,15 +138,15 @@ export async function applyInstanceBranding(
     let memory: PropertyMemory = prior?.previous ?? {};
     let welcome: RecordMemory[] = prior?.welcomePrevious ?? [];
     const desired = desiredBrandingProperties(inputs);
-    const written: PropertyMemory = {};
+    const propLedger: Ledger<PropertyMemory> = { memory: {} };
+    const welcomeLedger: Ledger<RecordMemory[]> = { memory: [] };
     try {
         const dropped = Object.keys(memory).filter((n) => !(n in desired));
         if (dropped.length > 0) {
             await restoreProperties(client, Object.fromEntries(dropped.map((n) => [n, memory[n] ?? null])));
             memory = forget(memory, dropped);
         }
-        const applied = await applyProperties(client, desired, memory);
-        for (const n of applied.written) written[n] = applied.memory[n] ?? null;
+        const applied = await applyProperties(client, desired, memory, {}, propLedger);
         memory = applied.memory;
 
         // Welcome content no longer managed, or managed in another table: put the old records back first.
@@ -167,7 +168,7 @@ export async function applyInstanceBranding(
                 await restoreRecordChanges(client, stale);
                 welcome = welcome.filter((m) => !stale.includes(m));
             }
-            welcome = await applyRecordChanges(client, plan.targets, welcome);
+            welcome = await applyRecordChanges(client, plan.targets, welcome, welcomeLedger);
             welcomeSysId = plan.ours?.sys_id;
             if (!plan.ours) {
                 const created = await client.insert(table, {
@@ -193,9 +194,10 @@ export async function applyInstanceBranding(
             ...(welcomeSysId ? { welcomeSysId } : {}),
         };
     } catch (err) {
+        // A failed first apply leaves nothing behind; a failed update keeps what it did (the next up converges).
         if (!prior) {
-            await restoreProperties(client, written).catch(() => undefined);
-            await restoreRecordChanges(client, welcome).catch(() => undefined);
+            await restoreRecordChanges(client, welcomeLedger.memory).catch(() => undefined);
+            await restoreProperties(client, propLedger.memory).catch(() => undefined);
         }
         throw err;
     }

@@ -7,6 +7,7 @@ import {
     configureFromStack,
     connect,
     diffInputs,
+    type Ledger,
     type RecordClient,
     type RecordMemory,
     type RecordTarget,
@@ -228,7 +229,14 @@ export async function applyIntegrationEndpoints(
     // Records rewritten by a rule since removed keep their sandbox endpoint: going back would point them at production.
     // Destroy restores them all.
     let memory = prior?.previous ?? [];
-    memory = await applyRecordChanges(client, plan.targets, memory);
+    const ledger: Ledger<RecordMemory[]> = { memory };
+    try {
+        memory = await applyRecordChanges(client, plan.targets, memory, ledger);
+    } catch (err) {
+        // A failed first apply leaves nothing behind; a failed update keeps what it did (the next up converges).
+        if (!prior) await restoreRecordChanges(client, ledger.memory).catch(() => undefined);
+        throw err;
+    }
     return {
         ...inputs,
         previous: memory,

@@ -7,6 +7,7 @@ import {
     configureFromStack,
     connect,
     diffInputs,
+    type Ledger,
     type RecordClient,
     type RecordMemory,
     type RecordTarget,
@@ -146,10 +147,12 @@ export async function applyLdapServerState(
         await restoreRecordChanges(client, leaving);
         memory = memory.filter((m) => inScope.has(`${m.table}:${m.sysId}`));
     }
+    const ledger: Ledger<RecordMemory[]> = { memory };
     try {
-        memory = await applyRecordChanges(client, targets, memory);
+        memory = await applyRecordChanges(client, targets, memory, ledger);
     } catch (err) {
-        if (!prior) await restoreRecordChanges(client, memory).catch(() => undefined);
+        // A failed first apply leaves nothing behind; a failed update keeps what it did (the next up converges).
+        if (!prior) await restoreRecordChanges(client, ledger.memory).catch(() => undefined);
         throw err;
     }
     // Every target now has its desired values, so nothing in scope is drifted.

@@ -7,6 +7,7 @@ import {
     configureFromStack,
     connect,
     diffInputs,
+    type Ledger,
     type RecordClient,
     type RecordMemory,
     type RecordTarget,
@@ -168,6 +169,8 @@ export async function applyMidServerState(
     }
     let memory = [...(prior?.previous ?? [])];
     const createdUsers = [...(prior?.createdUsers ?? [])];
+    // Starts as `memory` itself, so records inserted below are covered too.
+    const ledger: Ledger<RecordMemory[]> = { memory };
     try {
         const targets: RecordTarget[] = [];
         for (const name of expectedUsers(s.agents, inputs)) {
@@ -228,9 +231,10 @@ export async function applyMidServerState(
                 });
             }
         }
-        memory = await applyRecordChanges(client, targets, memory);
+        memory = await applyRecordChanges(client, targets, memory, ledger);
     } catch (err) {
-        if (!prior) await restoreRecordChanges(client, memory).catch(() => undefined);
+        // A failed first apply leaves nothing behind; a failed update keeps what it did (the next up converges).
+        if (!prior) await restoreRecordChanges(client, ledger.memory).catch(() => undefined);
         throw err;
     }
     const sum = summary(s, inputs);

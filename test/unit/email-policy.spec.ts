@@ -127,4 +127,24 @@ describe("EmailPolicy (planning and restore)", () => {
         );
         assert.deepEqual(c.writes, []);
     });
+
+    it("puts back the properties it wrote when a later write of its first apply fails", async () => {
+        const c = production();
+        const update = c.update.bind(c);
+        c.update = async (table, sysId, values) => {
+            if (table === "sys_email_account") throw new Error("ACL Exception Update Failed due to security constraints");
+            return update(table, sysId, values);
+        };
+        await assert.rejects(
+            applyEmailPolicy(c, { ...base, smtpAccount: { server: "smtp.sandbox.example.com" } }),
+            /ACL Exception/,
+        );
+        assert.deepEqual(
+            c.rows("sys_properties").map((r) => [r.name, r.value]),
+            [
+                ["glide.email.smtp.active", "true"],
+                ["glide.email.read.active", "true"],
+            ],
+        );
+    });
 });
