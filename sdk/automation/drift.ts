@@ -101,10 +101,8 @@ export function driftFromEvents(events: readonly EngineEvent[]): { checked: numb
     for (const e of events) {
         const meta = e.resOutputsEvent?.metadata ?? e.resourcePreEvent?.metadata;
         if (!meta || isBookkeeping(meta.type)) continue;
-        // A later event for the same URN (outputs after pre) carries the final view; the refresh step wins over a
-        // following planned step of `preview --refresh`.
-        const prior = byUrn.get(meta.urn);
-        if (prior && prior.op === "refresh" && meta.op !== "refresh") continue;
+        // The outputs event follows the pre event of the same step and carries the engine's verdict (op) and the
+        // refreshed state, so the last event per URN wins.
         byUrn.set(meta.urn, meta);
     }
     const resources: ResourceDrift[] = [];

@@ -71,7 +71,8 @@ export class ProgressTranslator {
             return [{ kind: "resource-failed", durationMs: this.elapsed(failed.urn), ...describe(failed) }];
         }
         const diag = e.diagnosticEvent;
-        if (diag && !diag.ephemeral) {
+        // Debug-level engine chatter ("RegisterResource RPC prepared") is not progress.
+        if (diag && !diag.ephemeral && (diag.severity as string) !== "debug") {
             const severity = diag.severity === "error" ? "error" : diag.severity === "warning" ? "warning" : "info";
             const message = stripAnsi(diag.message).trim();
             if (message) return [{ kind: "log", severity, message, ...(diag.urn ? { urn: diag.urn } : {}) }];

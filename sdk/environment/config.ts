@@ -112,20 +112,32 @@ export const PropertiesConfig = z.record(
 );
 
 /** The whole environment: every checklist item is optional. */
-export const EnvironmentConfig = z.strictObject({
-    /** Display name of the environment, e.g. "QA". */
-    label: z.string().min(1).optional(),
-    branding: BrandingConfig.optional(),
-    email: EmailConfig.optional(),
-    access: AccessConfig.optional(),
-    ldap: LdapConfig.optional(),
-    jobs: JobsConfig.optional(),
-    midServers: MidServersConfig.optional(),
-    integrations: IntegrationsConfig.optional(),
-    properties: PropertiesConfig.optional(),
-    /** Set by release tooling after a clone: every resource re-asserts its policy when it changes. */
-    cloneEpoch: z.string().optional(),
-});
+export const EnvironmentConfig = z
+    .strictObject({
+        /** Display name of the environment, e.g. "QA". */
+        label: z.string().min(1).optional(),
+        branding: BrandingConfig.optional(),
+        email: EmailConfig.optional(),
+        access: AccessConfig.optional(),
+        ldap: LdapConfig.optional(),
+        jobs: JobsConfig.optional(),
+        midServers: MidServersConfig.optional(),
+        integrations: IntegrationsConfig.optional(),
+        properties: PropertiesConfig.optional(),
+        /** Set by release tooling after a clone: every resource re-asserts its policy when it changes. */
+        cloneEpoch: z.string().optional(),
+    })
+    .superRefine((v, ctx) => {
+        // Two resources must not fight over the same users: the lockout would lock what MidServerState unlocks.
+        const midRole = v.midServers?.role ?? "mid_server";
+        if (v.access && v.midServers && !v.access.allowRoles.includes(midRole)) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["access", "allowRoles"],
+                message: `environment:midServers keeps the MID server users (role ${midRole}) signed in, but access would lock them out; add "${midRole}" to allowRoles`,
+            });
+        }
+    });
 /** A validated environment. */
 export type EnvironmentConfig = z.infer<typeof EnvironmentConfig>;
 
@@ -196,10 +208,12 @@ export function formatProblems(problems: readonly ConfigProblem[]): string {
 }
 
 function unknownKeyReason(path: readonly PropertyKey[], key: string): string {
-    const known = path.length === 0 ? Object.keys(EnvironmentConfig.shape) : (ITEM_KEYS[String(path[0])] ?? []);
+    const known = path.length === 0 ? TOP_KEYS : (ITEM_KEYS[String(path[0])] ?? []);
     const list = known.length > 0 ? `; known keys: ${known.join(", ")}` : "";
     return `unknown key "${key}" (a typo?)${list}`;
 }
+
+const TOP_KEYS = ["label", ...CHECKLIST_ITEMS, "cloneEpoch"];
 
 const ITEM_KEYS: Record<string, string[]> = {
     branding: Object.keys(BrandingConfig.shape),

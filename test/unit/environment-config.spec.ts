@@ -1,0 +1,128 @@
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { environmentKeys, parseEnvironmentConfig } from "../../sdk/environment/config";
+
+/** A committed stack file's text. */
+function stackFile(env: string): string {
+    return fs.readFileSync(path.join(__dirname, "..", "..", "stacks", `Pulumi.${env}.yaml`), "utf8");
+}
+
+describe("the environment config", () => {
+    it("accepts a full checklist and fills the defaults", () => {
+        const parsed = parseEnvironmentConfig({
+            label: "QA",
+            email: JSON.stringify({ sending: true, redirectTo: ["qa@example.com"] }),
+            access: { allowRoles: ["admin", "mid_server"], allowGroups: ["UAT Participants"] },
+            jobs: { allowQuery: "nameSTARTSWITHSLA" },
+            midServers: {},
+        });
+        assert.ok(parsed.ok);
+        assert.deepEqual(parsed.config.email, { sending: true, receiving: false, redirectTo: ["qa@example.com"] });
+        assert.deepEqual(parsed.config.access?.allowUsers, []);
+    });
+
+    it("fails naming the key path, the value received and the fix", () => {
+        const parsed = parseEnvironmentConfig({ email: { sending: true, redirectTo: ["not-an-address"] } });
+        assert.ok(!parsed.ok);
+        assert.equal(parsed.problems[0]?.key, "environment:email.redirectTo[0]");
+        assert.match(
+            parsed.problems[0]!.reason,
+            /one email address such as qa-inbox@example.com \(received "not-an-address"\)/,
+        );
+    });
+
+    it("refuses email sending without a redirect, so real users are never mailed", () => {
+        const parsed = parseEnvironmentConfig({ email: { sending: true } });
+        assert.ok(!parsed.ok);
+        assert.equal(parsed.problems[0]?.key, "environment:email.redirectTo");
+    });
+
+    it("names an unknown key and lists the known ones", () => {
+        const parsed = parseEnvironmentConfig({
+            emial: { sending: false },
+            access: { allowRoles: ["admin"], alowUsers: [] },
+        });
+        assert.ok(!parsed.ok);
+        const keys = parsed.problems.map((p) => p.key).sort();
+        assert.deepEqual(keys, ["environment:access.alowUsers", "environment:emial"]);
+        assert.match(
+            parsed.problems.find((p) => p.key === "environment:access.alowUsers")!.reason,
+            /known keys: .*allowUsers/,
+        );
+    });
+
+    it("fails when the lockout would lock the users the MID servers need", () => {
+        const parsed = parseEnvironmentConfig({ access: { allowRoles: ["admin"] }, midServers: {} });
+        assert.ok(!parsed.ok);
+        assert.equal(parsed.problems[0]?.key, "environment:access.allowRoles");
+        assert.match(parsed.problems[0]!.reason, /add "mid_server" to allowRoles/);
+    });
+
+    it("picks only the environment namespace out of the whole stack config", () => {
+        assert.deepEqual(environmentKeys({ "servicenow:instanceUrl": "u", "environment:label": "DEV" }), {
+            label: "DEV",
+        });
+    });
+
+    for (const env of ["dev", "qa", "uat", "training"]) {
+        it(`accepts the committed ${env} stack file`, () => {
+            // The stack files are plain YAML maps of `environment:<item>`; read them as Pulumi hands them over.
+            const raw = yamlEnvironment(stackFile(env));
+            const parsed = parseEnvironmentConfig(raw);
+            assert.ok(parsed.ok, parsed.ok ? "" : JSON.stringify(parsed.problems));
+            assert.ok(parsed.config.branding && parsed.config.ldap && parsed.config.jobs && parsed.config.integrations);
+        });
+    }
+});
+
+/**
+ * A minimal reader for the stack files' shape (two-level maps, flow lists, list of maps): enough for these files and
+ * no YAML library is installed.
+ */
+function yamlEnvironment(text: string): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    let item: Record<string, unknown> | undefined;
+    let list: Record<string, string>[] | undefined;
+    for (const raw of text.split("\n")) {
+        const line = raw.replace(/\s+#.*$/, "").replace(/^\s*#.*$/, "");
+        if (!line.trim()) continue;
+        const top = /^ {4}environment:(\w+):\s*(.*)$/.exec(line);
+        if (top) {
+            item = undefined;
+            if (top[2]) out[top[1]!] = scalar(top[2]);
+            else out[top[1]!] = item = {};
+            continue;
+        }
+        if (/^ {4}\S/.test(line)) {
+            item = undefined;
+            continue;
+        }
+        if (!item) continue;
+        const entry = /^ {8}(\w+):\s*(.*)$/.exec(line);
+        if (entry) {
+            if (entry[2]) item[entry[1]!] = scalar(entry[2]);
+            else item[entry[1]!] = list = [];
+            continue;
+        }
+        const first = /^ {12}- (\w+):\s*(.*)$/.exec(line);
+        if (first && list) list.push({ [first[1]!]: String(scalar(first[2]!)) });
+        const next = /^ {14}(\w+):\s*(.*)$/.exec(line);
+        if (next && list) list[list.length - 1]![next[1]!] = String(scalar(next[2]!));
+    }
+    return out;
+}
+
+function scalar(text: string): unknown {
+    const t = text.trim();
+    if (t === "true" || t === "false") return t === "true";
+    if (t.startsWith("[")) {
+        return t
+            .slice(1, -1)
+            .split(",")
+            .map((s) => s.trim())
+            .filter(Boolean);
+    }
+    if (t.startsWith('"')) return JSON.parse(t);
+    return t;
+}
