@@ -110,10 +110,13 @@ describe("clones through the Table API", () => {
         const seen = new Set<string>();
         const final = await watch(prod, id, ended, seen);
         assert.equal(final.state, "Completed", final.error_message);
-        for (const s of ["Scheduled", "Active/Preflight checks", "Active/Copy data", "Active/Cleanup scripts"]) {
-            assert.ok(seen.has(s), `never saw ${s} in ${[...seen].join(", ")}`);
-        }
+        // Polling sees some of the phases (the engine suite checks every transition); Active spans most of a clone.
+        assert.ok(
+            [...seen].some((x) => x.startsWith("Active/")),
+            `never saw Active in ${[...seen].join(", ")}`,
+        );
         assert.equal(final.percent_complete, "100");
+        assert.ok(final.scheduled! <= final.started! && final.started! <= final.completed!, JSON.stringify(final));
         const onTarget = await list(dev, "sn_instance_clone_request", `sys_id=${id}`);
         assert.equal(onTarget[0]?.state, "Completed");
         assert.equal(onTarget[0]?.completed, final.completed);

@@ -105,20 +105,31 @@ describe("clone engine", () => {
     let pair: Pair;
     afterEach(() => pair?.stop());
 
-    it("completes a clone through the documented states and phases", async () => {
+    it("completes a clone through the documented states and phases, in order", async () => {
         pair = new Pair(600);
-        const id = pair.request();
-        const seen = new Set<string>();
-        const final = await until("completion", () => {
-            const r = pair.row(id);
-            seen.add(r.phase ? `${r.state}/${r.phase}` : r.state!);
-            return r.state === "Completed" && r;
+        const seen: string[] = [];
+        let id = "";
+        // Every write to the request, captured as it happens: no transition can slip between two polls.
+        pair.prod.subscribe((change) => {
+            if (change.table !== REQ || !change.row || change.row.sys_id !== id) return;
+            const label = `${change.row.state}/${change.row.phase}/${change.row.percent_complete}`;
+            if (seen.at(-1) !== label) seen.push(label);
         });
-        assert.ok(seen.has("Scheduled"), [...seen].join(", "));
-        assert.ok(seen.has("Active/Copy data"), [...seen].join(", "));
-        assert.equal(final.percent_complete, "100");
+        id = pair.request();
+        const final = await pair.settle(id);
+        assert.deepEqual(seen, [
+            "Scheduled//5",
+            "Active/Preflight checks/10",
+            "Active/Backup/20",
+            "Active/Copy data/30",
+            "Active/Exclusions/50",
+            "Active/Preservers/60",
+            "Active/Node repoint/70",
+            "Active/Cleanup scripts/85",
+            "Completed/Cleanup scripts/100",
+        ]);
         assert.match(final.started!, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
-        assert.ok(final.completed! >= final.started!);
+        assert.ok(final.scheduled! <= final.started! && final.started! <= final.completed!);
         assert.ok(final.rollback_deadline! > final.completed!);
         assert.equal(final.error_message, "");
     });
