@@ -293,31 +293,53 @@ describe("clone engine", () => {
         assert.equal((await pair.settle(first)).state, "Completed");
     });
 
-    it("leaves the target untouched when canceled before the copy", async () => {
-        pair = new Pair(600);
-        const before = pair.dev.snapshot();
-        const id = pair.request();
-        await until("a phase before the copy", () => {
-            const r = pair.row(id);
-            return r.state === "Scheduled" || ["Preflight checks", "Backup"].includes(r.phase!);
+    /** Sets the request's state to Canceled the moment the engine enters `phase`, as a client racing it would. */
+    function cancelAt(id: () => string, phase: string): void {
+        let done = false;
+        pair.prod.subscribe((change) => {
+            if (done || change.table !== REQ || change.row?.sys_id !== id() || change.row.phase !== phase) return;
+            done = true;
+            pair.prod.update(REQ, id(), { state: "Canceled" });
         });
-        pair.prod.update(REQ, id, { state: "Canceled" });
+    }
+
+    it("leaves the target untouched when canceled before the copy", async () => {
+        pair = new Pair();
+        const before = pair.dev.snapshot();
+        let id = "";
+        cancelAt(() => id, "Backup");
+        id = pair.request();
         const final = await pair.settle(id);
         assert.equal(final.state, "Canceled");
-        await new Promise((r) => setTimeout(r, 700));
+        assert.equal(final.phase, "Backup");
+        await new Promise((r) => setTimeout(r, 400));
         assert.equal(pair.row(id).state, "Canceled");
         for (const [root, rows] of before.tables) assert.deepEqual(pair.dev.exportRows(root), rows, root);
+        assert.deepEqual(pair.logs(id), ["Clone canceled; the target instance was not changed"]);
+    });
+
+    it("still honours a cancel during Preservers, the last phase before Node repoint", async () => {
+        pair = new Pair();
+        const users = pair.dev.exportRows("sys_user");
+        let id = "";
+        cancelAt(() => id, "Preservers");
+        id = pair.request();
+        assert.equal((await pair.settle(id)).state, "Canceled");
+        assert.deepEqual(pair.dev.exportRows("sys_user"), users);
     });
 
     it("refuses a cancel once Node repoint has started and completes the clone", async () => {
-        // Long enough that the cleanup phase cannot slip past between two polls.
-        pair = new Pair(3000);
-        const id = pair.request();
-        await until("cleanup phase", () => pair.row(id).phase === "Cleanup scripts");
-        pair.prod.update(REQ, id, { state: "Canceled" });
+        pair = new Pair();
+        let id = "";
+        cancelAt(() => id, "Node repoint");
+        id = pair.request();
         const final = await until("completion", () => pair.row(id).state === "Completed" && pair.row(id));
         assert.equal(final.state, "Completed");
-        assert.ok(pair.logs(id).includes("Clone can no longer be canceled after Node Repoint"));
+        assert.ok(
+            pair.logs(id).includes("Clone can no longer be canceled after Node Repoint"),
+            pair.logs(id).join("\n"),
+        );
+        assert.equal(pair.dev.getProperty("glide.email.smtp.active"), "true");
     });
 
     it("ends in Error a clone that was running when the emulator stopped", async () => {
