@@ -137,9 +137,10 @@ describe("the post-clone checklist through the real Pulumi CLI", function () {
                 db.update("ldap_server_config", ldap.sys_id!, { active: "true" });
                 const preview = await stack.preview({ refresh: true, diff: true });
                 assert.equal(preview.changeSummary.update, 2, "both drifted resources would be updated");
-                assert.match(preview.stdout, /bannerText/, "the diff names the drifted property");
-                assert.match(preview.stdout, /ACME Production/);
-                assert.match(preview.stdout, /active/);
+                // The refresh names the drifted property and the record; the update names the property it puts back.
+                assert.match(preview.stdout, /~ bannerText\s*: "ACME Production" => "ACME QA \(non-production\)"/);
+                assert.match(preview.stdout, /~ active\s*: true => false/);
+                assert.match(preview.stdout, /driftedServers\s*: \[\s*\+ \[0\]: "ACME CORP LDAP"/);
                 assert.equal(db.getProperty("glide.product.description"), "ACME Production", "preview writes nothing");
 
                 await stack.up({ refresh: true });
