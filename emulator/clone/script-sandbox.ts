@@ -201,6 +201,8 @@ var gs = Object.freeze({
     getProperty: function (name, dflt) {
         var rows = call("query", { table: "sys_properties", query: "name=" + str(name), limit: 1 });
         if (rows.length === 0) return dflt === undefined ? null : dflt;
+        // Glide stores an empty string as NULL, so an empty property reads as absent when a default is given.
+        if (rows[0].value === "" && dflt !== undefined) return dflt;
         return rows[0].value;
     },
     setProperty: function (name, value, description) {

@@ -44,12 +44,13 @@ describe("cleanup script sandbox", () => {
             db,
             `gs.setProperty("glide.email.smtp.active", false);
              gs.setProperty("acme.marker", "x" + gs.getProperty("instance_name"));
-             gs.info("missing={0}", gs.getProperty("nope", "dflt"));`,
+             gs.setProperty("acme.empty", "");
+             gs.info("missing={0} empty={1} bare={2}", gs.getProperty("nope", "dflt"), gs.getProperty("acme.empty", "d2"), gs.getProperty("nope"));`,
         );
         assert.equal(result.ok, true, result.error);
         assert.equal(db.getProperty("glide.email.smtp.active"), "false");
         assert.equal(db.getProperty("acme.marker"), "xacme-dev");
-        assert.deepEqual(result.logs, [{ level: "info", message: "missing=dflt" }]);
+        assert.deepEqual(result.logs, [{ level: "info", message: "missing=dflt empty=d2 bare=" }]);
     });
 
     it("captures every gs logging level in order", () => {
