@@ -180,13 +180,17 @@ export class InstanceDb {
         if (idOrder) {
             const rows: Row[] = [];
             let matched = 0;
-            store.scan(start, (row) => {
-                if (family && !family.has(row.sys_class_name!)) return true;
-                if (pred && !pred(row)) return true;
+            // The hot path of every list query (keyset paging included): a plain loop over the sys_id-ordered array.
+            const all = store.sorted;
+            const n = all.length;
+            for (let i = start; i < n; i++) {
+                const row = all[i]!;
+                if (family && !family.has(row.sys_class_name!)) continue;
+                if (pred && !pred(row)) continue;
                 if (matched >= offset && rows.length < limit) rows.push(row);
                 matched++;
-                return wantCount || rows.length < limit;
-            });
+                if (!wantCount && rows.length >= limit) break;
+            }
             return { rows, total: wantCount ? matched : undefined, invalid: compiled.invalid };
         }
         const all: Row[] = [];
@@ -231,9 +235,9 @@ export class InstanceDb {
         row.sys_mod_count = "0";
         if (info.extensible) row.sys_class_name = info.name;
         if (info.numberPrefix && !row.number) row.number = this.nextNumber(info);
-        store.put(row);
-        this.changed({ kind: "insert", table: info.name, row, user }, { o: "put", t: info.name, r: row });
-        return row;
+        const stored = store.put(row);
+        this.changed({ kind: "insert", table: info.name, row: stored, user }, { o: "put", t: info.name, r: stored });
+        return stored;
     }
 
     /**
@@ -261,12 +265,12 @@ export class InstanceDb {
         next.sys_updated_on = glideDateTime(this.clock());
         next.sys_updated_by = user;
         next.sys_mod_count = String(Number(current.sys_mod_count || "0") + 1);
-        this.stores.get(info.root)!.put(next);
+        const stored = this.stores.get(info.root)!.put(next);
         this.changed(
-            { kind: "update", table: cls.name, row: next, previous: current, user },
-            { o: "put", t: cls.name, r: next },
+            { kind: "update", table: cls.name, row: stored, previous: current, user },
+            { o: "put", t: cls.name, r: stored },
         );
-        return next;
+        return stored;
     }
 
     /** Deletes a record of this table's family; false when there was none. */

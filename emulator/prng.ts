@@ -35,8 +35,9 @@ export class Prng {
 
     /** A sys_id-shaped value (32 lowercase hex) drawn from this sequence. */
     sysId(): string {
-        let out = "";
-        for (let i = 0; i < 4; i++) out += ((this.next() * 4294967296) >>> 0).toString(16).padStart(8, "0");
-        return out;
+        // Built in a buffer so the result is one flat string: concatenated strings are slow to hash and compare.
+        const b = Buffer.allocUnsafe(16);
+        for (let i = 0; i < 4; i++) b.writeUInt32BE((this.next() * 4294967296) >>> 0, i * 4);
+        return b.toString("hex");
     }
 }

@@ -163,27 +163,37 @@ const isNumericType = (f: FieldDef) => f.type === "integer" || f.type === "decim
 /** Compiles a parsed query against a table. Unknown columns make the term invalid (reported, and ignored). */
 export function compileQuery(schema: Schema, table: TableInfo, parsed: ParsedQuery, lookup: RowLookup): CompiledQuery {
     const invalid = [...parsed.unparsable];
-    const groups: ((row: Row) => boolean)[] = [];
+    // The predicate is generated as one function with direct property reads: a scan of 100,000 rows through nested
+    // closures costs several times more than the same test written out. Terms without a direct form call closures.
+    const env: ((row: Row) => boolean)[] = [];
+    const groupCode: string[] = [];
     let matchesAll = false;
     for (const group of parsed.groups) {
-        const clauses: ((row: Row) => boolean)[] = [];
+        const clauseCode: string[] = [];
         for (const clause of group) {
-            const alternatives: ((row: Row) => boolean)[] = [];
+            const alternatives: string[] = [];
             for (const term of clause) {
+                const direct = directTerm(table, term);
+                if (direct) {
+                    alternatives.push(direct);
+                    continue;
+                }
                 const p = compileTerm(schema, table, term, lookup);
-                if (p) alternatives.push(p);
-                else invalid.push(`${term.field}${term.op}${term.value}`);
+                if (p) {
+                    env.push(p);
+                    alternatives.push(`env[${env.length - 1}](r)`);
+                } else invalid.push(`${term.field}${term.op}${term.value}`);
             }
-            if (alternatives.length === 1) clauses.push(alternatives[0]!);
-            else if (alternatives.length > 1) clauses.push((row) => alternatives.some((a) => a(row)));
+            if (alternatives.length > 0) clauseCode.push(`(${alternatives.join(" || ")})`);
         }
-        if (clauses.length === 0) matchesAll = true;
-        else if (clauses.length === 1) groups.push(clauses[0]!);
-        else groups.push((row) => clauses.every((c) => c(row)));
+        if (clauseCode.length === 0) matchesAll = true;
+        else groupCode.push(`(${clauseCode.join(" && ")})`);
     }
     let predicate: ((row: Row) => boolean) | undefined;
-    if (!matchesAll && groups.length === 1) predicate = groups[0];
-    else if (!matchesAll && groups.length > 1) predicate = (row) => groups.some((g) => g(row));
+    if (!matchesAll && groupCode.length > 0) {
+        const factory = new Function("env", `"use strict"; return function (r) { return ${groupCode.join(" || ")}; };`);
+        predicate = factory(env) as (row: Row) => boolean;
+    }
 
     const order: CompiledQuery["order"] = [];
     for (const key of parsed.order) {
@@ -203,6 +213,48 @@ export function compileQuery(schema: Schema, table: TableInfo, parsed: ParsedQue
         }
     }
     return { predicate, order, invalid, sysIdFloor };
+}
+
+/**
+ * The JavaScript expression for a term on a plain text column, or undefined when the term needs a closure (dot-walks,
+ * numeric comparisons, lists, unknown columns). Names and values are embedded through JSON.stringify.
+ */
+function directTerm(table: TableInfo, term: Term): string | undefined {
+    const field = table.fields.get(term.field);
+    if (!field || term.field.includes(".")) return undefined;
+    const x = `(r[${JSON.stringify(term.field)}] ?? "")`;
+    const v = JSON.stringify(term.value);
+    const numeric = isNumericType(field);
+    switch (term.op) {
+        case "=":
+            return `${x} === ${v}`;
+        case "!=":
+            return `${x} !== ${v}`;
+        case "ISEMPTY":
+        case "EMPTYSTRING":
+            return `${x} === ""`;
+        case "ISNOTEMPTY":
+            return `${x} !== ""`;
+        case "ANYTHING":
+            return "true";
+        case "STARTSWITH":
+            return `${x}.startsWith(${v})`;
+        case "ENDSWITH":
+        case "%":
+            return `${x}.endsWith(${v})`;
+        case "LIKE":
+        case "*":
+            return `${x}.includes(${v})`;
+        case "NOT LIKE":
+        case "!*":
+            return `!${x}.includes(${v})`;
+        case ">":
+            return numeric ? undefined : `${x} > ${v}`;
+        case ">=":
+            return numeric ? undefined : `${x} >= ${v}`;
+        default:
+            return undefined;
+    }
 }
 
 function compileTerm(

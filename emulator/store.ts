@@ -6,7 +6,14 @@ import type { Row } from "./values";
  */
 export class TableStore {
     private ids: string[] = [];
+    /** Rows aligned with `ids`, so a scan walks an array instead of doing a hash lookup per row. */
+    private rows: Row[] = [];
     private readonly byId = new Map<string, Row>();
+
+    /** The rows in sys_id order; read-only view for tight loops (do not modify). */
+    get sorted(): readonly Row[] {
+        return this.rows;
+    }
 
     /** Number of rows stored. */
     get size(): number {
@@ -18,25 +25,41 @@ export class TableStore {
         return this.byId.get(sysId);
     }
 
-    /** Inserts or replaces a row (the row is frozen). */
-    put(row: Row): void {
+    /**
+     * Inserts or replaces a row; returns the stored copy, frozen.
+     *
+     * The copy matters: rows built key by key end up in V8's slow dictionary mode, and a spread copy gets a fast
+     * shared shape, which makes scanning 100,000 rows several times faster.
+     */
+    put(row: Row): Row {
         const id = row.sys_id!;
-        if (!this.byId.has(id)) this.ids.splice(this.lowerBound(id), 0, id);
-        this.byId.set(id, Object.freeze(row));
+        const stored = Object.freeze({ ...row });
+        const at = this.lowerBound(id);
+        if (this.byId.has(id)) {
+            this.rows[at] = stored;
+        } else {
+            this.ids.splice(at, 0, id);
+            this.rows.splice(at, 0, stored);
+        }
+        this.byId.set(id, stored);
+        return stored;
     }
 
     /** Removes a row; false when it was not there. */
     remove(sysId: string): boolean {
         if (!this.byId.delete(sysId)) return false;
-        this.ids.splice(this.lowerBound(sysId), 1);
+        const at = this.lowerBound(sysId);
+        this.ids.splice(at, 1);
+        this.rows.splice(at, 1);
         return true;
     }
 
     /** Replaces the whole content at once (one sort instead of one insertion each). */
     load(rows: Iterable<Row>): void {
         this.byId.clear();
-        for (const r of rows) this.byId.set(r.sys_id!, Object.freeze(r));
+        for (const r of rows) this.byId.set(r.sys_id!, Object.isFrozen(r) ? r : Object.freeze({ ...r }));
         this.ids = [...this.byId.keys()].sort();
+        this.rows = this.ids.map((id) => this.byId.get(id)!);
     }
 
     /** Index of the first sys_id not below `id`. */
@@ -57,13 +80,12 @@ export class TableStore {
      * A plain loop rather than a generator: this is the hot path of every list query.
      */
     scan(from: number, visit: (row: Row) => boolean | undefined): void {
-        const ids = this.ids;
-        const byId = this.byId;
-        for (let i = from; i < ids.length; i++) if (visit(byId.get(ids[i]!)!) === false) return;
+        const rows = this.rows;
+        for (let i = from; i < rows.length; i++) if (visit(rows[i]!) === false) return;
     }
 
     /** All rows in sys_id order. */
     all(): Row[] {
-        return this.ids.map((id) => this.byId.get(id)!);
+        return this.rows.slice();
     }
 }

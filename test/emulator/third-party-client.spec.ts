@@ -5,7 +5,6 @@ import { start } from "./helpers";
 
 // The published client, used unchanged: it always speaks HTTPS, so the emulator serves TLS from its local CA and the
 // client is given that CA through its own documented setNetworkOptions hook.
-// biome-ignore lint/style/noCommonJs: the package is plain CommonJS without types.
 const ServiceNow = require("servicenow-rest-api") as new (
     instance: string,
     user: string,
