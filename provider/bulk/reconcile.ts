@@ -162,7 +162,7 @@ export interface ApplyResult {
 }
 
 /**
- * Sends planned writes through the Batch API, grouped by the table each must go to.
+ * Sends planned writes through the Batch API, each item to the table it must go to.
  *
  * Never throws for failed items: it reports what was written so the caller can record exactly that.
  */
@@ -172,25 +172,24 @@ export async function applyWrites(
     writes: readonly PlannedWrite[],
 ): Promise<ApplyResult> {
     const result: ApplyResult = { written: new Set(), missing: new Set() };
-    const groups = new Map<string, PlannedWrite[]>();
-    for (const w of writes) {
-        const table = flag.writeToClass && w.cls ? w.cls : flag.table;
-        groups.set(table, [...(groups.get(table) ?? []), w]);
-    }
-    for (const [table, group] of groups) {
-        try {
-            const r = await client.batchUpdate(
-                table,
-                group.map((w) => ({ sysId: w.sysId, values: { [flag.field]: w.value } })),
-            );
-            for (const id of r.updated) result.written.add(id);
-            for (const id of r.missing) result.missing.add(id);
-        } catch (e) {
-            // Refused before anything was sent (the fence, or the identity read failing): nothing to record.
-            if (!(e instanceof BatchWriteError) && result.written.size === 0) throw e;
-            if (e instanceof BatchWriteError) for (const id of e.succeeded) result.written.add(id);
-            result.error ??= e as Error;
-        }
+    if (writes.length === 0) return result;
+    try {
+        // One stream of batch calls for all classes: each item names its own table, so batches stay full.
+        const r = await client.batchUpdate(
+            flag.table,
+            writes.map((w) => ({
+                sysId: w.sysId,
+                values: { [flag.field]: w.value },
+                ...(flag.writeToClass && w.cls && w.cls !== flag.table ? { table: w.cls } : {}),
+            })),
+        );
+        for (const id of r.updated) result.written.add(id);
+        for (const id of r.missing) result.missing.add(id);
+    } catch (e) {
+        // Refused before anything was sent (the fence, or the identity read failing): nothing to record.
+        if (!(e instanceof BatchWriteError)) throw e;
+        for (const id of e.succeeded) result.written.add(id);
+        result.error = e;
     }
     return result;
 }

@@ -80,6 +80,8 @@ export interface PageOptions {
 export interface RecordUpdate {
     sysId: string;
     values: Record<string, string>;
+    /** The table to write this record through, when not the call's table (e.g. its own class in a hierarchy). */
+    table?: string;
 }
 
 /** What a batch update did: the records written, and those that no longer exist. */
@@ -298,7 +300,7 @@ export class ServiceNowClient {
      * @throws BatchWriteError listing what was and was not written, when some items fail for good.
      */
     async batchUpdate(table: string, updates: readonly RecordUpdate[]): Promise<BatchResult> {
-        await this.assertWritable(table);
+        for (const t of new Set([table, ...updates.map((u) => u.table ?? table)])) await this.assertWritable(t);
         const updated: string[] = [];
         const missing: string[] = [];
         const failures: { sysId: string; error: ServiceNowError }[] = [];
@@ -306,8 +308,11 @@ export class ServiceNowClient {
         let idleRounds = 0;
         let throttledRounds = 0;
         while (pending.length > 0) {
+            // Equal chunks (no small straggler) of at most batchSize, so parallel batch calls finish together.
+            const count = Math.ceil(pending.length / this.batchSize);
+            const size = Math.ceil(pending.length / count);
             const chunks: RecordUpdate[][] = [];
-            for (let i = 0; i < pending.length; i += this.batchSize) chunks.push(pending.slice(i, i + this.batchSize));
+            for (let i = 0; i < pending.length; i += size) chunks.push(pending.slice(i, i + size));
             const retry: RecordUpdate[] = [];
             let throttled: Record<string, unknown> | undefined;
             const results = await Promise.allSettled(chunks.map((c) => this.sendBatch(table, c)));
@@ -402,7 +407,7 @@ export class ServiceNowClient {
             return {
                 id,
                 method: "PATCH",
-                url: `/api/now/table/${enc(table)}/${enc(u.sysId)}?sysparm_fields=sys_id`,
+                url: `/api/now/table/${enc(u.table ?? table)}/${enc(u.sysId)}?sysparm_fields=sys_id`,
                 headers: [
                     { name: "Content-Type", value: "application/json" },
                     { name: "Accept", value: "application/json" },
