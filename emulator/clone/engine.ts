@@ -617,6 +617,13 @@ export function attachCloneEngine(
             // The target records that it was cloned (inferred: the platform keeps history on both sides).
             const copy: Record<string, string> = {};
             for (const [k, v] of Object.entries(row)) if (!k.startsWith("sys_") || k === "sys_id") copy[k] = v;
+            // References point at the target's own instance rows (its instance table lists the same instances), and
+            // the profile lives on the source, so it is not referenced from the target.
+            const own = (name: string): string =>
+                target.db.query("instance", `instance_name=${name}`, { limit: 1 })[0]?.sys_id ?? "";
+            copy.source_instance = own(run.source.name);
+            copy.target_instance = own(target.name);
+            copy.profile = "";
             try {
                 target.db.insert(REQUEST_TABLE, copy);
             } catch {

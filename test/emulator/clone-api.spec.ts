@@ -120,6 +120,10 @@ describe("clones through the Table API", () => {
         const onTarget = await list(dev, "sn_instance_clone_request", `sys_id=${id}`);
         assert.equal(onTarget[0]?.state, "Completed");
         assert.equal(onTarget[0]?.completed, final.completed);
+        const devSelf = (await list(dev, "instance", "instance_name=dev"))[0]!.sys_id;
+        const devProd = (await list(dev, "instance", "instance_name=prod"))[0]!.sys_id;
+        assert.equal(onTarget[0]?.target_instance, devSelf);
+        assert.equal(onTarget[0]?.source_instance, devProd);
     });
 
     it("gives the target the source's users, jobs and properties, but preserves its instance name", async () => {
