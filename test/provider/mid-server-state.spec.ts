@@ -1,4 +1,5 @@
 import * as assert from "node:assert/strict";
+import { setClientTuning } from "../../provider/connection";
 import { midServerStateProvider as provider } from "../../provider/resources/mid-server-state";
 import {
     type ChecklistInstance,
@@ -88,5 +89,56 @@ describe("MidServerState against the emulator", () => {
         const checked = await provider.check!({} as never, { role: "mid_srv" } as never);
         await assert.rejects(provider.create(checked.inputs!), /role "mid_srv" does not exist/);
         assert.deepEqual(env.writesSince(seq), []);
+    });
+
+    it("converges through a burst of 503s, 429s and connection resets, and destroy still restores the snapshot", async () => {
+        const db = env.instance.db;
+        // mid.user.01 is missing again (the first test's destroy deleted the user it had created): an insert under faults.
+        const mid = db.query("sys_user", "user_name=mid.user.03")[0]!;
+        db.update("sys_user", mid.sys_id!, { active: "false" });
+        const before = TABLES.map((t) => tableSnapshot(env.instance, t));
+        setClientTuning({ retries: 8, backoff: { baseDelayMs: 20, maxDelayMs: 200 } });
+        env.emulator.faults.configure({
+            errorRate: 0.15,
+            resetRate: 0.03,
+            randomSeed: 11,
+            rateLimits: [{ table: "sys_user", limit: 2, windowMs: 100 }],
+        });
+        try {
+            // A POST that fails is never repeated by the client (it may have run), so a create can fail; it then
+            // leaves nothing behind and the next `up` starts over, which is what this loop does.
+            let created: Awaited<ReturnType<typeof createThrough>> | undefined;
+            const failures: string[] = [];
+            for (let attempt = 0; !created && attempt < 8; attempt++) {
+                created = await createThrough(provider, {}).catch((e: Error) => {
+                    failures.push(e.message);
+                    return undefined;
+                });
+            }
+            assert.ok(created, `no attempt converged: ${failures.join("; ")}`);
+            assert.ok(userReady("mid.user.01") && userReady("mid.user.03"));
+            assert.equal(db.query("ecc_queue", "queue=output^state=ready").length, 0);
+            // Delete is idempotent: a failed destroy is simply run again.
+            for (let attempt = 0; attempt < 8; attempt++) {
+                const ok = await provider.delete!(created.id, created.outs).then(
+                    () => true,
+                    () => false,
+                );
+                if (ok) break;
+            }
+        } finally {
+            env.emulator.faults.configure({ errorRate: 0, resetRate: 0, rateLimits: [] });
+            setClientTuning({ retries: 2, backoff: { baseDelayMs: 5, maxDelayMs: 20 } });
+        }
+        assert.deepEqual(
+            TABLES.map((t) => tableSnapshot(env.instance, t)),
+            before,
+        );
+        assert.ok(
+            env.emulator.stats
+                .requests("acme-qa", 0)
+                .some((e) => e.status === 503 || e.status === 502 || e.status === 504),
+            "faults were injected",
+        );
     });
 });
