@@ -158,10 +158,29 @@ function respondWithRecord(
     return json(status, { result: renderRow(ctx.db, row, columnsFor(ctx.db, info, opts.fields), opts) }, headers);
 }
 
+/**
+ * With `sysparm_input_display_value=true`, a reference given by its display value is stored as the sys_id of the
+ * record it names (when exactly such a record exists); other values pass through.
+ */
+function resolveDisplayInput(ctx: InstanceContext, req: ApiRequest, info: TableInfo, values: Record<string, unknown>) {
+    if (req.params.get("sysparm_input_display_value") !== "true") return values;
+    const out = { ...values };
+    for (const [name, value] of Object.entries(values)) {
+        const f = info.fields.get(name);
+        if (f?.type !== "reference" || !f.reference || typeof value !== "string" || value === "") continue;
+        if (ctx.db.get(f.reference, value)) continue;
+        const target = ctx.db.schema.table(f.reference);
+        const match = ctx.db.query(f.reference, `${target.display}=${value}`, { limit: 1 })[0];
+        if (match) out[name] = match.sys_id;
+    }
+    return out;
+}
+
 function insert(ctx: InstanceContext, req: ApiRequest, info: TableInfo): ApiResponse {
     if (!allowed(req.user, info.acl.write)) return errors.aclWrite("Insert");
-    const values = parseBody(req.body);
-    if (!values) return errors.badJson();
+    const parsed = parseBody(req.body);
+    if (!parsed) return errors.badJson();
+    const values = resolveDisplayInput(ctx, req, info, parsed);
     const row = ctx.db.insert(info.name, values, req.user.userName);
     const location = `${ctx.baseUrl}/api/now/table/${info.name}/${row.sys_id}`;
     return respondWithRecord(ctx, req, info, 201, row, { Location: location });
@@ -171,8 +190,9 @@ function update(ctx: InstanceContext, req: ApiRequest, info: TableInfo, sysId: s
     const readable = allowed(req.user, info.acl.read);
     if (!readable || !ctx.db.get(info.name, sysId)) return errors.notFound();
     if (!allowed(req.user, info.acl.write)) return errors.aclWrite("Update");
-    const values = parseBody(req.body);
-    if (!values) return errors.badJson();
+    const parsed = parseBody(req.body);
+    if (!parsed) return errors.badJson();
+    const values = resolveDisplayInput(ctx, req, info, parsed);
     const row = ctx.db.update(info.name, sysId, values, req.user.userName)!;
     return respondWithRecord(ctx, req, info, 200, row);
 }

@@ -419,6 +419,26 @@ export function platformTables(welcomeTable = "welcome_page_content"): TableDef[
             ),
         },
         {
+            name: "sys_update_xml",
+            label: "Customer Update",
+            acl: { write: ["admin"] },
+            fields: fields(
+                "name",
+                "update_set:ref:sys_update_set",
+                "type",
+                "target_name",
+                "action=INSERT_OR_UPDATE",
+                "payload",
+            ),
+        },
+        {
+            name: "sn_instance_clone_log",
+            label: "Clone Log",
+            display: "message",
+            acl: cloneAdmin,
+            fields: fields("clone:ref:sn_instance_clone_request", "level=info", "phase", "message"),
+        },
+        {
             name: "sys_update_set",
             label: "Update Set",
             fields: fields(

@@ -336,6 +336,18 @@ describe("Table API", () => {
             assert.equal(bad.status, 400);
         });
 
+        it("stores a reference given by display value when sysparm_input_display_value=true", async () => {
+            const r = await call(
+                url,
+                "/api/now/table/incident?sysparm_input_display_value=true&sysparm_fields=caller_id.user_name",
+                {
+                    method: "POST",
+                    body: { short_description: "x", caller_id: "System Administrator" },
+                },
+            );
+            assert.equal(r.json.result["caller_id.user_name"], "admin");
+        });
+
         it("auto-numbers task records", async () => {
             const r = await call(url, "/api/now/table/incident", {
                 method: "POST",
