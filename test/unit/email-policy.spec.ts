@@ -132,7 +132,8 @@ describe("EmailPolicy (planning and restore)", () => {
         const c = production();
         const update = c.update.bind(c);
         c.update = async (table, sysId, values) => {
-            if (table === "sys_email_account") throw new Error("ACL Exception Update Failed due to security constraints");
+            if (table === "sys_email_account")
+                throw new Error("ACL Exception Update Failed due to security constraints");
             return update(table, sysId, values);
         };
         await assert.rejects(
