@@ -376,6 +376,12 @@ export function attachCloneEngine(
         if (target.db === sourceDb) {
             throw new CloneFailure(`Source and target are the same instance (${targetName}): choose another target`);
         }
+        const adminUser = registered.admin_user ?? "";
+        if (adminUser !== "") {
+            // "clone_admin and soap" on the target, for the user the source signs in with [DOC t_StartAClone].
+            const problem = targetUserProblem(target.db, adminUser);
+            if (problem) throw new CloneFailure(`Target instance ${targetName} rejected the clone: ${problem}`);
+        }
         const allow = propertyValue(target.db, "glide.db.clone.allow_clone_target");
         if (allow === "false") {
             throw new CloneFailure(
@@ -695,6 +701,23 @@ function exportAll(db: CloneDb): Tables {
     const out: Tables = new Map();
     for (const root of db.schema.roots()) if (!isKeptTable(root)) out.set(root, db.exportRows(root));
     return out;
+}
+
+/** Why the target's clone user cannot accept a clone, or undefined when it can. */
+function targetUserProblem(db: CloneDb, userName: string): string | undefined {
+    const user = db.query("sys_user", `user_name=${userName}`, { limit: 1 })[0];
+    if (user?.active !== "true" || user.locked_out === "true") {
+        return `user "${userName}" does not exist there or cannot log in; fix admin_user in the instance table`;
+    }
+    const roleName = (id: string | undefined) => (id ? db.lookup("sys_user_role", id)?.name : undefined);
+    const roles = new Set<string>();
+    for (const r of db.query("sys_user_has_role", `user=${user.sys_id}`)) roles.add(roleName(r.role) ?? "");
+    const groups = db.query("sys_user_grmember", `user=${user.sys_id}`).map((m) => m.group);
+    if (groups.length > 0) {
+        for (const g of db.query("sys_group_has_role", `groupIN${groups.join(",")}`)) roles.add(roleName(g.role) ?? "");
+    }
+    if (roles.has("admin") || (roles.has("clone_admin") && roles.has("soap"))) return undefined;
+    return `user "${userName}" needs the clone_admin and soap roles there`;
 }
 
 function propertyValue(db: CloneDb, name: string): string | undefined {

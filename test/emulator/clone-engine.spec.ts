@@ -283,6 +283,23 @@ describe("clone engine", () => {
         );
     });
 
+    it("ends in Error when the target's clone user lacks clone_admin and soap, and runs once it has them", async () => {
+        pair = new Pair();
+        const dev = pair.dev;
+        const cloner = dev.insert("sys_user", { user_name: "cloner", active: true });
+        pair.prod.update("instance", pair.devRef, { admin_user: "cloner" });
+        const denied = await pair.settle(pair.request());
+        assert.equal(
+            denied.error_message,
+            'Target instance acme-dev rejected the clone: user "cloner" needs the clone_admin and soap roles there',
+        );
+        for (const name of ["clone_admin", "soap"]) {
+            const role = dev.insert("sys_user_role", { name });
+            dev.insert("sys_user_has_role", { user: cloner.sys_id, role: role.sys_id });
+        }
+        assert.equal((await pair.settle(pair.request())).state, "Completed");
+    });
+
     it("refuses a second clone into a target that has one running", async () => {
         pair = new Pair(600);
         const first = pair.request();
