@@ -1,4 +1,9 @@
-import { fields, type TableDef } from "./schema";
+import { type FieldDef, fields, type TableDef } from "./schema";
+
+/** Adds a choice list (stored value to label) to one column of a field list. */
+function withChoices(list: FieldDef[], name: string, choices: Record<string, string>): FieldDef[] {
+    return list.map((f) => (f.name === name ? { ...f, choices } : f));
+}
 
 const userAdmin = { write: ["user_admin"] };
 const cloneAdmin = { read: ["clone_admin"], write: ["clone_admin"] };
@@ -178,18 +183,22 @@ export function platformTables(welcomeTable = "welcome_page_content"): TableDef[
         {
             name: "sys_trigger",
             label: "Schedule Item",
-            fields: fields(
-                "name",
-                "next_action:glide_date_time",
-                "trigger_type:integer=0",
-                "state:integer=0",
-                "system_id",
-                "claimed_by",
-                "document",
-                "document_key",
-                "job_id:ref:sysauto",
-                "script:script",
-                "repeat:glide_date_time",
+            fields: withChoices(
+                fields(
+                    "name",
+                    "next_action:glide_date_time",
+                    "trigger_type:integer=0",
+                    "state:integer=0",
+                    "system_id",
+                    "claimed_by",
+                    "document",
+                    "document_key",
+                    "job_id:ref:sysauto",
+                    "script:script",
+                    "repeat:glide_date_time",
+                ),
+                "state",
+                { "0": "Ready", "1": "Running", "2": "Queued", "-1": "Error" },
             ),
         },
         {

@@ -58,6 +58,19 @@ describe("faults", () => {
         );
     });
 
+    it("counts each batch item against the rules, as separate REST requests", async () => {
+        emu.faults.configure({ rateLimits: [{ table: "sys_user_role", limit: 1, windowMs: 60_000 }] });
+        const item = (id: string) => ({ id, method: "GET", url: "/api/now/table/sys_user_role?sysparm_limit=1" });
+        const r = await call(url, "/api/now/v1/batch", {
+            method: "POST",
+            body: { rest_requests: [item("1"), item("2")] },
+        });
+        assert.deepEqual(
+            r.json.serviced_requests.map((s: { status_code: number }) => s.status_code),
+            [200, 429],
+        );
+    });
+
     it("injects 5xx answers in a sequence that repeats for the same seed", async () => {
         const run = async () => {
             emu.faults.configure({ errorRate: 0.5, randomSeed: 42 });

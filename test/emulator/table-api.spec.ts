@@ -148,6 +148,14 @@ describe("Table API", () => {
             assert.deepEqual(a.json.result[0].ldap_server, { display_value: "", value: "" });
         });
 
+        it("displays choice labels for stored choice values", async () => {
+            const r = await call(
+                url,
+                "/api/now/table/sys_trigger?sysparm_fields=state&sysparm_display_value=all&sysparm_limit=1&sysparm_query=state=0",
+            );
+            assert.deepEqual(r.json.result[0].state, { display_value: "Ready", value: "0" });
+        });
+
         it("returns references as bare values with sysparm_exclude_reference_link=true", async () => {
             const r = await call(
                 url,
