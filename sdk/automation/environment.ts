@@ -67,7 +67,10 @@ export interface ApplyOptions {
     clone?: boolean | CloneSettings;
     /** Fail (CommandError) if the apply would change anything: proves idempotency. @default false */
     expectNoChanges?: boolean;
-    /** Refresh from the instance before applying. @default false */
+    /**
+     * Read every resource from the instance before applying, so drift made behind the stack's back is put back (a
+     * plain `up` compares with the recorded state only). @default true
+     */
     refresh?: boolean;
     /** Message recorded in the stack's history. @default none */
     message?: string;
@@ -136,7 +139,7 @@ export class EnvironmentSession {
     private constructor(
         /** The Automation API stack, for anything this class does not cover. */
         readonly stack: Stack,
-        private readonly opts: EnvironmentOptions,
+        private opts: EnvironmentOptions,
         private readonly scratch: string | undefined,
     ) {}
 
@@ -185,24 +188,14 @@ export class EnvironmentSession {
      */
     async apply(options: ApplyOptions = {}): Promise<ApplyResult> {
         const progress = new ProgressTranslator(this.opts.onProgress);
-        let clone: CloneResult | undefined;
-        if (options.clone) {
-            const request = await this.cloneRequest(options.clone === true ? {} : options.clone);
-            progress.emit({
-                kind: "stage",
-                message: `Cloning ${request.sourceInstanceName} into ${request.targetInstanceName}`,
-            });
-            clone = await cloneInstance({ ...request, signal: this.opts.signal }, (p) => progress.emit(p));
-            // A new epoch makes every resource re-assert its policy, even where its own inputs did not change.
-            await this.stack.setConfig("environment:cloneEpoch", { value: `${clone.completed} ${clone.id}`.trim() });
-        }
+        const clone = options.clone ? await this.clone(options.clone === true ? {} : options.clone) : undefined;
         progress.emit({ kind: "stage", message: `Applying ${this.environment}` });
         const { result } = await this.run("apply", progress, (onEvent) =>
             this.stack.up({
                 onEvent,
                 signal: this.opts.signal,
                 expectNoChanges: options.expectNoChanges,
-                refresh: options.refresh,
+                refresh: options.refresh ?? true,
                 message: options.message,
                 ...(this.opts.parallel ? { parallel: this.opts.parallel } : {}),
             }),
@@ -217,6 +210,30 @@ export class EnvironmentSession {
             durationSeconds: secondsBetween(result.summary.startTime, result.summary.endTime),
             ...(clone ? { clone } : {}),
         };
+    }
+
+    /**
+     * Requests a clone of the source into this environment, waits for it, and records its completion as the
+     * environment's clone epoch (`environment:cloneEpoch`), so the next apply re-asserts every resource's policy.
+     *
+     * @param settings overrides of the stack's source connection config.
+     * @throws CloneFailedError when the clone ends in any state but Completed.
+     */
+    async clone(settings: CloneSettings = {}): Promise<CloneResult> {
+        const progress = new ProgressTranslator(this.opts.onProgress);
+        const request = await this.cloneRequest(settings);
+        progress.emit({
+            kind: "stage",
+            message: `Cloning ${request.sourceInstanceName} into ${request.targetInstanceName}`,
+        });
+        const result = await cloneInstance({ ...request, signal: this.opts.signal }, (p) => progress.emit(p));
+        await this.stack.setConfig("environment:cloneEpoch", { value: `${result.completed} ${result.id}`.trim() });
+        return result;
+    }
+
+    /** Replaces the progress listener for the operations that follow (e.g. one display per phase). */
+    setProgressListener(listener: ProgressListener | undefined): void {
+        this.opts = { ...this.opts, onProgress: listener };
     }
 
     /** Shows what an apply would change, without writing anything. */

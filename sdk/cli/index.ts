@@ -90,7 +90,7 @@ export async function main(argv: readonly string[], io: CliIo = process): Promis
         .argument("<environment>", "the environment (stack): dev, qa, uat, training...")
         .option("--clone", "request a clone of the source instance into this one first, and wait for it")
         .option("--expect-no-changes", "fail if anything would change (proves the environment is converged)")
-        .option("--refresh", "read the instance before applying")
+        .option("--no-refresh", "skip reading the instance first (faster; drift made behind the stack's back stays)")
         .option("-m, --message <text>", "message recorded in the environment's history")
         .action(
             async (
