@@ -98,6 +98,32 @@ describe("ServiceNowClient", function () {
         );
     });
 
+    it("renews an OAuth token the instance stopped accepting, once, and carries on", async () => {
+        const admin = basic();
+        const [entity] = await admin.query("oauth_entity", {
+            query: `client_id=${SEEDED_OAUTH_CLIENT.clientId}`,
+            fields: ["sys_id", "access_token_lifespan"],
+        });
+        // A one-second token: the instance answers expires_in 0, so the client keeps using it until refused.
+        await admin.update("oauth_entity", entity!.sys_id!, { access_token_lifespan: "1" });
+        try {
+            const c = new ServiceNowClient({
+                url,
+                credentials: { kind: "oauth", ...SEEDED_OAUTH_CLIENT, username: "admin", password: "admin" },
+            });
+            assert.equal(await c.liveInstanceName(), "acme-dev");
+            await new Promise((r) => setTimeout(r, 1200));
+            const mark = logMark(emu, "acme-dev");
+            assert.equal(await c.liveInstanceName(), "acme-dev");
+            const statuses = emu.stats.requests("acme-dev", mark).map((e) => e.status);
+            assert.ok(statuses.includes(401), `the stale token was refused first: ${statuses}`);
+        } finally {
+            await admin.update("oauth_entity", entity!.sys_id!, {
+                access_token_lifespan: entity!.access_token_lifespan ?? "",
+            });
+        }
+    });
+
     it("says so clearly when a hibernating instance answers with an HTML page", async () => {
         emu.faults.configure({ hibernating: true });
         await assert.rejects(basic().query("sys_user", { limit: 1 }), (e: Error) => {

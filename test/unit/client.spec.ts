@@ -1,6 +1,7 @@
 import * as assert from "node:assert/strict";
 import { decodeRanges, encodeRanges, inRanges } from "../../provider/bulk/ranges";
 import { type FlagField, oursPredicate, plan, recordOf, type Survey } from "../../provider/bulk/reconcile";
+import { AuthHeaderSource } from "../../provider/client/auth";
 import {
     AccessDeniedError,
     AuthError,
@@ -107,7 +108,9 @@ describe("range record of changed rows", () => {
     it("says exactly which rows of the surveyed table are members, for any pattern", () => {
         for (const pattern of [(i: number) => i % 3 !== 0, (i: number) => i % 50 === 7, () => true, () => false]) {
             const ranges = decodeRanges(encodeRanges(ids, pattern));
-            ids.forEach((id, i) => assert.equal(inRanges(ranges, id), pattern(i), `id ${i}`));
+            ids.forEach((id, i) => {
+                assert.equal(inRanges(ranges, id), pattern(i), `id ${i}`);
+            });
         }
     });
     it("costs far less than listing ids when most rows are members", () => {
@@ -201,5 +204,63 @@ describe("connection settings", () => {
             () => connectionOptions("target"),
             (e: Error) => !e.message.includes("hunter2-secret") && /servicenow:username/.test(e.message),
         );
+    });
+});
+
+describe("OAuth token handling", () => {
+    const fakeHttp = (answers: { status: number; data: unknown }[]) => {
+        const grants: string[] = [];
+        const http = {
+            post: async (_url: string, body: string) => {
+                grants.push(new URLSearchParams(body).get("grant_type")!);
+                return answers.shift() ?? { status: 500, data: {} };
+            },
+        };
+        return { http: http as unknown as import("axios").AxiosInstance, grants };
+    };
+    const creds = {
+        kind: "oauth" as const,
+        clientId: "c",
+        clientSecret: "s3cr3t",
+        username: "u",
+        password: "pw-secret",
+    };
+
+    it("uses the password grant, reuses the token, and refreshes it within a minute of expiry", async () => {
+        let now = 0;
+        const { http, grants } = fakeHttp([
+            { status: 200, data: { access_token: "a1", refresh_token: "r1", expires_in: 1799 } },
+            { status: 200, data: { access_token: "a2", refresh_token: "r2", expires_in: 1799 } },
+        ]);
+        const src = new AuthHeaderSource(creds, http, "https://x", () => now);
+        assert.equal(await src.header(), "Bearer a1");
+        now = 1000_000;
+        assert.equal(await src.header(), "Bearer a1");
+        now = 1_750_000;
+        assert.equal(await src.header(), "Bearer a2");
+        assert.deepEqual(grants, ["password", "refresh_token"]);
+    });
+    it("falls back to the original grant when the refresh token is refused", async () => {
+        const { http, grants } = fakeHttp([
+            { status: 200, data: { access_token: "a1", refresh_token: "r1", expires_in: 1799 } },
+            { status: 401, data: { error: "server_error", error_description: "access_denied" } },
+            { status: 200, data: { access_token: "a3", expires_in: 1799 } },
+        ]);
+        const src = new AuthHeaderSource(creds, http, "https://x");
+        await src.header();
+        src.invalidate();
+        assert.equal(await src.header(), "Bearer a3");
+        assert.deepEqual(grants, ["password", "refresh_token", "password"]);
+    });
+    it("reports a refused grant as AuthError without the client secret or password", async () => {
+        const { http } = fakeHttp([
+            { status: 401, data: { error: "server_error", error_description: "access_denied" } },
+        ]);
+        const src = new AuthHeaderSource(creds, http, "https://x");
+        await assert.rejects(src.header(), (e: Error) => {
+            assert.ok(e instanceof AuthError);
+            assert.doesNotMatch(e.message, /s3cr3t|pw-secret/);
+            return true;
+        });
     });
 });
