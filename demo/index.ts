@@ -159,10 +159,10 @@ async function main(signal: AbortSignal): Promise<void> {
         );
     const final = new Map(TARGETS.map((t) => [t.env, checklist(instance(emu, t.instance))]));
     printChecklist(
-        after,
+        tampered,
         final,
         ["Users who can sign in", "Active scheduled jobs", "Email sending"],
-        ["applied", "repaired"],
+        ["tampered", "repaired"],
     );
     if (repaired.some((r) => r.drifted)) throw new Error("the repair apply left drift behind");
 
