@@ -150,10 +150,11 @@ export function sameInputs(keys: readonly string[], a: object, b: object): boole
 }
 
 /**
- * An error Pulumi records as "created, but not fully": the resource lands in state with these outputs, so a
- * failed create is never forgotten (destroy can revert what it did) and the next `up` converges through update.
+ * An error Pulumi records as "written, but not fully" (ErrorResourceInitFailed): the resource lands in state with
+ * these outputs, so a failed create or update never forgets what it changed (destroy can revert it) and the next
+ * `up` converges through update.
  */
-export function partialCreateError<T extends object>(id: string, outs: T, cause: Error): Error {
+export function partialWriteError<T extends object>(id: string, outs: T, cause: Error): Error {
     const e = new Error(`${cause.message} (what was changed before the failure is recorded; run up again to converge)`);
     Object.assign(e, { id, properties: outs, reasons: [cause.message] });
     return e;

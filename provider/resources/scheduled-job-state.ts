@@ -10,7 +10,7 @@ import {
     converge,
     inspect,
     type MissingEntry,
-    partialCreateError,
+    partialWriteError,
     revertAll,
     sameInputs,
 } from "../bulk/policy";
@@ -98,7 +98,7 @@ export const scheduledJobStateProvider: pulumi.dynamic.ResourceProvider<
         const exempt = await requireAllowed(c, inputs);
         const done = await converge(c, FLAG, inputs.scope, exempt, undefined);
         const outs = outputs(inputs, done.record, done.counts);
-        if (done.error) throw done.wroteAny ? partialCreateError(id, outs, done.error) : done.error;
+        if (done.error) throw done.wroteAny ? partialWriteError(id, outs, done.error) : done.error;
         return { id, outs };
     },
 
@@ -111,12 +111,13 @@ export const scheduledJobStateProvider: pulumi.dynamic.ResourceProvider<
         return { id, props: outputs(inputs, props, counts), inputs: inputs as unknown as ScheduledJobStateOutputs };
     },
 
-    async update(_id, olds, news) {
+    async update(id, olds, news) {
         const c = await client(news);
         const exempt = await requireAllowed(c, news);
         const done = await converge(c, FLAG, news.scope, exempt, olds);
-        if (done.error) throw done.error;
-        return { outs: outputs(news, done.record, done.counts) };
+        const outs = outputs(news, done.record, done.counts);
+        if (done.error) throw done.wroteAny ? partialWriteError(id, outs, done.error) : done.error;
+        return { outs };
     },
 
     async delete(_id, props) {

@@ -9,7 +9,7 @@ import {
     converge,
     inspect,
     type MissingEntry,
-    partialCreateError,
+    partialWriteError,
     revertAll,
     sameInputs,
 } from "../bulk/policy";
@@ -94,7 +94,7 @@ export const userLockoutProvider: pulumi.dynamic.ResourceProvider<UserLockoutInp
         const exempt = await requireAllowed(c, inputs);
         const done = await converge(c, FLAG, inputs.scope, exempt, undefined);
         const outs = outputs(inputs, done.record, done.counts);
-        if (done.error) throw done.wroteAny ? partialCreateError(id, outs, done.error) : done.error;
+        if (done.error) throw done.wroteAny ? partialWriteError(id, outs, done.error) : done.error;
         return { id, outs };
     },
 
@@ -107,12 +107,13 @@ export const userLockoutProvider: pulumi.dynamic.ResourceProvider<UserLockoutInp
         return { id, props: outputs(inputs, props, counts), inputs: inputs as unknown as UserLockoutOutputs };
     },
 
-    async update(_id, olds, news) {
+    async update(id, olds, news) {
         const c = await client(news);
         const exempt = await requireAllowed(c, news);
         const done = await converge(c, FLAG, news.scope, exempt, olds);
-        if (done.error) throw done.error;
-        return { outs: outputs(news, done.record, done.counts) };
+        const outs = outputs(news, done.record, done.counts);
+        if (done.error) throw done.wroteAny ? partialWriteError(id, outs, done.error) : done.error;
+        return { outs };
     },
 
     async delete(_id, props) {
