@@ -82,7 +82,8 @@ export async function survey(client: ServiceNowClient, flag: FlagField, scope: s
         asOf ??= client.lastServerTime;
         for (const r of page) rows.push(toRow(r, flag));
     }
-    asOf ??= client.lastServerTime ?? "";
+    // No Date header at all: the local clock is the best estimate of the instance's.
+    asOf ??= client.lastServerTime ?? new Date().toISOString().slice(0, 19).replace("T", " ");
     const inScope = new Set<string>();
     for await (const page of client.pages(flag.table, { query: scope, fields: [], pageSize: SURVEY_PAGE_SIZE })) {
         for (const r of page) inScope.add(r.sys_id!);
@@ -105,7 +106,9 @@ export async function surveyEnforced(client: ServiceNowClient, flag: FlagField):
 export function oursPredicate(record: ChangeRecord | undefined): (row: SurveyRow) => boolean {
     if (!record?.changes) return () => false;
     const ranges: IdRange[] = decodeRanges(record.changes);
-    return (row) => row.createdOn !== "" && row.createdOn <= record.changesAsOf && inRanges(ranges, row.sysId);
+    // The creation-time filter needs both times; without them (a hidden sys_created_on) the ranges alone decide.
+    const asOf = record.changesAsOf;
+    return (row) => (asOf === "" || row.createdOn === "" || row.createdOn <= asOf) && inRanges(ranges, row.sysId);
 }
 
 /**
