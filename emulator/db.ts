@@ -3,7 +3,7 @@
  */
 import * as path from "node:path";
 import { Persistence } from "./persistence";
-import { compileQuery, parseEncodedQuery, sortRows } from "./query";
+import { compileQuery, type ParsedQuery, parseEncodedQuery, sortRows } from "./query";
 import { Schema, type TableInfo } from "./schema";
 import { TableStore } from "./store";
 import { platformTables } from "./tables";
@@ -116,6 +116,8 @@ export class InstanceDb {
     private readonly listeners = new Set<(change: DbChange) => void>();
     private readonly clock: () => number;
     private propertyCache: Map<string, string> | undefined;
+    /** Matches of recent filters, valid while `version` is unchanged. */
+    private readonly matchCache = new Map<string, { version: number; rows: readonly Row[] }>();
     private commitScheduled = false;
 
     /** Opens (and compacts) the data directory when given; starts empty otherwise. */
@@ -164,6 +166,9 @@ export class InstanceDb {
                 o.startsWith("-") ? { field: o.slice(1), descending: true } : { field: o, descending: false },
             );
         }
+        // A keyset floor (`sys_id>X` as its own AND clause) is taken out of the filter: the filter's matches are then
+        // cached per data version, so walking a large table page by page costs a binary search per page, not a scan.
+        const floor = extractSysIdFloor(parsed);
         const compiled = compileQuery(this.schema, info, parsed, this.lookup);
         if (compiled.invalid.length > 0 && this.getProperty("glide.invalid_query.returns_no_rows") === "true") {
             return { rows: [], total: 0, invalid: compiled.invalid };
@@ -174,27 +179,50 @@ export class InstanceDb {
         const store = this.stores.get(info.root)!;
         const family = info.name === info.root ? undefined : info.family;
         const pred = compiled.predicate;
-        const start = compiled.sysIdFloor ? store.lowerBound(compiled.sysIdFloor.value) : 0;
+        const start = floor ? store.lowerBound(floor.value) : 0;
         const idOrder =
             compiled.order.length === 0 || (compiled.order[0]!.field === "sys_id" && !compiled.order[0]!.descending);
         if (idOrder) {
-            const rows: Row[] = [];
-            let matched = 0;
-            // The hot path of every list query (keyset paging included): a plain loop over the sys_id-ordered array.
-            const all = store.sorted;
-            const n = all.length;
-            for (let i = start; i < n; i++) {
-                const row = all[i]!;
-                if (family && !family.has(row.sys_class_name!)) continue;
-                if (pred && !pred(row)) continue;
-                if (matched >= offset && rows.length < limit) rows.push(row);
-                matched++;
-                if (!wantCount && rows.length >= limit) break;
+            const key = `${info.name}\u0000${JSON.stringify(parsed.groups)}`;
+            let matches = this.matchCache.get(key);
+            if (matches?.version !== this.version) matches = undefined;
+            if (!matches && !wantCount) {
+                // Without a count the scan can stop at the end of the page; not worth caching.
+                const rows: Row[] = [];
+                let matched = 0;
+                const all = store.sorted;
+                for (let i = start; i < all.length && rows.length < limit; i++) {
+                    const row = all[i]!;
+                    if (floor && !floor.inclusive && row.sys_id === floor.value) continue;
+                    if (family && !family.has(row.sys_class_name!)) continue;
+                    if (pred && !pred(row)) continue;
+                    if (matched >= offset) rows.push(row);
+                    matched++;
+                }
+                return { rows, total: undefined, invalid: compiled.invalid };
             }
-            return { rows, total: wantCount ? matched : undefined, invalid: compiled.invalid };
+            if (!matches) {
+                matches = { version: this.version, rows: this.scanMatches(store, family, pred) };
+                if (this.matchCache.size >= 16) this.matchCache.delete(this.matchCache.keys().next().value!);
+                this.matchCache.set(key, matches);
+            }
+            const list = matches.rows;
+            let from = 0;
+            if (floor) {
+                from = lowerBoundRows(list, floor.value);
+                if (!floor.inclusive && list[from]?.sys_id === floor.value) from++;
+            }
+            const begin = from + offset;
+            const end = Number.isFinite(limit) ? begin + limit : undefined;
+            return {
+                rows: list.slice(begin, end),
+                total: wantCount ? Math.max(0, list.length - from) : undefined,
+                invalid: compiled.invalid,
+            };
         }
         const all: Row[] = [];
         store.scan(start, (row) => {
+            if (floor && !floor.inclusive && row.sys_id === floor.value) return true;
             if (family && !family.has(row.sys_class_name!)) return true;
             if (!pred || pred(row)) all.push(row);
             return true;
@@ -397,6 +425,24 @@ export class InstanceDb {
         return `${prefix}${String(max + 1).padStart(7, "0")}`;
     }
 
+    /** Every row of a family matching a predicate, in sys_id order (the whole store when nothing filters). */
+    private scanMatches(
+        store: TableStore,
+        family: ReadonlySet<string> | undefined,
+        pred: ((r: Row) => boolean) | undefined,
+    ) {
+        const all = store.sorted;
+        if (!family && !pred) return all;
+        const out: Row[] = [];
+        for (let i = 0; i < all.length; i++) {
+            const row = all[i]!;
+            if (family && !family.has(row.sys_class_name!)) continue;
+            if (pred && !pred(row)) continue;
+            out.push(row);
+        }
+        return out;
+    }
+
     private *allTables(): IterableIterator<[string, Row[]]> {
         for (const [root, store] of this.stores) yield [root, store.all()];
     }
@@ -416,6 +462,38 @@ export class InstanceDb {
         }
         for (const l of this.listeners) l(change);
     }
+}
+
+/**
+ * Takes `sys_id>X` / `sys_id>=X` clauses out of a single-group query and returns the tightest one, so the rest of
+ * the query can be evaluated (and cached) independently of the page position.
+ */
+function extractSysIdFloor(parsed: ParsedQuery): { value: string; inclusive: boolean } | undefined {
+    if (parsed.groups.length !== 1) return undefined;
+    let floor: { value: string; inclusive: boolean } | undefined;
+    const kept = parsed.groups[0]!.filter((clause) => {
+        const t = clause[0]!;
+        if (clause.length !== 1 || t.field !== "sys_id" || (t.op !== ">" && t.op !== ">=")) return true;
+        const candidate = { value: t.value, inclusive: t.op === ">=" };
+        if (!floor || candidate.value > floor.value || (candidate.value === floor.value && !candidate.inclusive)) {
+            floor = candidate;
+        }
+        return false;
+    });
+    parsed.groups[0] = kept;
+    return floor;
+}
+
+/** Index of the first row whose sys_id is not below `id`, in a sys_id-ordered list. */
+function lowerBoundRows(rows: readonly Row[], id: string): number {
+    let lo = 0;
+    let hi = rows.length;
+    while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (rows[mid]!.sys_id! < id) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo;
 }
 
 /** Normalizes an input value for a column: booleans as "true"/"false", secrets one-way hashed, the rest as strings. */

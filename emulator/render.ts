@@ -71,3 +71,58 @@ export function referenceDisplay(db: InstanceDb, table: string, sysId: string, d
         return referenceDisplay(db, f.reference, v, depth + 1);
     return v;
 }
+
+/** Turns one row into its JSON text. */
+export type RowSerializer = (row: Row) => string;
+
+const serializers = new WeakMap<InstanceDb, Map<string, RowSerializer>>();
+
+/**
+ * A fast serializer for the default rendering (`sysparm_display_value=false`): generated code writes the JSON text
+ * directly, and, when no column is dot-walked (so a row's text depends on that row alone), the text of each stored
+ * row is remembered, which is safe because stored rows are immutable. Undefined for the other display modes.
+ */
+export function rowSerializer(db: InstanceDb, info: TableInfo, opts: RenderOptions): RowSerializer | undefined {
+    if (opts.displayValue !== "false") return undefined;
+    const key = `${info.name}\u0000${opts.fields?.join(",") ?? "*"}\u0000${opts.excludeLink}\u0000${opts.baseUrl}`;
+    let perDb = serializers.get(db);
+    if (!perDb) {
+        perDb = new Map();
+        serializers.set(db, perDb);
+    }
+    const existing = perDb.get(key);
+    if (existing) return existing;
+    const columns = columnsFor(db, info, opts.fields);
+    const getters = columns.map((c) => c.get);
+    const parts: string[] = [];
+    columns.forEach((c, i) => {
+        const name = JSON.stringify(JSON.stringify(c.key));
+        const value = c.key.includes(".") ? `g[${i}](r)` : `(r[${JSON.stringify(c.key)}] ?? "")`;
+        const sep = i === 0 ? "" : ",";
+        if (c.field.type === "reference" && c.field.reference && !opts.excludeLink) {
+            const prefix = JSON.stringify(`${opts.baseUrl}/api/now/table/${c.field.reference}/`);
+            parts.push(
+                `v = ${value}; s += ${JSON.stringify(sep)} + ${name} + ":" + (v === "" ? '""' : '{"link":' + JSON.stringify(${prefix} + v) + ',"value":' + JSON.stringify(v) + "}");`,
+            );
+        } else {
+            parts.push(`s += ${JSON.stringify(sep)} + ${name} + ":" + JSON.stringify(${value});`);
+        }
+    });
+    const body = `"use strict"; return function (r) { let v; let s = "{"; ${parts.join(" ")} return s + "}"; };`;
+    const serialize = new Function("g", body)(getters) as RowSerializer;
+    let serializer: RowSerializer = serialize;
+    if (!columns.some((c) => c.key.includes("."))) {
+        const cache = new WeakMap<Row, string>();
+        serializer = (row) => {
+            let text = cache.get(row);
+            if (text === undefined) {
+                text = serialize(row);
+                cache.set(row, text);
+            }
+            return text;
+        };
+    }
+    if (perDb.size >= 64) perDb.delete(perDb.keys().next().value!);
+    perDb.set(key, serializer);
+    return serializer;
+}

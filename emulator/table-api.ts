@@ -3,8 +3,8 @@
  */
 import type { ApiRequest, InstanceContext } from "./api-types";
 import { allowed } from "./auth";
-import { type ApiResponse, errors, json } from "./envelope";
-import { columnsFor, type RenderOptions, renderRow } from "./render";
+import { type ApiResponse, errors, JSON_TYPE, json } from "./envelope";
+import { columnsFor, type RenderOptions, renderRow, rowSerializer } from "./render";
 import type { TableInfo } from "./schema";
 
 /** Default page size when `sysparm_limit` is absent, as documented. */
@@ -80,13 +80,18 @@ function getList(ctx: InstanceContext, req: ApiRequest, info: TableInfo, version
     // Version 1 answers an empty result with 404; version 2 (and the unversioned latest) with 200 and [].
     if (version === "v1" && page.rows.length === 0) return errors.notFound();
     const opts = renderOptions(ctx, p);
-    const cols = columnsFor(ctx.db, info, opts.fields);
     const headers: Record<string, string> = {};
     if (page.total !== undefined) headers["X-Total-Count"] = String(page.total);
     if (!truthy(p.get("sysparm_suppress_pagination_header"))) {
         const link = linkHeader(ctx, req, limit, offset, page.total, page.rows.length);
         if (link) headers.Link = link;
     }
+    const fast = rowSerializer(ctx.db, info, opts);
+    if (fast) {
+        const body = `{"result":[${page.rows.map(fast).join(",")}]}`;
+        return { status: 200, headers: { "Content-Type": JSON_TYPE, ...headers }, body, records: page.rows.length };
+    }
+    const cols = columnsFor(ctx.db, info, opts.fields);
     const result = page.rows.map((r) => renderRow(ctx.db, r, cols, opts));
     return { ...json(200, { result }, headers), records: page.rows.length };
 }
