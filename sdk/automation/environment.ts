@@ -172,6 +172,7 @@ export class EnvironmentSession {
                 },
             );
             if (opts.config && Object.keys(opts.config).length > 0) await stack.setAllConfig(opts.config);
+            if (scratch) await carryCloneEpoch(stack);
             return new EnvironmentSession(stack, opts, scratch);
         } catch (err) {
             if (scratch) fs.rmSync(scratch, { recursive: true, force: true });
@@ -227,7 +228,7 @@ export class EnvironmentSession {
             message: `Cloning ${request.sourceInstanceName} into ${request.targetInstanceName}`,
         });
         const result = await cloneInstance({ ...request, signal: this.opts.signal }, (p) => progress.emit(p));
-        await this.stack.setConfig("environment:cloneEpoch", { value: `${result.completed} ${result.id}`.trim() });
+        await this.stack.setConfig(EPOCH_KEY, { value: `${result.completed} ${result.id}`.trim() });
         return result;
     }
 
@@ -292,15 +293,17 @@ export class EnvironmentSession {
     /** The environment's past operations, newest first. */
     async history(limit = 20): Promise<HistoryEntry[]> {
         const entries: UpdateSummary[] = await this.stack.history(limit, 1);
-        return entries.map((h) => ({
-            version: h.version,
-            kind: h.kind,
-            result: h.result,
-            startTime: new Date(h.startTime).toISOString(),
-            ...(h.endTime ? { endTime: new Date(h.endTime).toISOString() } : {}),
-            message: h.message,
-            changes: h.resourceChanges ?? {},
-        }));
+        return [...entries]
+            .sort((a, b) => b.version - a.version)
+            .map((h) => ({
+                version: h.version,
+                kind: h.kind,
+                result: h.result,
+                startTime: new Date(h.startTime).toISOString(),
+                ...(h.endTime ? { endTime: new Date(h.endTime).toISOString() } : {}),
+                message: h.message,
+                changes: h.resourceChanges ?? {},
+            }));
     }
 
     /** Removes the scratch copy of an isolated session (the stack and its state stay in the backend). */
@@ -383,15 +386,14 @@ export function typedFailure(what: string, events: readonly EngineEvent[], err: 
         .filter((d) => d && d.severity === "error")
         .map((d) => stripAnsi(d!.message).trim())
         .filter((m) => m.length > 0);
-    const unsafe = diagnostics.find((m) => m.includes("UnsafeTargetError"));
+    // The engine shows a provider error by its message; the fence's messages all start "refusing to write".
+    const isUnsafe = (l: string) => l.includes("UnsafeTargetError") || /^(error: )?refusing to write\b/.test(l.trim());
+    const unsafe = diagnostics.find((m) => m.split("\n").some(isUnsafe));
     if (unsafe) {
-        const line = unsafe.split("\n").find((l) => l.includes("UnsafeTargetError")) ?? unsafe;
-        return new UnsafeTargetError(
-            line.slice(line.indexOf("UnsafeTargetError")).replace(/^UnsafeTargetError:\s*/, ""),
-            {
-                cause: err,
-            },
-        );
+        const line = (unsafe.split("\n").find(isUnsafe) ?? unsafe).trim().replace(/^error: /, "");
+        const at = line.indexOf("UnsafeTargetError");
+        const message = (at >= 0 ? line.slice(at) : line).replace(/^UnsafeTargetError:\s*/, "");
+        return new UnsafeTargetError(message, { cause: err });
     }
     const checks = diagnostics.filter((m) => m.includes("has a problem") || m.includes("EnvironmentConfig"));
     if (checks.length > 0) {
@@ -417,6 +419,20 @@ function secondsBetween(start: Date | string, end: Date | string | undefined): n
     if (!end) return 0;
     return Math.max(0, (new Date(end).getTime() - new Date(start).getTime()) / 1000);
 }
+
+/**
+ * A scratch copy starts from the committed stack file, which lacks the clone epoch an earlier session recorded; the
+ * program exports it, so it is taken back from the stack's outputs (else every resource would re-assert needlessly).
+ */
+async function carryCloneEpoch(stack: Stack): Promise<void> {
+    const config = await stack.getAllConfig();
+    if (config[EPOCH_KEY]) return;
+    const outputs = await stack.outputs();
+    const epoch = outputs.cloneEpoch?.value;
+    if (typeof epoch === "string" && epoch) await stack.setConfig(EPOCH_KEY, { value: epoch });
+}
+
+const EPOCH_KEY = "environment:cloneEpoch";
 
 /**
  * Copies the project's Pulumi.yaml (with `main` pointing back at the compiled program) and the environment's stack

@@ -88,6 +88,8 @@ export function environmentProgram(): Record<string, pulumi.Output<unknown> | un
     return {
         environment: parsed.config.label ?? pulumi.getStack(),
         instanceName: new pulumi.Config("servicenow").get("instanceName"),
+        // Release tooling reads it back when it runs from a copy of the project without the stack file's value.
+        ...(parsed.config.cloneEpoch ? { cloneEpoch: parsed.config.cloneEpoch } : {}),
         ...(env.access ? { lockedUsers: env.access.lockedCount, allowedUsers: env.access.allowedCount } : {}),
         ...(env.jobs ? { deactivatedJobs: env.jobs.deactivatedCount, allowedJobs: env.jobs.allowedCount } : {}),
         ...(env.ldap ? { ldapServers: env.ldap.serverNames } : {}),
