@@ -293,8 +293,9 @@ export class EnvironmentSession {
     /** The environment's past operations, newest first. */
     async history(limit = 20): Promise<HistoryEntry[]> {
         const entries: UpdateSummary[] = await this.stack.history(limit, 1);
+        // The file backend numbers no updates (version 0), so order by start time.
         return [...entries]
-            .sort((a, b) => b.version - a.version)
+            .sort((a, b) => new Date(b.startTime).getTime() - new Date(a.startTime).getTime())
             .map((h) => ({
                 version: h.version,
                 kind: h.kind,
