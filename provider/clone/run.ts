@@ -140,7 +140,7 @@ export type HistorySource =
     /** The source's requests whose target_instance is the target's registration. */
     | { kind: "source"; client: CloneClient; targetRef: string }
     /** The target's own copies of the clones made into it (inferred platform behaviour; see docs/clone.md). */
-    | { kind: "target"; client: CloneClient };
+    | { kind: "target"; client: CloneClient; targetName: string };
 
 /** The latest clone into the target that replaced its data (Completed or Rolled back), if any. */
 export async function latestCompleted(history: HistorySource): Promise<Row | undefined> {
@@ -153,16 +153,31 @@ export async function latestCompleted(history: HistorySource): Promise<Row | und
         });
         return rows[0];
     }
-    // On the target, its own requests (clones *from* it) reference its own instance registrations; skip those.
-    const own = new Set(
-        (await history.client.query("instance", { query: "", fields: ["sys_id"], limit: 10000 })).map((r) => r.sys_id),
+    // On the target, its copies of the clones made into it reference its own registration (instance_name = its
+    // name), or a source sys_id that means nothing locally; its own requests (clones *from* it) reference the other
+    // instances it registered. Both readings are accepted because the platform's exact shape is not public.
+    const registered = await history.client.query("instance", {
+        query: "",
+        fields: ["sys_id", "instance_name", "instance_url"],
+        limit: 10000,
+    });
+    const name = history.targetName.replace(/\/+$/, "").toLowerCase();
+    const local = new Set(registered.map((r) => r.sys_id));
+    const self = new Set(
+        registered
+            .filter(
+                (r) =>
+                    (r.instance_name ?? "").toLowerCase() === name ||
+                    (r.instance_url ?? "").replace(/\/+$/, "").toLowerCase() === name,
+            )
+            .map((r) => r.sys_id),
     );
     const rows = await history.client.query(REQUEST_TABLE, {
         query: `${states}^ORDERBYDESCcompleted^ORDERBYDESCsys_created_on`,
         fields: [...REQUEST_FIELDS],
         limit: 50,
     });
-    return rows.find((r) => !own.has(r.target_instance ?? ""));
+    return rows.find((r) => self.has(r.target_instance ?? "") || !local.has(r.target_instance ?? ""));
 }
 
 /** The clone into the target still running on the source, if any (only the source sees clones in progress). */

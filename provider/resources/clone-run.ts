@@ -160,7 +160,9 @@ function configuredTargetName(): string | undefined {
 
 /** Where this resource reads the target's clone history. */
 async function historyOf(inputs: CloneRunInputs): Promise<HistorySource> {
-    if (inputs.historyFrom === "target") return { kind: "target", client: await cloneClient("target") };
+    if (inputs.historyFrom === "target") {
+        return { kind: "target", client: await cloneClient("target"), targetName: inputs.targetInstance! };
+    }
     const client = await cloneClient("source");
     const registration = await findTargetRegistration(client, inputs.targetInstance!);
     return { kind: "source", client, targetRef: registration.sys_id ?? "" };
