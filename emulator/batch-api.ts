@@ -88,7 +88,9 @@ function itemResult(id: string, res: ApiResponse, t0: number, opts: BatchOptions
     };
     return {
         id,
-        body: Buffer.from(res.body ?? "", "utf8").toString("base64"),
+        body: (typeof res.body === "string" ? Buffer.from(res.body, "utf8") : (res.body ?? Buffer.alloc(0))).toString(
+            "base64",
+        ),
         status_code: res.status,
         status_text: STATUS_TEXT[res.status] ?? "",
         headers: excludeHeaders ? [] : Object.entries(headers).map(([name, value]) => ({ name, value })),

@@ -6,8 +6,8 @@
 export interface ApiResponse {
     status: number;
     headers: Record<string, string>;
-    /** Undefined for responses without a body (204, HEAD, `X-no-response-body`). */
-    body?: string;
+    /** Undefined for responses without a body (204, HEAD, `X-no-response-body`); UTF-8 when a Buffer. */
+    body?: string | Buffer;
     /** Records returned, for per-record latency. */
     records?: number;
 }

@@ -4,7 +4,7 @@
 import type { ApiRequest, InstanceContext } from "./api-types";
 import { allowed } from "./auth";
 import { type ApiResponse, errors, JSON_TYPE, json } from "./envelope";
-import { columnsFor, type RenderOptions, renderRow, rowSerializer } from "./render";
+import { columnsFor, listBody, type RenderOptions, renderRow, rowSerializer } from "./render";
 import type { TableInfo } from "./schema";
 
 /** Default page size when `sysparm_limit` is absent, as documented. */
@@ -88,7 +88,7 @@ function getList(ctx: InstanceContext, req: ApiRequest, info: TableInfo, version
     }
     const fast = rowSerializer(ctx.db, info, opts);
     if (fast) {
-        const body = `{"result":[${page.rows.map(fast).join(",")}]}`;
+        const body = listBody(page.rows, fast);
         return { status: 200, headers: { "Content-Type": JSON_TYPE, ...headers }, body, records: page.rows.length };
     }
     const cols = columnsFor(ctx.db, info, opts.fields);
