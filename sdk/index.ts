@@ -1,0 +1,26 @@
+/**
+ * pulumi-servicenow-clone: the post-clone checklist of a non-production ServiceNow instance as Pulumi resources.
+ *
+ * Resource classes converge one checklist item each; `defineEnvironment` builds a whole environment from stack
+ * config; the Automation API front end (`applyEnvironment`, `detectDrift`, …) serves release tooling.
+ */
+
+// The clone and its configuration on the source instance.
+export * from "./clone-cleanup-script";
+export * from "./clone-exclusion";
+export * from "./clone-preserver";
+export * from "./clone-profile";
+export * from "./clone-run";
+// The post-clone checklist on the target instance.
+export * from "./email-policy";
+export * from "./instance-branding";
+export * from "./integration-endpoints";
+export * from "./ldap-server-state";
+export * from "./mid-server-state";
+export * from "./scheduled-job-state";
+export * from "./system-property";
+export * from "./user-lockout";
+// Whole environments, release tooling and the offline toolchain.
+export * from "./automation";
+export * from "./environment";
+export * from "./toolchain";
