@@ -661,7 +661,7 @@ function seedCloneConfiguration(b: SeedBuilder): void {
         "wf_history",
         "wf_executing",
         "usageanalytics_count",
-        "sys_attachment",
+        "sysevent",
         "ecc_queue",
     ].map((t) =>
         b.add("clone_data_exclude", {

@@ -354,6 +354,11 @@ export function platformTables(welcomeTable = "welcome_page_content"): TableDef[
             fields: fields("type=sent", "recipients", "subject", "body", "mailbox=sent"),
         },
         {
+            name: "sysevent",
+            label: "Event",
+            fields: fields("name", "parm1", "parm2", "instance", "table", "state=ready", "queue"),
+        },
+        {
             name: "syslog",
             label: "System Log",
             display: "message",
