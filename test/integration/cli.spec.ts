@@ -1,0 +1,184 @@
+import * as assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { DriftReport } from "../../sdk/automation/drift";
+import { packageRoot } from "../../sdk/toolchain";
+import { type EnvFixture, fingerprint, setProperty, startEnvFixture, unlockOneUser } from "../fixtures/env-support";
+
+const BIN = path.join(packageRoot, "bin", "sn-clone.cjs");
+const PROJECT = path.join(packageRoot, "test", "fixtures", "env-cli");
+
+interface Run {
+    code: number | null;
+    stdout: string;
+    stderr: string;
+}
+
+/** Runs the real `sn-clone` bin (asynchronously: the emulator serves from this process). */
+function snClone(args: string[], env: Record<string, string> = {}): Promise<Run> {
+    return new Promise((resolve, reject) => {
+        const child = spawn(process.execPath, [BIN, ...args], {
+            cwd: packageRoot,
+            env: { ...process.env, ...env },
+            stdio: ["ignore", "pipe", "pipe"],
+        });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (d) => {
+            stdout += d;
+        });
+        child.stderr.on("data", (d) => {
+            stderr += d;
+        });
+        child.on("error", reject);
+        child.on("close", (code) => resolve({ code, stdout, stderr }));
+    });
+}
+
+/** Checks that every tag opened is closed in order; enough to know a JUnit report parses. */
+function assertWellFormedXml(xml: string): void {
+    const stack: string[] = [];
+    for (const m of xml.replace(/<\?xml[^>]*\?>/, "").matchAll(/<(\/?)([A-Za-z][\w-]*)([^>]*?)(\/?)>/g)) {
+        const [, closing, name, , selfClosing] = m;
+        if (selfClosing) continue;
+        if (closing) assert.equal(stack.pop(), name, `</${name}> closes the wrong element`);
+        else stack.push(name!);
+    }
+    assert.deepEqual(stack, [], "unclosed elements");
+    assert.doesNotMatch(xml.replace(/&(amp|lt|gt|quot|apos);/g, ""), /&/, "an unescaped &");
+}
+
+describe("the sn-clone CLI", function () {
+    this.timeout(600_000);
+    let f: EnvFixture;
+    const stacks: string[] = [];
+
+    /** Writes a stack file for the fixture project: the committed qa stack with the connection on the emulator. */
+    const writeStack = (name: string, targetUrl: string) => {
+        const qa = fs.readFileSync(path.join(packageRoot, "stacks", "Pulumi.qa.yaml"), "utf8");
+        const text = qa
+            .replace(/servicenow:instanceUrl: .*/, `servicenow:instanceUrl: ${targetUrl}`)
+            .replace(/servicenow:username: .*/, "servicenow:username: admin")
+            .replace(/servicenow:sourceInstanceUrl: .*/, `servicenow:sourceInstanceUrl: ${f.prod.url}`)
+            .replace(/servicenow:sourceUsername: .*/, "servicenow:sourceUsername: admin")
+            .replace(/servicenow:productionInstances: .*/, "servicenow:productionInstances: acme");
+        fs.writeFileSync(path.join(PROJECT, `Pulumi.${name}.yaml`), text);
+        stacks.push(name);
+    };
+    const common = () => ["--work-dir", PROJECT, "--backend-url", f.backendUrl, "--pulumi-home", f.pulumiHome];
+    // The password comes from the environment here, as a pipeline would pass it; never from the stack file.
+    const env = () => ({ PULUMI_CONFIG_PASSPHRASE: "test", SERVICENOW_PASSWORD: "admin" });
+    const stackName = `cli${process.pid}`;
+
+    before(async () => {
+        assert.ok(fs.existsSync(path.join(packageRoot, "dist", "sdk", "cli", "index.js")), "run `npm run build` first");
+        f = await startEnvFixture();
+        writeStack(stackName, f.qa.url);
+    });
+    after(async () => {
+        for (const s of stacks) fs.rmSync(path.join(PROJECT, `Pulumi.${s}.yaml`), { force: true });
+        await f?.stop();
+    });
+
+    it("prints help for the program and every command, exiting 0", async () => {
+        for (const args of [
+            ["--help"],
+            ...["apply", "preview", "drift", "destroy", "history"].map((c) => [c, "--help"]),
+        ]) {
+            const r = await snClone(args);
+            assert.equal(r.code, 0, `${args.join(" ")}: ${r.stderr}`);
+            assert.match(r.stdout, /Usage: sn-clone/);
+        }
+    });
+
+    it("exits 1 with usage on a bad drift format", async () => {
+        const r = await snClone(["drift", "qa", "--format", "xml"]);
+        assert.equal(r.code, 1);
+        assert.match(r.stderr, /Allowed choices are text, json, junit/);
+    });
+
+    it("applies, and a second apply expecting no changes succeeds", async () => {
+        const first = await snClone([...common(), "apply", stackName], env());
+        assert.equal(first.code, 0, first.stderr);
+        assert.match(first.stdout, /Applied .*8 created/);
+        assert.match(first.stderr, /✓ created\s+UserLockout access/, "progress on stderr");
+        assert.equal(f.qa.db.getProperty("glide.product.description"), "ACME QA (non-production)");
+
+        const second = await snClone([...common(), "apply", stackName, "--expect-no-changes"], env());
+        assert.equal(second.code, 0, second.stderr);
+        assert.match(second.stdout, /8 unchanged/);
+    });
+
+    it("exits 0 from drift when the instance matches", async () => {
+        const r = await snClone([...common(), "--no-progress", "drift", stackName], env());
+        assert.equal(r.code, 0, r.stderr);
+        assert.match(r.stdout, /No drift/);
+    });
+
+    it("exits 2 from drift and names each drifted property, in text, JSON and JUnit", async () => {
+        await setProperty(f.qa, "glide.email.read.active", "true");
+        await unlockOneUser(f.qa);
+
+        const text = await snClone([...common(), "drift", stackName], env());
+        assert.equal(text.code, 2, text.stderr);
+        assert.match(text.stdout, /EmailPolicy "email": changed\n\s+receiving: expected false, found true/);
+        assert.match(text.stdout, /UserLockout "access": changed[\s\S]*unlockedCount: expected 0, found 1/);
+
+        const json = await snClone([...common(), "--no-progress", "drift", stackName, "--format", "json"], env());
+        assert.equal(json.code, 2, json.stderr);
+        const report = JSON.parse(json.stdout) as DriftReport;
+        assert.equal(report.drifted, true);
+        assert.deepEqual(report.resources.map((r) => r.name).sort(), ["access", "email"]);
+        assert.deepEqual(report.resources.find((r) => r.name === "email")?.properties, [
+            { path: "receiving", expected: false, actual: true },
+        ]);
+
+        const file = path.join(f.tmp, "drift.xml");
+        const junit = await snClone(
+            [...common(), "--no-progress", "drift", stackName, "--format", "junit", "-o", file],
+            env(),
+        );
+        assert.equal(junit.code, 2, junit.stderr);
+        const xml = fs.readFileSync(file, "utf8");
+        assert.equal(xml, junit.stdout);
+        assertWellFormedXml(xml);
+        assert.equal((xml.match(/<failure /g) ?? []).length, 2);
+        assert.match(xml, /receiving: expected false, found true/);
+    });
+
+    it("repairs drift with apply, then drift exits 0", async () => {
+        const repair = await snClone([...common(), "apply", stackName], env());
+        assert.equal(repair.code, 0, repair.stderr);
+        assert.match(repair.stdout, /2 updated/);
+        const r = await snClone([...common(), "--no-progress", "drift", stackName], env());
+        assert.equal(r.code, 0, r.stdout + r.stderr);
+    });
+
+    it("lists the history", async () => {
+        const r = await snClone([...common(), "history", stackName, "--format", "json"], env());
+        assert.equal(r.code, 0, r.stderr);
+        const entries = JSON.parse(r.stdout) as { kind: string }[];
+        assert.ok(entries.filter((e) => e.kind === "update").length >= 3);
+    });
+
+    it("exits 3 on an unsafe target and writes nothing to it", async () => {
+        const unsafe = `${stackName}u`;
+        writeStack(unsafe, f.prod.url);
+        const before = fingerprint(f.prod);
+        const r = await snClone([...common(), "apply", unsafe], env());
+        assert.equal(r.code, 3, r.stdout + r.stderr);
+        assert.match(r.stderr, /unsafe target[\s\S]*refusing to write: saw "acme"/);
+        assert.doesNotMatch(r.stdout + r.stderr, /SERVICENOW_PASSWORD=|admin:admin/);
+        assert.equal(fingerprint(f.prod), before, "production is unchanged");
+    });
+
+    it("refuses destroy without --yes, and destroys with it", async () => {
+        const refused = await snClone([...common(), "destroy", stackName], env());
+        assert.equal(refused.code, 1);
+        assert.match(refused.stderr, /add --yes/);
+        const r = await snClone([...common(), "destroy", stackName, "--yes"], env());
+        assert.equal(r.code, 0, r.stderr);
+        assert.equal(f.qa.db.getProperty("glide.product.description"), "ACME Production");
+    });
+});
