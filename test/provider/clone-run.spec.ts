@@ -1,4 +1,5 @@
 import * as assert from "node:assert/strict";
+import { UNKNOWN } from "../../provider/check";
 import { cloneCleanupScriptProvider } from "../../provider/resources/clone-cleanup-script";
 import { cloneExclusionProvider } from "../../provider/resources/clone-exclusion";
 import { clonePreserverProvider } from "../../provider/resources/clone-preserver";
@@ -51,10 +52,18 @@ const FAST = { pollSeconds: 0.05, timeoutMinutes: 2 };
 describe("CloneRun", function () {
     this.timeout(120_000);
     let pair: ClonePair;
+    const log = console.log;
     before(async () => {
         pair = await startClonePair(600);
+        // Progress lines are for Pulumi's output; tests that look at them capture them, the rest would be noise here.
+        console.log = (...args: unknown[]) => {
+            if (!String(args[0]).startsWith("CloneRun:")) log(...args);
+        };
     });
-    after(async () => pair?.stop());
+    after(async () => {
+        console.log = log;
+        await pair?.stop();
+    });
 
     const prod = () => pair.source.db;
     const dev = () => pair.target.db;
@@ -260,6 +269,16 @@ describe("CloneRun", function () {
         assert.equal(updated.epoch, refreshed.props.epoch);
         assert.equal(updated.reclonedSinceApply, "");
         assert.equal((await run.diff(outs.cloneId, updated, inputs)).changes, false);
+    });
+
+    it("keeps its defaults when an input is still unknown at preview, so only that input can mean a new clone", async () => {
+        const olds = await checked(run, { ...FAST, profile: "QA" });
+        const news = await run.check(olds, { ...FAST, profile: UNKNOWN });
+        assert.equal(news.inputs.mode, "request");
+        assert.equal(news.inputs.targetInstance, "dev");
+        assert.equal(news.inputs.excludeAttachments, true);
+        const diff = await run.diff("x", { ...olds, epoch: "" }, news.inputs);
+        assert.deepEqual(diff.replaces, ["profile"]);
     });
 
     it("fails check plainly for options that do not fit the mode", async () => {
