@@ -271,6 +271,28 @@ describe("CloneRun", function () {
         assert.equal((await run.diff(outs.cloneId, updated, inputs)).changes, false);
     });
 
+    it("waits for a clone still running when attaching, and never cancels a clone it did not request", async () => {
+        // A new second, so that this clone's completion time orders it after the earlier tests' clones.
+        await new Promise((r) => setTimeout(r, 1100));
+        const devRef = prod().query("instance", "instance_name=dev")[0]!.sys_id!;
+        const theirs = prod().insert("sn_instance_clone_request", { state: "Requested", target_instance: devRef });
+        const inputs = await checked(run, {
+            mode: "attach",
+            historyFrom: "source",
+            pollSeconds: 0.02,
+            timeoutMinutes: 0.0002,
+        });
+        await assert.rejects(run.create(inputs), /did not finish within/);
+        const state = await until("their clone to end", () => {
+            const s = prod().get("sn_instance_clone_request", theirs.sys_id!)!.state!;
+            return ["Completed", "Error", "Canceled"].includes(s) && s;
+        });
+        assert.equal(state, "Completed", "the clone someone else requested went on");
+
+        const { outs } = await run.create(await checked(run, { ...FAST, mode: "attach", historyFrom: "source" }));
+        assert.equal(outs.cloneId, theirs.sys_id);
+    });
+
     it("keeps its defaults when an input is still unknown at preview, so only that input can mean a new clone", async () => {
         const olds = await checked(run, { ...FAST, profile: "QA" });
         const news = await run.check(olds, { ...FAST, profile: UNKNOWN });
