@@ -54,6 +54,11 @@ export interface FaultConfig {
     rateLimitBatchItems: boolean;
     /** Seed of the fault sequence; setting it restarts the sequence. */
     randomSeed: number;
+    /**
+     * Enforce the documented data-format headers: Accept on every API request, Content-Type on POST/PUT/PATCH
+     * (400 when missing, 406/415 when not JSON or XML). Off by default because real clients always send them.
+     */
+    strictHeaders: boolean;
 }
 
 /** The platform's defaults: no faults at all. */
@@ -68,6 +73,7 @@ export function defaultFaults(): FaultConfig {
         rateLimits: [],
         rateLimitBatchItems: true,
         randomSeed: 1,
+        strictHeaders: false,
     };
 }
 

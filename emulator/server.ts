@@ -144,6 +144,13 @@ export function createHandler(ctx: InstanceContext, rt: SharedRuntime): http.Req
                 body: "<html><body>Not Found</body></html>\n",
             });
         }
+        if (isApi && faults.strictHeaders) {
+            const refused = headerCheck(method, req.headers.accept, req.headers["content-type"], body);
+            if (refused) {
+                log(refused.status);
+                return send(res, refused);
+            }
+        }
         const transport = rt.faults.transportFault();
         if (transport?.kind === "reset") {
             log(0);
@@ -220,6 +227,24 @@ export function createHandler(ctx: InstanceContext, rt: SharedRuntime): http.Req
         }
         return json(404, { error: `no emulator endpoint ${method} ${p}` });
     }
+}
+
+const FORMATS = /application\/(json|xml)|\*\/\*/;
+
+/**
+ * The documented data-format rule: GET and HEAD need Accept; writes need Accept and Content-Type (DELETE has no
+ * body to type). Missing headers are a 400; formats other than JSON or XML are 406 (Accept) or 415 (Content-Type).
+ */
+function headerCheck(method: string, accept: string | undefined, contentType: string | undefined, body: string) {
+    if (!accept) return failure(400, "Bad Request", "Accept header is required");
+    if (!FORMATS.test(accept)) return failure(406, "Not Acceptable", `Accept ${accept} is not supported`);
+    if ((method === "POST" || method === "PUT" || method === "PATCH") && body !== "") {
+        if (!contentType) return failure(400, "Bad Request", "Content-Type header is required");
+        if (!FORMATS.test(contentType)) {
+            return failure(415, "Unsupported Media Type", `Content-Type ${contentType} is not supported`);
+        }
+    }
+    return undefined;
 }
 
 function send(res: http.ServerResponse, out: ApiResponse): void {

@@ -10,7 +10,14 @@ describe("faults", () => {
         url = urlOf(emu);
     });
     afterEach(() => {
-        emu.faults.configure({ rateLimits: [], errorRate: 0, resetRate: 0, hibernating: false, latencyMs: 0 });
+        emu.faults.configure({
+            rateLimits: [],
+            errorRate: 0,
+            resetRate: 0,
+            hibernating: false,
+            latencyMs: 0,
+            strictHeaders: false,
+        });
     });
     after(() => emu.stop());
 
@@ -97,6 +104,26 @@ describe("faults", () => {
         assert.equal(r.status, 200);
         assert.match(r.headers.get("content-type")!, /^text\/html/);
         assert.match(r.text, /Instance Hibernating page/);
+    });
+
+    it("enforces Accept and Content-Type in strict header mode, and only then", async () => {
+        const noAccept = async () => {
+            const res = await fetch(`${url}/api/now/table/sys_user?sysparm_limit=1`, {
+                headers: { Authorization: `Basic ${Buffer.from("admin:admin").toString("base64")}`, Accept: "" },
+            });
+            return res.status;
+        };
+        assert.equal(await noAccept(), 200);
+        emu.faults.configure({ strictHeaders: true });
+        assert.equal(await noAccept(), 400);
+        const text = await call(url, "/api/now/table/sys_properties", {
+            method: "POST",
+            body: '{"name":"x.strict"}',
+            headers: { "Content-Type": "text/plain" },
+        });
+        assert.equal(text.status, 415);
+        const ok = await call(url, "/api/now/table/sys_properties", { method: "POST", body: { name: "x.strict" } });
+        assert.equal(ok.status, 201);
     });
 
     it("changes at runtime through PUT /emulator/faults", async () => {
