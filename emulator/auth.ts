@@ -3,6 +3,7 @@
  */
 import { randomBytes } from "node:crypto";
 import type { InstanceDb } from "./db";
+import { eq } from "./query";
 import type { TableAcl } from "./schema";
 import { type Row, secretMatches } from "./values";
 
@@ -91,7 +92,7 @@ export class Authenticator {
 
     /** The user whose name and password match and who may log in. */
     checkPassword(userName: string, password: string): Row | undefined {
-        const user = this.db.query("sys_user", `user_name=${userName}`, { limit: 1 })[0];
+        const user = this.db.query("sys_user", eq("user_name", userName), { limit: 1 })[0];
         if (!user || !canLogIn(user) || !secretMatches(user.user_password, password)) return undefined;
         return user;
     }

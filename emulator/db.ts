@@ -3,7 +3,7 @@
  */
 import * as path from "node:path";
 import { Persistence } from "./persistence";
-import { compileQuery, type ParsedQuery, parseEncodedQuery, sortRows } from "./query";
+import { compileQuery, eq, type ParsedQuery, parseEncodedQuery, sortRows } from "./query";
 import { Schema, type TableInfo } from "./schema";
 import { TableStore } from "./store";
 import { platformTables } from "./tables";
@@ -378,7 +378,7 @@ export class InstanceDb {
 
     /** Sets a system property, creating it when absent; returns the row. */
     setProperty(name: string, value: string, user = "system"): Row {
-        const existing = this.query("sys_properties", `name=${name}`, { limit: 1 })[0];
+        const existing = this.query("sys_properties", eq("name", name), { limit: 1 })[0];
         if (existing) return this.update("sys_properties", existing.sys_id!, { value }, user)!;
         return this.insert("sys_properties", { name, value }, user);
     }

@@ -5,6 +5,7 @@ import type { Authenticator } from "./auth";
 import { canLogIn } from "./auth";
 import type { InstanceDb } from "./db";
 import { type ApiResponse, json } from "./envelope";
+import { eq } from "./query";
 import { secretMatches } from "./values";
 
 /** The widely reported failure body, returned with 401 for every refused grant. */
@@ -16,7 +17,7 @@ export function tokenEndpoint(db: InstanceDb, auth: Authenticator, body: string)
     const denied = json(401, DENIED);
     const clientId = form.get("client_id") ?? "";
     const client = clientId
-        ? db.query("oauth_entity", `client_id=${clientId}^active=true`, { limit: 1 })[0]
+        ? db.query("oauth_entity", `${eq("client_id", clientId)}^active=true`, { limit: 1 })[0]
         : undefined;
     if (!client || !secretMatches(client.client_secret, form.get("client_secret") ?? "")) return denied;
     let userSysId: string | undefined;

@@ -61,6 +61,14 @@ export interface ParsedQuery {
 const FIELD = /^[a-z0-9_]+(?:\.[a-z0-9_]+)?/;
 const CARET = "\u0000";
 
+/**
+ * An equality term whose value is taken literally: a `^` inside it is escaped as `^^`, so a caller-supplied value
+ * (a user name, a client id) cannot add terms of its own.
+ */
+export function eq(field: string, value: string): string {
+    return `${field}=${value.replaceAll("^", "^^")}`;
+}
+
 /** Parses an encoded query; never throws (invalid parts are reported, not fatal). */
 export function parseEncodedQuery(encoded: string | undefined): ParsedQuery {
     const out: ParsedQuery = { groups: [], order: [], unparsable: [] };

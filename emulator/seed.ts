@@ -3,6 +3,7 @@
  */
 import type { InstanceDb } from "./db";
 import { Prng } from "./prng";
+import { eq } from "./query";
 import { glideDateTime, hashSecret, type Row } from "./values";
 
 /** Which seed an instance starts from. */
@@ -748,7 +749,7 @@ function fixSuperClasses(db: InstanceDb): void {
  */
 export function registerInstances(db: InstanceDb, instances: readonly { name: string; url: string }[]): void {
     for (const inst of instances) {
-        const existing = db.query("instance", `instance_name=${inst.name}`, { limit: 1 })[0];
+        const existing = db.query("instance", eq("instance_name", inst.name), { limit: 1 })[0];
         if (existing) db.update("instance", existing.sys_id!, { instance_url: inst.url });
         else
             db.insert("instance", {

@@ -35,6 +35,11 @@ describe("authentication and permissions", () => {
         assert.equal(r.text, UNAUTHENTICATED);
     });
 
+    it("takes a user name literally: encoded-query syntax in it matches no one", async () => {
+        const r = await call(url, "/api/now/table/sys_user", { basic: "nobody^ORuser_name=admin:s3cret" });
+        assert.equal(r.status, 401);
+    });
+
     it("accepts Basic credentials of an active user", async () => {
         const r = await call(url, "/api/now/table/sys_user?sysparm_limit=1", { basic: "admin:s3cret" });
         assert.equal(r.status, 200);
