@@ -133,6 +133,14 @@ async function main(signal: AbortSignal): Promise<void> {
     const after = new Map(TARGETS.map((t) => [t.env, checklist(instance(emu, t.instance))]));
     step(5, "Before and after, per checklist item");
     printChecklist(before, after);
+    say(
+        '      Notes: email was already off after the clone (the clone\'s own "Disable emails" cleanup script); dev keeps',
+    );
+    say("      it off, qa turns it on with every message redirected to the QA mailbox. The clone does not copy MID");
+    say("      servers, so the target's own MID user was gone: MidServerState recreated it (one more user). Only");
+    say(
+        "      administrators (dev), plus the UAT Participants group (qa), plus the MID server users can still sign in.",
+    );
 
     step(6, "Changing things behind the stacks' back, directly over the REST API (as a busy admin would)");
     const dev = instance(emu, "acme-dev");
@@ -252,7 +260,7 @@ function printChecklist(
         head,
         style: { head: [], border: [] },
         wordWrap: true,
-        colWidths: b ? [24, 19, 28, 19, 28] : [24, 30, 30],
+        colWidths: b ? [25, 19, 30, 19, 30] : [25, 30, 30],
     });
     const items = only ?? Object.keys(a.get(envs[0]!)!);
     for (const item of items) {
