@@ -35,10 +35,15 @@ export function andQuery(...queries: (string | undefined)[]): string {
     return parts.join("^NQ");
 }
 
-/** `field IN a,b,c` for a list of values; an empty list gives a condition that matches nothing. */
+/**
+ * `field IN a,b,c` for a list of values; an empty list gives a condition that matches nothing.
+ *
+ * A caret in a value is doubled (`^^`, the platform's escape) so a name cannot add query terms. A comma cannot be
+ * escaped inside IN: such a value simply matches nothing, which allow-list checks then report.
+ */
 export function inQuery(field: string, values: readonly string[]): string {
     if (values.length === 0) return `${field}ISEMPTY^${field}ISNOTEMPTY`;
-    return `${field}IN${values.join(",")}`;
+    return `${field}IN${values.map((v) => v.replaceAll("^", "^^")).join(",")}`;
 }
 
 /** The fields an encoded query filters on (operators and joiners stripped), lower-cased, dot-walks kept whole. */

@@ -10,7 +10,7 @@ import {
     RateLimitedError,
     TransportError,
 } from "../../provider/client/errors";
-import { andQuery, keysetQuery, queryFields } from "../../provider/client/query";
+import { andQuery, inQuery, keysetQuery, queryFields } from "../../provider/client/query";
 import { retryDelayMs, serverHintMs, shouldRetry } from "../../provider/client/retry";
 import { configureConnections, connectionOptions, resetConnections } from "../../provider/connection";
 
@@ -80,6 +80,9 @@ describe("encoded query helpers", () => {
     it("ANDs queries across ^NQ parts", () => {
         assert.equal(andQuery("a=1^NQb=2", "c=3"), "a=1^c=3^NQb=2^c=3");
         assert.equal(andQuery(undefined, "", "c=3"), "c=3");
+    });
+    it("doubles a caret inside IN values so a name cannot add query terms", () => {
+        assert.equal(inQuery("name", ["a^ORactive=true", "b"]), "nameINa^^ORactive=true,b");
     });
     it("names the fields a query filters on", () => {
         assert.deepEqual(queryFields("active=true^locked_outISEMPTY^ORnameSTARTSWITHa^NQdepartment.name=IT").sort(), [
