@@ -393,7 +393,8 @@ main(controller.signal)
         say(`      done. The demo ran in ${secs(Date.now() - started)} and left nothing behind.`);
     })
     .catch(async (err) => {
-        process.stderr.write(`\ndemo failed: ${err instanceof Error ? err.message : String(err)}\n`);
+        if (interrupted) process.stderr.write("demo: stopped before the end\n");
+        else process.stderr.write(`\ndemo failed: ${err instanceof Error ? err.message : String(err)}\n`);
         await cleanup();
         process.exitCode = interrupted ? 130 : 1;
     });
