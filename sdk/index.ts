@@ -5,6 +5,8 @@
  * config; the Automation API front end (`applyEnvironment`, `detectDrift`, …) serves release tooling.
  */
 
+// Whole environments, release tooling and the offline toolchain.
+export * from "./automation";
 // The clone and its configuration on the source instance.
 export * from "./clone-cleanup-script";
 export * from "./clone-exclusion";
@@ -13,14 +15,12 @@ export * from "./clone-profile";
 export * from "./clone-run";
 // The post-clone checklist on the target instance.
 export * from "./email-policy";
+export * from "./environment";
 export * from "./instance-branding";
 export * from "./integration-endpoints";
 export * from "./ldap-server-state";
 export * from "./mid-server-state";
 export * from "./scheduled-job-state";
 export * from "./system-property";
-export * from "./user-lockout";
-// Whole environments, release tooling and the offline toolchain.
-export * from "./automation";
-export * from "./environment";
 export * from "./toolchain";
+export * from "./user-lockout";
