@@ -5,15 +5,12 @@
  * config; the Automation API front end (`applyEnvironment`, `detectDrift`, …) serves release tooling.
  */
 
-// Whole environments, release tooling and the offline toolchain.
 export * from "./automation";
-// The clone and its configuration on the source instance.
 export * from "./clone-cleanup-script";
 export * from "./clone-exclusion";
 export * from "./clone-preserver";
 export * from "./clone-profile";
 export * from "./clone-run";
-// The post-clone checklist on the target instance.
 export * from "./email-policy";
 export * from "./environment";
 export * from "./instance-branding";
