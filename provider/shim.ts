@@ -47,11 +47,11 @@ export function packageShimProvider(distPath: string, exportName: string): pulum
         },
         async check(olds, news) {
             const p = load();
-            const { split, withEpoch } = epoch();
+            const { split, withEpoch, defined } = epoch();
             const [oldRest] = split(olds);
             const [rest, value] = split(news);
             const result = p.check ? await p.check(oldRest, rest) : { inputs: rest };
-            return result.inputs ? { ...result, inputs: withEpoch(result.inputs, value) } : result;
+            return result.inputs ? { ...result, inputs: defined(withEpoch(result.inputs, value)) } : result;
         },
         async diff(id, olds, news) {
             const p = load();
@@ -62,31 +62,31 @@ export function packageShimProvider(distPath: string, exportName: string): pulum
             return epochChanged(oldValue, value) ? { ...result, changes: true } : result;
         },
         async create(inputs) {
-            const { split, withEpoch } = epoch();
+            const { split, withEpoch, defined } = epoch();
             const [rest, value] = split(inputs);
             const result = await load().create(rest);
-            return { ...result, outs: withEpoch(result.outs ?? {}, value) };
+            return { ...result, outs: defined(withEpoch(result.outs ?? {}, value)) };
         },
         async read(id, props) {
             const p = load();
-            const { split, withEpoch } = epoch();
+            const { split, withEpoch, defined } = epoch();
             const [rest, value] = split(props ?? {});
             if (!p.read) return { id, props };
             const result = await p.read(id, rest);
             return {
                 ...result,
-                ...(result.props ? { props: withEpoch(result.props, value) } : {}),
-                ...("inputs" in result && result.inputs ? { inputs: withEpoch(result.inputs, value) } : {}),
+                ...(result.props ? { props: defined(withEpoch(result.props, value)) } : {}),
+                ...("inputs" in result && result.inputs ? { inputs: defined(withEpoch(result.inputs, value)) } : {}),
             };
         },
         async update(id, olds, news) {
             const p = load();
-            const { split, withEpoch } = epoch();
+            const { split, withEpoch, defined } = epoch();
             if (!p.update) throw new Error(`pulumi-servicenow-clone: dist/${distPath} cannot be updated in place`);
             const [oldRest] = split(olds);
             const [rest, value] = split(news);
             const result = await p.update(id, oldRest, rest);
-            return { ...result, outs: withEpoch(result.outs ?? {}, value) };
+            return { ...result, outs: defined(withEpoch(result.outs ?? {}, value)) };
         },
         async delete(id, props) {
             const [rest] = epoch().split(props);
@@ -114,4 +114,16 @@ export function withEpoch<T extends object>(props: T, value: unknown): T {
 /** True when the instance was cloned again since the resource last asserted its policy (or it may be, at preview). */
 export function epochChanged(oldValue: unknown, newValue: unknown): boolean {
     return (oldValue ?? null) !== (newValue ?? null);
+}
+
+/**
+ * Drops `undefined` values, at any depth, from what goes back to the engine: its protobuf encoding rejects them
+ * ("Unexpected struct type"), and an optional property a provider leaves unset is easily written as `key: undefined`.
+ */
+export function defined<T>(value: T): T {
+    if (Array.isArray(value)) return value.map((v) => (v === undefined ? null : defined(v))) as T;
+    if (value === null || typeof value !== "object" || value.constructor !== Object) return value;
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = defined(v);
+    return out as T;
 }

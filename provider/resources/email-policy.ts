@@ -285,11 +285,14 @@ export const emailPolicyProvider: pulumi.dynamic.ResourceProvider<EmailPolicyInp
         // The password must never reach a failure message (they echo the value received): validate a stand-in.
         const { smtpPassword, ...rest } = news as Record<string, unknown>;
         const standIn = typeof smtpPassword === "string" && smtpPassword.length > 0 ? "(secret)" : smtpPassword;
-        const result = toCheckResult(EmailPolicyInputs, { ...rest, smtpPassword: standIn });
+        const result = toCheckResult(
+            EmailPolicyInputs,
+            smtpPassword === undefined ? rest : { ...rest, smtpPassword: standIn },
+        );
         if (result.failures?.length) return { failures: result.failures };
-        return {
-            inputs: { ...(result.inputs as EmailPolicyInputs), smtpPassword: smtpPassword as string | undefined },
-        };
+        // The engine cannot encode undefined: the key is left out when no password is given.
+        const inputs = result.inputs as EmailPolicyInputs;
+        return { inputs: smtpPassword === undefined ? inputs : { ...inputs, smtpPassword: smtpPassword as string } };
     },
     async diff(_id, olds, news) {
         const result = diffInputs(olds, news, INPUT_KEYS, ["connection"]);
