@@ -111,11 +111,24 @@ export const PropertiesConfig = z.record(
     z.string({ error: 'property values are strings on the platform; quote them, e.g. "true" or "240"' }),
 );
 
+/**
+ * `environment:clone`: a {@link CloneRun} the checklist follows. `attach` (the default) follows the latest clone into
+ * the target, however it was made, and needs only the target connection; `request` asks the source for a new clone.
+ */
+export const CloneConfig = z.strictObject({
+    mode: z.enum(["attach", "request"], { error: 'mode must be "attach" or "request"' }).default("attach"),
+    profile: z.string().min(1).optional(),
+    historyFrom: z.enum(["source", "target"]).optional(),
+    timeoutMinutes: z.number().positive().optional(),
+    pollSeconds: z.number().positive().optional(),
+});
+
 /** The whole environment: every checklist item is optional. */
 export const EnvironmentConfig = z
     .strictObject({
         /** Display name of the environment, e.g. "QA". */
         label: z.string().min(1).optional(),
+        clone: CloneConfig.optional(),
         branding: BrandingConfig.optional(),
         email: EmailConfig.optional(),
         access: AccessConfig.optional(),
@@ -213,7 +226,7 @@ function unknownKeyReason(path: readonly PropertyKey[], key: string): string {
     return `unknown key "${key}" (a typo?)${list}`;
 }
 
-const TOP_KEYS = ["label", ...CHECKLIST_ITEMS, "cloneEpoch"];
+const TOP_KEYS = ["label", "clone", ...CHECKLIST_ITEMS, "cloneEpoch"];
 
 const ITEM_KEYS: Record<string, string[]> = {
     branding: Object.keys(BrandingConfig.shape),
@@ -223,6 +236,7 @@ const ITEM_KEYS: Record<string, string[]> = {
     jobs: Object.keys(JobsConfig.shape),
     midServers: Object.keys(MidServersConfig.shape),
     integrations: Object.keys(IntegrationsConfig.shape),
+    clone: Object.keys(CloneConfig.shape),
 };
 
 function formatKey(path: readonly PropertyKey[]): string {

@@ -4,6 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { packageShimProvider } from "../../provider/shim";
+import { CloneRun } from "../clone-run";
 import type { EmailPolicy, EmailPolicyArgs } from "../email-policy";
 import { InstanceBranding } from "../instance-branding";
 import { IntegrationEndpoints } from "../integration-endpoints";
@@ -18,6 +19,8 @@ export * from "./config";
 
 /** The resources an environment declares, by checklist item (absent: the item is not managed). */
 export interface Environment {
+    /** The clone the checklist follows, when `clone` is configured. */
+    clone?: CloneRun;
     branding?: InstanceBranding;
     email?: EmailPolicy;
     access?: UserLockout;
@@ -72,9 +75,15 @@ class CompatEmailPolicy extends pulumi.dynamic.Resource {
  * const env = defineEnvironment({ email: { sending: false, receiving: false }, access: { allowRoles: ["admin"] } });
  */
 export function defineEnvironment(config: EnvironmentConfig, opts?: pulumi.CustomResourceOptions): Environment {
-    // cloneEpoch goes to every resource: a new clone makes each re-assert its policy even if its inputs are unchanged.
-    const epoch = config.cloneEpoch !== undefined ? { cloneEpoch: config.cloneEpoch } : {};
     const env: Environment = { properties: [] };
+    if (config.clone) {
+        env.clone = new CloneRun("clone", config.clone, opts);
+        // Every checklist resource waits for the clone, so a requested clone completes before the policy is applied.
+        opts = { ...opts, dependsOn: [env.clone] };
+    }
+    // cloneEpoch goes to every resource: a new clone makes each re-assert its policy even if its inputs are unchanged.
+    const epochValue = env.clone ? env.clone.epoch : config.cloneEpoch;
+    const epoch = epochValue !== undefined ? { cloneEpoch: epochValue } : {};
     if (config.branding) env.branding = new InstanceBranding("branding", { ...config.branding, ...epoch }, opts);
     if (config.email) env.email = new CompatEmailPolicy("email", { ...config.email, ...epoch }, opts) as EmailPolicy;
     if (config.access) env.access = new UserLockout("access", { ...config.access, ...epoch }, opts);
@@ -107,7 +116,11 @@ export function environmentProgram(): Record<string, pulumi.Output<unknown> | un
         environment: parsed.config.label ?? pulumi.getStack(),
         instanceName: new pulumi.Config("servicenow").get("instanceName"),
         // Release tooling reads it back when it runs from a copy of the project without the stack file's value.
-        ...(parsed.config.cloneEpoch ? { cloneEpoch: parsed.config.cloneEpoch } : {}),
+        ...(env.clone
+            ? { cloneEpoch: env.clone.epoch, clonedAt: env.clone.completedAt }
+            : parsed.config.cloneEpoch
+              ? { cloneEpoch: parsed.config.cloneEpoch }
+              : {}),
         ...(env.access ? { lockedUsers: env.access.lockedCount, allowedUsers: env.access.allowedCount } : {}),
         ...(env.jobs ? { deactivatedJobs: env.jobs.deactivatedCount, allowedJobs: env.jobs.allowedCount } : {}),
         ...(env.ldap ? { ldapServers: env.ldap.serverNames } : {}),

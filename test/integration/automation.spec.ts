@@ -149,6 +149,25 @@ describe("the automation library on the qa stack", function () {
         }
     });
 
+    it("follows the latest clone into the target through CloneRun when environment:clone is set", async () => {
+        const env = await open();
+        try {
+            await env.stack.setConfig("environment:clone", { value: JSON.stringify({ mode: "attach" }) });
+            const result = await env.apply();
+            // The clone run is new; every checklist resource takes its epoch as its clone epoch, so each re-asserts.
+            assert.equal(result.changes.create, 1, JSON.stringify(result.changes));
+            assert.equal(result.changes.update, 7, JSON.stringify(result.changes));
+            const latest = f.prod.db.query("sn_instance_clone_request", "state=Completed^ORDERBYDESCcompleted", {
+                limit: 1,
+            })[0];
+            assert.ok(latest?.sys_id, "the first test cloned production into acme-qa");
+            assert.ok(String(result.outputs.cloneEpoch).includes(latest.sys_id), String(result.outputs.cloneEpoch));
+            await env.apply({ expectNoChanges: true });
+        } finally {
+            await env.close();
+        }
+    });
+
     it("destroy puts back what the stack changed", async () => {
         const env = await open();
         try {
