@@ -2,20 +2,11 @@
  * ScheduledJobState: every active scheduled job in scope (the whole sysauto family) set inactive except an allow-list;
  * destroy reactivates exactly the jobs it deactivated.
  */
-import { randomUUID } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import {
-    AllowListError,
-    converge,
-    inspect,
-    type MissingEntry,
-    partialWriteError,
-    revertAll,
-    sameInputs,
-} from "../bulk/policy";
+import type { MissingEntry } from "../bulk/policy";
+import { type AllowedRecords, bulkPolicyProvider } from "../bulk/provider";
 import type { ChangeRecord, FlagField } from "../bulk/reconcile";
-import { containsUnknown, toCheckResult } from "../check";
 import type { ServiceNowClient } from "../client/client";
 import { inQuery, queryFields } from "../client/query";
 
@@ -72,96 +63,24 @@ const INPUT_KEYS = ["connection", "scope", "allowNames", "allowSysIds", "allowQu
 export const scheduledJobStateProvider: pulumi.dynamic.ResourceProvider<
     ScheduledJobStateInputs,
     ScheduledJobStateOutputs
-> = {
-    async configure(req) {
-        (require("../connection") as typeof import("../connection")).configureConnections(req.config);
+> = bulkPolicyProvider<ScheduledJobStateInputs, ScheduledJobStateOutputs>({
+    schema: ScheduledJobStateInputs,
+    inputKeys: INPUT_KEYS,
+    idPrefix: "scheduledjobstate",
+    flag: FLAG,
+    allowed: allowedJobs,
+    countNames: {
+        changedCount: "deactivatedCount",
+        exemptCount: "allowedCount",
+        driftCount: "activeCount",
+        pendingRevertCount: "pendingReactivationCount",
     },
-
-    async check(_olds, news) {
-        const result = toCheckResult(ScheduledJobStateInputs, news as unknown as Record<string, unknown>);
-        if (result.failures?.length || containsUnknown(result.inputs)) return result;
-        const inputs = result.inputs!;
-        const { missing } = await allowedJobs(await client(inputs), inputs);
-        if (missing.length > 0) return { failures: missing.map((m) => ({ property: m.property, reason: m.reason })) };
-        return result;
-    },
-
-    async diff(_id, olds, news) {
-        const replaces = olds.connection === news.connection ? [] : ["connection"];
-        const drifted = (olds.activeCount ?? 0) > 0 || (olds.pendingReactivationCount ?? 0) > 0;
-        return { changes: !sameInputs(INPUT_KEYS, olds, news) || drifted, replaces, deleteBeforeReplace: true };
-    },
-
-    async create(inputs) {
-        const id = `scheduledjobstate-${randomUUID()}`;
-        const c = await client(inputs);
-        const exempt = await requireAllowed(c, inputs);
-        const done = await converge(c, FLAG, inputs.scope, exempt, undefined);
-        const outs = outputs(inputs, done.record, done.counts);
-        if (done.error) throw done.wroteAny ? partialWriteError(id, outs, done.error) : done.error;
-        return { id, outs };
-    },
-
-    async read(id, props) {
-        if (!props) return { id };
-        const inputs = inputsOf(props);
-        const c = await client(inputs);
-        const { exempt } = await allowedJobs(c, inputs);
-        const { counts } = await inspect(c, FLAG, inputs.scope, exempt, props);
-        return { id, props: outputs(inputs, props, counts), inputs: inputs as unknown as ScheduledJobStateOutputs };
-    },
-
-    async update(id, olds, news) {
-        const c = await client(news);
-        const exempt = await requireAllowed(c, news);
-        const done = await converge(c, FLAG, news.scope, exempt, olds);
-        const outs = outputs(news, done.record, done.counts);
-        if (done.error) throw done.wroteAny ? partialWriteError(id, outs, done.error) : done.error;
-        return { outs };
-    },
-
-    async delete(_id, props) {
-        await revertAll(await client(inputsOf(props)), FLAG, props);
-    },
-};
+});
 
 // ---- helpers ----
 
-async function client(inputs: Pick<ScheduledJobStateInputs, "connection">): Promise<ServiceNowClient> {
-    return (require("../connection") as typeof import("../connection")).clientFor(inputs.connection);
-}
-
-function inputsOf(props: ScheduledJobStateInputs): ScheduledJobStateInputs {
-    return ScheduledJobStateInputs.parse(Object.fromEntries(INPUT_KEYS.map((k) => [k, props[k]])));
-}
-
-function outputs(
-    inputs: ScheduledJobStateInputs,
-    record: ChangeRecord,
-    counts: { changedCount: number; exemptCount: number; driftCount: number; pendingRevertCount: number },
-): ScheduledJobStateOutputs {
-    return {
-        ...inputsOf(inputs),
-        changes: record.changes,
-        changesAsOf: record.changesAsOf,
-        deactivatedCount: counts.changedCount,
-        allowedCount: counts.exemptCount,
-        activeCount: counts.driftCount,
-        pendingReactivationCount: counts.pendingRevertCount,
-    };
-}
-
-async function requireAllowed(c: ServiceNowClient, inputs: ScheduledJobStateInputs): Promise<Set<string>> {
-    const { exempt, missing } = await allowedJobs(c, inputs);
-    if (missing.length > 0) throw new AllowListError(missing.map((m) => m.reason).join("; "));
-    return exempt;
-}
-
 /** The sys_ids of every allowed job (by name, sys_id or query); each entry that matches nothing is reported. */
-export async function allowedJobs(
-    c: ServiceNowClient,
-    inputs: ScheduledJobStateInputs,
-): Promise<{ exempt: Set<string>; missing: MissingEntry[] }> {
+export async function allowedJobs(c: ServiceNowClient, inputs: ScheduledJobStateInputs): Promise<AllowedRecords> {
     const exempt = new Set<string>();
     const missing: MissingEntry[] = [];
     const lookup = async (field: string, values: readonly string[], property: string, fix: string) => {

@@ -1,20 +1,11 @@
 /**
  * UserLockout: every user in scope locked out except the allowed ones; destroy unlocks exactly those it locked.
  */
-import { randomUUID } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import {
-    AllowListError,
-    converge,
-    inspect,
-    type MissingEntry,
-    partialWriteError,
-    revertAll,
-    sameInputs,
-} from "../bulk/policy";
+import type { MissingEntry } from "../bulk/policy";
+import { type AllowedRecords, bulkPolicyProvider } from "../bulk/provider";
 import type { ChangeRecord, FlagField } from "../bulk/reconcile";
-import { containsUnknown, toCheckResult } from "../check";
 import type { ServiceNowClient } from "../client/client";
 import { inQuery, queryFields } from "../client/query";
 
@@ -64,103 +55,28 @@ const INPUT_KEYS = ["connection", "scope", "allowRoles", "allowGroups", "allowUs
 // ---- provider ----
 
 /** The UserLockout dynamic provider (loaded through the shim; holds no client or credential). */
-export const userLockoutProvider: pulumi.dynamic.ResourceProvider<UserLockoutInputs, UserLockoutOutputs> = {
-    async configure(req) {
-        (require("../connection") as typeof import("../connection")).configureConnections(req.config);
-    },
-
-    async check(_olds, news) {
-        const result = toCheckResult(UserLockoutInputs, news as unknown as Record<string, unknown>);
-        if (result.failures?.length || containsUnknown(result.inputs)) return result;
-        const inputs = result.inputs!;
-        const { missing } = await allowedUsers(await client(inputs), inputs);
-        if (missing.length > 0) return { failures: missing.map((m) => ({ property: m.property, reason: m.reason })) };
-        return result;
-    },
-
-    async diff(_id, olds, news) {
-        const replaces = olds.connection === news.connection ? [] : ["connection"];
-        const drifted = (olds.unlockedCount ?? 0) > 0 || (olds.pendingUnlockCount ?? 0) > 0;
-        return {
-            changes: !sameInputs(INPUT_KEYS, olds, news) || drifted,
-            replaces,
-            deleteBeforeReplace: true,
-        };
-    },
-
-    async create(inputs) {
-        const id = `userlockout-${randomUUID()}`;
-        const c = await client(inputs);
-        const exempt = await requireAllowed(c, inputs);
-        const done = await converge(c, FLAG, inputs.scope, exempt, undefined);
-        const outs = outputs(inputs, done.record, done.counts);
-        if (done.error) throw done.wroteAny ? partialWriteError(id, outs, done.error) : done.error;
-        return { id, outs };
-    },
-
-    async read(id, props) {
-        if (!props) return { id };
-        const inputs = inputsOf(props);
-        const c = await client(inputs);
-        const { exempt } = await allowedUsers(c, inputs);
-        const { counts } = await inspect(c, FLAG, inputs.scope, exempt, props);
-        return { id, props: outputs(inputs, props, counts), inputs: inputs as unknown as UserLockoutOutputs };
-    },
-
-    async update(id, olds, news) {
-        const c = await client(news);
-        const exempt = await requireAllowed(c, news);
-        const done = await converge(c, FLAG, news.scope, exempt, olds);
-        const outs = outputs(news, done.record, done.counts);
-        if (done.error) throw done.wroteAny ? partialWriteError(id, outs, done.error) : done.error;
-        return { outs };
-    },
-
-    async delete(_id, props) {
-        await revertAll(await client(inputsOf(props)), FLAG, props);
-    },
-};
+export const userLockoutProvider: pulumi.dynamic.ResourceProvider<UserLockoutInputs, UserLockoutOutputs> =
+    bulkPolicyProvider<UserLockoutInputs, UserLockoutOutputs>({
+        schema: UserLockoutInputs,
+        inputKeys: INPUT_KEYS,
+        idPrefix: "userlockout",
+        flag: FLAG,
+        allowed: allowedUsers,
+        countNames: {
+            changedCount: "lockedCount",
+            exemptCount: "allowedCount",
+            driftCount: "unlockedCount",
+            pendingRevertCount: "pendingUnlockCount",
+        },
+    });
 
 // ---- helpers ----
-
-async function client(inputs: Pick<UserLockoutInputs, "connection">): Promise<ServiceNowClient> {
-    return (require("../connection") as typeof import("../connection")).clientFor(inputs.connection);
-}
-
-function inputsOf(props: UserLockoutOutputs): UserLockoutInputs {
-    return UserLockoutInputs.parse(Object.fromEntries(INPUT_KEYS.map((k) => [k, props[k]])));
-}
-
-function outputs(
-    inputs: UserLockoutInputs,
-    record: ChangeRecord,
-    counts: { changedCount: number; exemptCount: number; driftCount: number; pendingRevertCount: number },
-): UserLockoutOutputs {
-    return {
-        ...inputsOf(inputs as UserLockoutOutputs),
-        changes: record.changes,
-        changesAsOf: record.changesAsOf,
-        lockedCount: counts.changedCount,
-        allowedCount: counts.exemptCount,
-        unlockedCount: counts.driftCount,
-        pendingUnlockCount: counts.pendingRevertCount,
-    };
-}
-
-async function requireAllowed(c: ServiceNowClient, inputs: UserLockoutInputs): Promise<Set<string>> {
-    const { exempt, missing } = await allowedUsers(c, inputs);
-    if (missing.length > 0) throw new AllowListError(missing.map((m) => m.reason).join("; "));
-    return exempt;
-}
 
 /**
  * The sys_ids of every allowed user: by role (granted directly or through a group), by group membership, by user name,
  * and by query; plus the connection's own user, so the policy can never lock out the account applying it.
  */
-export async function allowedUsers(
-    c: ServiceNowClient,
-    inputs: UserLockoutInputs,
-): Promise<{ exempt: Set<string>; missing: MissingEntry[] }> {
+export async function allowedUsers(c: ServiceNowClient, inputs: UserLockoutInputs): Promise<AllowedRecords> {
     const exempt = new Set<string>();
     const missing: MissingEntry[] = [];
     const notFound = (property: string, kind: string, value: string, fix: string) =>

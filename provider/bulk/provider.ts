@@ -1,0 +1,145 @@
+/**
+ * The dynamic-provider skeleton shared by the query-scoped bulk resources (UserLockout, ScheduledJobState): each
+ * resource supplies only its schema, its flag, its allow-list lookup and the names of its count outputs.
+ */
+import { randomUUID } from "node:crypto";
+import type * as pulumi from "@pulumi/pulumi";
+import type { z } from "zod";
+import { containsUnknown, toCheckResult } from "../check";
+import type { ServiceNowClient } from "../client/client";
+import type { ConnectionName } from "../connection";
+import {
+    AllowListError,
+    converge,
+    inspect,
+    type MissingEntry,
+    type PolicyCounts,
+    partialWriteError,
+    revertAll,
+    sameInputs,
+} from "./policy";
+import type { ChangeRecord, FlagField } from "./reconcile";
+
+/** The inputs every bulk resource has: the connection it writes through and the encoded query of its scope. */
+export interface BulkPolicyInputs {
+    connection: ConnectionName;
+    scope: string;
+}
+
+/** What a bulk resource resolves its allow-lists to: the exempt sys_ids, and each entry that matched nothing. */
+export interface AllowedRecords {
+    exempt: Set<string>;
+    missing: MissingEntry[];
+}
+
+/** The output property each of the generic {@link PolicyCounts} is published under, e.g. `lockedCount`. */
+export type CountNames = { readonly [K in keyof PolicyCounts]: string };
+
+/** What makes one bulk resource different from another. */
+export interface BulkPolicySpec<I extends BulkPolicyInputs> {
+    /** The inputs schema; it also re-normalizes the inputs kept in outputs. */
+    schema: z.ZodType<I>;
+    /** The input properties, in the order they are compared and copied into outputs. */
+    inputKeys: readonly (keyof I & string)[];
+    /** Prefix of every resource id, e.g. `userlockout` gives `userlockout-<uuid>`. */
+    idPrefix: string;
+    /** The field the policy forces. */
+    flag: FlagField;
+    /** Resolves the allow-lists on the instance. */
+    allowed(c: ServiceNowClient, inputs: I): Promise<AllowedRecords>;
+    /** The output names of the counts. */
+    countNames: CountNames;
+}
+
+/**
+ * Builds the dynamic provider of a bulk resource: check resolves the allow-lists, create and update converge,
+ * read inspects without writing, delete reverts exactly what was recorded.
+ *
+ * A diff reports changes when the inputs changed or when the last read found drift (a drift or pending-revert count
+ * above zero), so `up` after `refresh` repairs it. A changed connection replaces the resource, deleting first so the
+ * old instance is reverted before the new one is touched.
+ */
+export function bulkPolicyProvider<I extends BulkPolicyInputs, O extends I & ChangeRecord>(
+    spec: BulkPolicySpec<I>,
+): pulumi.dynamic.ResourceProvider<I, O> {
+    const { schema, inputKeys, idPrefix, flag, allowed, countNames } = spec;
+
+    const client = async (inputs: Pick<I, "connection">): Promise<ServiceNowClient> =>
+        (require("../connection") as typeof import("../connection")).clientFor(inputs.connection);
+
+    const inputsOf = (props: I): I =>
+        schema.parse(Object.fromEntries(inputKeys.map((k) => [k, (props as Record<string, unknown>)[k]])));
+
+    const outputs = (inputs: I, record: ChangeRecord, counts: PolicyCounts): O =>
+        ({
+            ...inputsOf(inputs),
+            changes: record.changes,
+            changesAsOf: record.changesAsOf,
+            [countNames.changedCount]: counts.changedCount,
+            [countNames.exemptCount]: counts.exemptCount,
+            [countNames.driftCount]: counts.driftCount,
+            [countNames.pendingRevertCount]: counts.pendingRevertCount,
+        }) as unknown as O;
+
+    const requireAllowed = async (c: ServiceNowClient, inputs: I): Promise<Set<string>> => {
+        const { exempt, missing } = await allowed(c, inputs);
+        if (missing.length > 0) throw new AllowListError(missing.map((m) => m.reason).join("; "));
+        return exempt;
+    };
+
+    const count = (props: O, name: string): number => ((props as Record<string, unknown>)[name] as number) ?? 0;
+
+    return {
+        async configure(req) {
+            (require("../connection") as typeof import("../connection")).configureConnections(req.config);
+        },
+
+        async check(_olds, news) {
+            const result = toCheckResult(schema, news as unknown as Record<string, unknown>);
+            if (result.failures?.length || containsUnknown(result.inputs)) return result;
+            const inputs = result.inputs!;
+            const { missing } = await allowed(await client(inputs), inputs);
+            if (missing.length > 0)
+                return { failures: missing.map((m) => ({ property: m.property, reason: m.reason })) };
+            return result;
+        },
+
+        async diff(_id, olds, news) {
+            const replaces = olds.connection === news.connection ? [] : ["connection"];
+            const drifted = count(olds, countNames.driftCount) > 0 || count(olds, countNames.pendingRevertCount) > 0;
+            return { changes: !sameInputs(inputKeys, olds, news) || drifted, replaces, deleteBeforeReplace: true };
+        },
+
+        async create(inputs) {
+            const id = `${idPrefix}-${randomUUID()}`;
+            const c = await client(inputs);
+            const exempt = await requireAllowed(c, inputs);
+            const done = await converge(c, flag, inputs.scope, exempt, undefined);
+            const outs = outputs(inputs, done.record, done.counts);
+            if (done.error) throw done.wroteAny ? partialWriteError(id, outs, done.error) : done.error;
+            return { id, outs };
+        },
+
+        async read(id, props) {
+            if (!props) return { id };
+            const inputs = inputsOf(props);
+            const c = await client(inputs);
+            const { exempt } = await allowed(c, inputs);
+            const { counts } = await inspect(c, flag, inputs.scope, exempt, props);
+            return { id, props: outputs(inputs, props, counts), inputs: inputs as unknown as O };
+        },
+
+        async update(id, olds, news) {
+            const c = await client(news);
+            const exempt = await requireAllowed(c, news);
+            const done = await converge(c, flag, news.scope, exempt, olds);
+            const outs = outputs(news, done.record, done.counts);
+            if (done.error) throw done.wroteAny ? partialWriteError(id, outs, done.error) : done.error;
+            return { outs };
+        },
+
+        async delete(_id, props) {
+            await revertAll(await client(inputsOf(props)), flag, props);
+        },
+    };
+}
