@@ -5,9 +5,6 @@ import {
     applyProperties,
     applyRecordChanges,
     ConnectionInput,
-    configureFromStack,
-    connect,
-    diffInputs,
     forget,
     type Ledger,
     type PropertyMemory,
@@ -17,8 +14,8 @@ import {
     readProperties,
     restoreProperties,
     restoreRecordChanges,
-    singletonId,
 } from "../properties";
+import { singletonProvider } from "../singleton-provider";
 
 /** The SMTP account settings EmailPolicy may set; each omitted field is left as it is. */
 export const SmtpAccountInput = z.object({
@@ -277,45 +274,32 @@ export async function readEmailPolicy(
 }
 
 /** Dynamic provider for `EmailPolicy`. */
-export const emailPolicyProvider: pulumi.dynamic.ResourceProvider<EmailPolicyInputs, EmailPolicyOutputs> = {
-    async configure(req) {
-        await configureFromStack(req);
-    },
-    async check(_olds, news) {
-        // The password must never reach a failure message (they echo the value received): validate a stand-in.
-        const { smtpPassword, ...rest } = news as Record<string, unknown>;
-        const standIn = typeof smtpPassword === "string" && smtpPassword.length > 0 ? "(secret)" : smtpPassword;
-        const result = toCheckResult(
-            EmailPolicyInputs,
-            smtpPassword === undefined ? rest : { ...rest, smtpPassword: standIn },
-        );
-        if (result.failures?.length) return { failures: result.failures };
-        // The engine cannot encode undefined: the key is left out when no password is given.
-        const inputs = result.inputs as EmailPolicyInputs;
-        return { inputs: smtpPassword === undefined ? inputs : { ...inputs, smtpPassword: smtpPassword as string } };
-    },
-    async diff(_id, olds, news) {
-        const result = diffInputs(olds, news, INPUT_KEYS, ["connection"]);
-        const passwordChanged = !fingerprintMatches(news.smtpPassword, olds.smtpPasswordHash);
-        return { ...result, changes: result.changes || passwordChanged };
-    },
-    async create(inputs) {
-        const client = await connect(inputs.connection);
-        return { id: singletonId("email-policy", inputs.connection), outs: await applyEmailPolicy(client, inputs) };
-    },
-    async read(id, stored) {
-        const props = stored as EmailPolicyOutputs;
-        const client = await connect(props.connection);
-        const { props: next, inputs } = await readEmailPolicy(client, props);
-        return { id, props: next, inputs: inputs as EmailPolicyOutputs };
-    },
-    async update(_id, olds, news) {
-        const client = await connect(news.connection);
-        return { outs: await applyEmailPolicy(client, news, olds) };
-    },
-    async delete(_id, props) {
-        const client = await connect(props.connection);
-        await restoreProperties(client, props.previous ?? {});
-        if (props.smtpAccountPrevious) await restoreRecordChanges(client, [props.smtpAccountPrevious]);
-    },
-};
+export const emailPolicyProvider: pulumi.dynamic.ResourceProvider<EmailPolicyInputs, EmailPolicyOutputs> =
+    singletonProvider<EmailPolicyInputs, EmailPolicyOutputs>({
+        kind: "email-policy",
+        schema: EmailPolicyInputs,
+        inputKeys: INPUT_KEYS,
+        async check(news) {
+            // The password must never reach a failure message (they echo the value received): validate a stand-in.
+            const { smtpPassword, ...rest } = news as Record<string, unknown>;
+            const standIn = typeof smtpPassword === "string" && smtpPassword.length > 0 ? "(secret)" : smtpPassword;
+            const result = toCheckResult(
+                EmailPolicyInputs,
+                smtpPassword === undefined ? rest : { ...rest, smtpPassword: standIn },
+            );
+            if (result.failures?.length) return { failures: result.failures };
+            // The engine cannot encode undefined: the key is left out when no password is given.
+            const inputs = result.inputs as EmailPolicyInputs;
+            return {
+                inputs: smtpPassword === undefined ? inputs : { ...inputs, smtpPassword: smtpPassword as string },
+            };
+        },
+        // A new password is a change the inputs cannot show: state keeps only its fingerprint.
+        mustUpdate: (olds, news) => !fingerprintMatches(news.smtpPassword, olds.smtpPasswordHash),
+        apply: applyEmailPolicy,
+        read: readEmailPolicy,
+        async restore(client, props) {
+            await restoreProperties(client, props.previous ?? {});
+            if (props.smtpAccountPrevious) await restoreRecordChanges(client, [props.smtpAccountPrevious]);
+        },
+    });

@@ -1,13 +1,9 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { toCheckResult } from "../check";
 import {
     applyProperties,
     applyRecordChanges,
     ConnectionInput,
-    configureFromStack,
-    connect,
-    diffInputs,
     forget,
     type Ledger,
     type PropertyMemory,
@@ -18,8 +14,8 @@ import {
     readProperties,
     restoreProperties,
     restoreRecordChanges,
-    singletonId,
 } from "../properties";
+import { singletonProvider } from "../singleton-provider";
 
 /**
  * Default table of "System UI › Welcome Page Content". The real name is not documented publicly; the emulator uses the
@@ -234,34 +230,14 @@ export async function readInstanceBranding(
 export const instanceBrandingProvider: pulumi.dynamic.ResourceProvider<
     InstanceBrandingInputs,
     InstanceBrandingOutputs
-> = {
-    async configure(req) {
-        await configureFromStack(req);
-    },
-    async check(_olds, news) {
-        return toCheckResult(InstanceBrandingInputs, news);
-    },
-    async diff(_id, olds, news) {
-        return diffInputs(olds, news, INPUT_KEYS, ["connection"]);
-    },
-    async create(inputs) {
-        const client = await connect(inputs.connection);
-        const outs = await applyInstanceBranding(client, inputs);
-        return { id: singletonId("instance-branding", inputs.connection), outs };
-    },
-    async read(id, stored) {
-        const props = stored as InstanceBrandingOutputs;
-        const client = await connect(props.connection);
-        const { props: next, inputs } = await readInstanceBranding(client, props);
-        return { id, props: next, inputs: inputs as InstanceBrandingOutputs };
-    },
-    async update(_id, olds, news) {
-        const client = await connect(news.connection);
-        return { outs: await applyInstanceBranding(client, news, olds) };
-    },
-    async delete(_id, props) {
-        const client = await connect(props.connection);
+> = singletonProvider<InstanceBrandingInputs, InstanceBrandingOutputs>({
+    kind: "instance-branding",
+    schema: InstanceBrandingInputs,
+    inputKeys: INPUT_KEYS,
+    apply: applyInstanceBranding,
+    read: readInstanceBranding,
+    async restore(client, props) {
         await restoreRecordChanges(client, props.welcomePrevious ?? []);
         await restoreProperties(client, props.previous ?? {});
     },
-};
+});

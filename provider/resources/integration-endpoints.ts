@@ -1,20 +1,16 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { toCheckResult } from "../check";
 import {
     applyRecordChanges,
     ConnectionInput,
-    configureFromStack,
-    connect,
-    diffInputs,
     type Ledger,
     type RecordClient,
     type RecordMemory,
     type RecordTarget,
     type Row,
     restoreRecordChanges,
-    singletonId,
 } from "../properties";
+import { singletonProvider } from "../singleton-provider";
 
 const HOST = /^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:\d{1,5})?$/;
 const URL_PREFIX = /^[a-z][a-z0-9+.-]*:\/\/[^/\s?#]+/i;
@@ -287,37 +283,16 @@ export function stackProductionInstances(): string[] {
 export const integrationEndpointsProvider: pulumi.dynamic.ResourceProvider<
     IntegrationEndpointsInputs,
     IntegrationEndpointsOutputs
-> = {
-    async configure(req) {
-        await configureFromStack(req);
-    },
-    async check(_olds, news) {
-        return toCheckResult(IntegrationEndpointsInputs, news);
-    },
-    async diff(_id, olds, news) {
-        const result = diffInputs(olds, news, INPUT_KEYS, ["connection"]);
-        // An endpoint found on a production host by refresh is drift even when no rule changed: the next up must run
-        // the tripwire again.
-        const tripped = (olds.productionEndpoints ?? []).length > 0;
-        return { ...result, changes: result.changes || tripped };
-    },
-    async create(inputs) {
-        const client = await connect(inputs.connection);
-        const outs = await applyIntegrationEndpoints(client, inputs, stackProductionInstances());
-        return { id: singletonId("integration-endpoints", inputs.connection), outs };
-    },
-    async read(id, stored) {
-        const props = stored as IntegrationEndpointsOutputs;
-        const client = await connect(props.connection);
-        const { props: next, inputs } = await readIntegrationEndpoints(client, props);
-        return { id, props: next, inputs: inputs as IntegrationEndpointsOutputs };
-    },
-    async update(_id, olds, news) {
-        const client = await connect(news.connection);
-        return { outs: await applyIntegrationEndpoints(client, news, stackProductionInstances(), olds) };
-    },
-    async delete(_id, props) {
-        const client = await connect(props.connection);
+> = singletonProvider<IntegrationEndpointsInputs, IntegrationEndpointsOutputs>({
+    kind: "integration-endpoints",
+    schema: IntegrationEndpointsInputs,
+    inputKeys: INPUT_KEYS,
+    apply: (client, inputs, olds) => applyIntegrationEndpoints(client, inputs, stackProductionInstances(), olds),
+    read: readIntegrationEndpoints,
+    async restore(client, props) {
         await restoreRecordChanges(client, props.previous ?? []);
     },
-};
+    // An endpoint found on a production host by refresh is drift even when no rule changed: the next up must run the
+    // tripwire again.
+    mustUpdate: (olds) => (olds.productionEndpoints ?? []).length > 0,
+});

@@ -1,20 +1,16 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { toCheckResult } from "../check";
 import {
     applyRecordChanges,
     ConnectionInput,
-    configureFromStack,
-    connect,
-    diffInputs,
     type Ledger,
     type RecordClient,
     type RecordMemory,
     type RecordTarget,
     type Row,
     restoreRecordChanges,
-    singletonId,
 } from "../properties";
+import { singletonProvider } from "../singleton-provider";
 
 /** Inputs of {@link ldapServerStateProvider}. */
 export const LdapServerStateInputs = z.object({
@@ -189,33 +185,14 @@ export async function readLdapServerState(
 }
 
 /** Dynamic provider for `LdapServerState`. */
-export const ldapServerStateProvider: pulumi.dynamic.ResourceProvider<LdapServerStateInputs, LdapServerStateOutputs> = {
-    async configure(req) {
-        await configureFromStack(req);
-    },
-    async check(_olds, news) {
-        return toCheckResult(LdapServerStateInputs, news);
-    },
-    async diff(_id, olds, news) {
-        return diffInputs(olds, news, INPUT_KEYS, ["connection"]);
-    },
-    async create(inputs) {
-        const client = await connect(inputs.connection);
-        const outs = await applyLdapServerState(client, inputs);
-        return { id: singletonId("ldap-server-state", inputs.connection), outs };
-    },
-    async read(id, stored) {
-        const props = stored as LdapServerStateOutputs;
-        const client = await connect(props.connection);
-        const { props: next, inputs } = await readLdapServerState(client, props);
-        return { id, props: next, inputs: inputs as LdapServerStateOutputs };
-    },
-    async update(_id, olds, news) {
-        const client = await connect(news.connection);
-        return { outs: await applyLdapServerState(client, news, olds) };
-    },
-    async delete(_id, props) {
-        const client = await connect(props.connection);
-        await restoreRecordChanges(client, props.previous ?? []);
-    },
-};
+export const ldapServerStateProvider: pulumi.dynamic.ResourceProvider<LdapServerStateInputs, LdapServerStateOutputs> =
+    singletonProvider<LdapServerStateInputs, LdapServerStateOutputs>({
+        kind: "ldap-server-state",
+        schema: LdapServerStateInputs,
+        inputKeys: INPUT_KEYS,
+        apply: applyLdapServerState,
+        read: readLdapServerState,
+        async restore(client, props) {
+            await restoreRecordChanges(client, props.previous ?? []);
+        },
+    });

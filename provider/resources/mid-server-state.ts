@@ -1,20 +1,16 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { toCheckResult } from "../check";
 import {
     applyRecordChanges,
     ConnectionInput,
-    configureFromStack,
-    connect,
-    diffInputs,
     type Ledger,
     type RecordClient,
     type RecordMemory,
     type RecordTarget,
     type Row,
     restoreRecordChanges,
-    singletonId,
 } from "../properties";
+import { singletonProvider } from "../singleton-provider";
 
 /** Inputs of {@link midServerStateProvider}. */
 export const MidServerStateInputs = z.object({
@@ -269,33 +265,14 @@ export async function readMidServerState(
 }
 
 /** Dynamic provider for `MidServerState`. */
-export const midServerStateProvider: pulumi.dynamic.ResourceProvider<MidServerStateInputs, MidServerStateOutputs> = {
-    async configure(req) {
-        await configureFromStack(req);
-    },
-    async check(_olds, news) {
-        return toCheckResult(MidServerStateInputs, news);
-    },
-    async diff(_id, olds, news) {
-        return diffInputs(olds, news, INPUT_KEYS, ["connection"]);
-    },
-    async create(inputs) {
-        const client = await connect(inputs.connection);
-        const outs = await applyMidServerState(client, inputs);
-        return { id: singletonId("mid-server-state", inputs.connection), outs };
-    },
-    async read(id, stored) {
-        const props = stored as MidServerStateOutputs;
-        const client = await connect(props.connection);
-        const { props: next, inputs } = await readMidServerState(client, props);
-        return { id, props: next, inputs: inputs as MidServerStateOutputs };
-    },
-    async update(_id, olds, news) {
-        const client = await connect(news.connection);
-        return { outs: await applyMidServerState(client, news, olds) };
-    },
-    async delete(_id, props) {
-        const client = await connect(props.connection);
-        await restoreRecordChanges(client, props.previous ?? []);
-    },
-};
+export const midServerStateProvider: pulumi.dynamic.ResourceProvider<MidServerStateInputs, MidServerStateOutputs> =
+    singletonProvider<MidServerStateInputs, MidServerStateOutputs>({
+        kind: "mid-server-state",
+        schema: MidServerStateInputs,
+        inputKeys: INPUT_KEYS,
+        apply: applyMidServerState,
+        read: readMidServerState,
+        async restore(client, props) {
+            await restoreRecordChanges(client, props.previous ?? []);
+        },
+    });
