@@ -41,7 +41,7 @@ describe("the automation library on the qa stack", function () {
         try {
             const first = await env.apply({ clone: { pollMs: 50 } });
             assert.equal(first.clone?.state, "Completed");
-            assert.equal(first.changes.create, 8, "the stack and its seven checklist resources");
+            assert.equal(first.changes.create, 9, "the stack, the clone run and the seven checklist resources");
             assert.equal(f.qa.db.getProperty("glide.product.description"), "ACME QA (non-production)");
             assert.equal(f.qa.db.getProperty("glide.email.test.user"), "qa-inbox@acme-test.com");
             const done = events.filter((e) => e.kind === "resource-done").map((e) => (e as { type: string }).type);
@@ -149,19 +149,20 @@ describe("the automation library on the qa stack", function () {
         }
     });
 
-    it("follows the latest clone into the target through CloneRun when environment:clone is set", async () => {
+    it("re-asserts every checklist item after a new clone, through the clone run's epoch", async () => {
         const env = await open();
         try {
-            await env.stack.setConfig("environment:clone", { value: JSON.stringify({ mode: "attach" }) });
+            const clone = await env.clone({ pollMs: 50 });
+            // The clone put production's settings back; the stack must notice without any config change.
+            assert.equal(f.qa.db.getProperty("glide.product.description"), "ACME Production");
             const result = await env.apply();
-            // The clone run is new; every checklist resource takes its epoch as its clone epoch, so each re-asserts.
-            assert.equal(result.changes.create, 1, JSON.stringify(result.changes));
-            assert.equal(result.changes.update, 7, JSON.stringify(result.changes));
-            const latest = f.prod.db.query("sn_instance_clone_request", "state=Completed^ORDERBYDESCcompleted", {
-                limit: 1,
-            })[0];
-            assert.ok(latest?.sys_id, "the first test cloned production into acme-qa");
-            assert.ok(String(result.outputs.cloneEpoch).includes(latest.sys_id), String(result.outputs.cloneEpoch));
+            assert.equal(
+                result.changes.update,
+                8,
+                `the clone run and the seven items: ${JSON.stringify(result.changes)}`,
+            );
+            assert.ok(String(result.outputs.cloneEpoch).includes(clone.id), String(result.outputs.cloneEpoch));
+            assert.equal(f.qa.db.getProperty("glide.product.description"), "ACME QA (non-production)");
             await env.apply({ expectNoChanges: true });
         } finally {
             await env.close();

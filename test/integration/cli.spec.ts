@@ -68,7 +68,11 @@ describe("the sn-clone CLI", function () {
     };
     const common = () => ["--work-dir", PROJECT, "--backend-url", f.backendUrl, "--pulumi-home", f.pulumiHome];
     // The password comes from the environment here, as a pipeline would pass it; never from the stack file.
-    const env = () => ({ PULUMI_CONFIG_PASSPHRASE: "test", SERVICENOW_PASSWORD: "admin" });
+    const env = () => ({
+        PULUMI_CONFIG_PASSPHRASE: "test",
+        SERVICENOW_PASSWORD: "admin",
+        SERVICENOW_SOURCE_PASSWORD: "admin",
+    });
     const stackName = `cli${process.pid}`;
 
     before(async () => {
@@ -98,16 +102,18 @@ describe("the sn-clone CLI", function () {
         assert.match(r.stderr, /Allowed choices are text, json, junit/);
     });
 
-    it("applies, and a second apply expecting no changes succeeds", async () => {
-        const first = await snClone([...common(), "apply", stackName], env());
+    it("clones and applies, and a second apply expecting no changes succeeds", async () => {
+        const first = await snClone([...common(), "apply", stackName, "--clone"], env());
         assert.equal(first.code, 0, first.stderr);
-        assert.match(first.stdout, /Applied .*8 created/);
+        assert.match(first.stdout, /Cloned into .*: request [0-9a-f]{32}/);
+        assert.match(first.stdout, /Applied .*9 created/);
+        assert.match(first.stderr, /clone Completed/, "clone progress on stderr");
         assert.match(first.stderr, /✓ created\s+UserLockout access/, "progress on stderr");
         assert.equal(f.qa.db.getProperty("glide.product.description"), "ACME QA (non-production)");
 
         const second = await snClone([...common(), "apply", stackName, "--expect-no-changes"], env());
         assert.equal(second.code, 0, second.stderr);
-        assert.match(second.stdout, /8 unchanged/);
+        assert.match(second.stdout, /9 unchanged/);
     });
 
     it("exits 0 from drift when the instance matches", async () => {
