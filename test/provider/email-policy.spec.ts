@@ -1,23 +1,12 @@
 import * as assert from "node:assert/strict";
 import { emailPolicyProvider as provider } from "../../provider/resources/email-policy";
-import {
-    type ChecklistInstance,
-    createThrough,
-    refreshAndUp,
-    startChecklistInstance,
-    tableSnapshot,
-} from "../fixtures/checklist/harness";
+import { createThrough, refreshAndUp, tableSnapshot } from "../fixtures/checklist/harness";
+import { useChecklistInstance } from "../support/emulator";
 
 const PASSWORD = "sandbox-smtp-pa55word";
 
 describe("EmailPolicy against the emulator", () => {
-    let env: ChecklistInstance;
-    before(async () => {
-        env = await startChecklistInstance();
-    });
-    after(async () => {
-        await env.stop();
-    });
+    const env = useChecklistInstance();
 
     it("turns email off on a fresh clone, repairs drift, and restores production's values on destroy", async () => {
         const db = env.instance.db;

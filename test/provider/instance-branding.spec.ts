@@ -1,23 +1,12 @@
 import * as assert from "node:assert/strict";
 import { instanceBrandingProvider as provider } from "../../provider/resources/instance-branding";
-import {
-    type ChecklistInstance,
-    createThrough,
-    refreshAndUp,
-    startChecklistInstance,
-    tableSnapshot,
-} from "../fixtures/checklist/harness";
+import { createThrough, refreshAndUp, tableSnapshot } from "../fixtures/checklist/harness";
+import { useChecklistInstance } from "../support/emulator";
 
 const WELCOME = "welcome_page_content";
 
 describe("InstanceBranding against the emulator", () => {
-    let env: ChecklistInstance;
-    before(async () => {
-        env = await startChecklistInstance();
-    });
-    after(async () => {
-        await env.stop();
-    });
+    const env = useChecklistInstance();
 
     it("labels the clone, repairs drift, and restores production's banner, colour and welcome page on destroy", async () => {
         const db = env.instance.db;

@@ -1,12 +1,7 @@
 import * as assert from "node:assert/strict";
 import { integrationEndpointsProvider as provider } from "../../provider/resources/integration-endpoints";
-import {
-    type ChecklistInstance,
-    createThrough,
-    refreshAndUp,
-    startChecklistInstance,
-    tableSnapshot,
-} from "../fixtures/checklist/harness";
+import { type ChecklistInstance, createThrough, refreshAndUp, tableSnapshot } from "../fixtures/checklist/harness";
+import { useChecklistInstance } from "../support/emulator";
 
 const TABLES = ["sys_rest_message", "sys_rest_message_fn", "sys_soap_message_function"];
 const PRODUCTION_HOSTS = [
@@ -34,13 +29,7 @@ function endpoints(env: ChecklistInstance): string[] {
 }
 
 describe("IntegrationEndpoints against the emulator", () => {
-    let env: ChecklistInstance;
-    before(async () => {
-        env = await startChecklistInstance();
-    });
-    after(async () => {
-        await env.stop();
-    });
+    const env = useChecklistInstance();
 
     it("refuses, naming each record, when an active endpoint would stay on a production host, and writes nothing", async () => {
         const seq = env.mark();

@@ -1,21 +1,10 @@
 import * as assert from "node:assert/strict";
 import { ldapServerStateProvider as provider } from "../../provider/resources/ldap-server-state";
-import {
-    type ChecklistInstance,
-    createThrough,
-    refreshAndUp,
-    startChecklistInstance,
-    tableSnapshot,
-} from "../fixtures/checklist/harness";
+import { createThrough, refreshAndUp, tableSnapshot } from "../fixtures/checklist/harness";
+import { useChecklistInstance } from "../support/emulator";
 
 describe("LdapServerState against the emulator", () => {
-    let env: ChecklistInstance;
-    before(async () => {
-        env = await startChecklistInstance();
-    });
-    after(async () => {
-        await env.stop();
-    });
+    const env = useChecklistInstance();
 
     it("switches every LDAP server and its scheduled loads off, repairs drift, and restores them on destroy", async () => {
         const db = env.instance.db;

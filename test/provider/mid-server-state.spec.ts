@@ -1,24 +1,13 @@
 import * as assert from "node:assert/strict";
 import { setClientTuning } from "../../provider/connection";
 import { midServerStateProvider as provider } from "../../provider/resources/mid-server-state";
-import {
-    type ChecklistInstance,
-    createThrough,
-    refreshAndUp,
-    startChecklistInstance,
-    tableSnapshot,
-} from "../fixtures/checklist/harness";
+import { createThrough, refreshAndUp, tableSnapshot } from "../fixtures/checklist/harness";
+import { useChecklistInstance } from "../support/emulator";
 
 const TABLES = ["sys_user", "sys_user_has_role", "ecc_queue", "ecc_agent_issue"];
 
 describe("MidServerState against the emulator", () => {
-    let env: ChecklistInstance;
-    before(async () => {
-        env = await startChecklistInstance();
-    });
-    after(async () => {
-        await env.stop();
-    });
+    const env = useChecklistInstance();
 
     function userReady(name: string): boolean {
         const db = env.instance.db;

@@ -1,20 +1,10 @@
 import * as assert from "node:assert/strict";
 import { systemPropertyProvider as provider } from "../../provider/resources/system-property";
-import {
-    type ChecklistInstance,
-    createThrough,
-    refreshAndUp,
-    startChecklistInstance,
-} from "../fixtures/checklist/harness";
+import { createThrough, refreshAndUp } from "../fixtures/checklist/harness";
+import { useChecklistInstance } from "../support/emulator";
 
 describe("SystemProperty against the emulator", () => {
-    let env: ChecklistInstance;
-    before(async () => {
-        env = await startChecklistInstance();
-    });
-    after(async () => {
-        await env.stop();
-    });
+    const env = useChecklistInstance();
 
     it("adopts an existing property, repairs drift, and restores the previous value on destroy", async () => {
         const db = env.instance.db;
