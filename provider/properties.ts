@@ -194,6 +194,29 @@ export async function restoreProperties(client: RecordClient, memory: Readonly<P
     return touched;
 }
 
+/**
+ * Converges the whole set of properties a resource manages: each remembered property no longer desired goes back to
+ * its previous value and is forgotten, then the desired ones are written as {@link applyProperties} does.
+ *
+ * @returns the memory to keep in the resource's outputs.
+ */
+export async function convergeProperties(
+    client: RecordClient,
+    desired: Readonly<Record<string, string>>,
+    memory: Readonly<PropertyMemory>,
+    types: Readonly<Record<string, string>>,
+    ledger: Ledger<PropertyMemory>,
+): Promise<PropertyMemory> {
+    // A property no longer managed (e.g. an optional input removed) must not stay at the value this resource wrote.
+    const dropped = Object.keys(memory).filter((n) => !(n in desired));
+    let kept = memory;
+    if (dropped.length > 0) {
+        await restoreProperties(client, Object.fromEntries(dropped.map((n) => [n, memory[n] ?? null])));
+        kept = forget(memory, dropped);
+    }
+    return (await applyProperties(client, desired, kept, types, ledger)).memory;
+}
+
 /** Drops names from a memory (after restoring them). */
 export function forget(memory: Readonly<PropertyMemory>, names: Iterable<string>): PropertyMemory {
     const next: PropertyMemory = { ...memory };

@@ -2,10 +2,9 @@ import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { toCheckResult } from "../check";
 import {
-    applyProperties,
     applyRecordChanges,
     ConnectionInput,
-    forget,
+    convergeProperties,
     type Ledger,
     type PropertyMemory,
     type RecordClient,
@@ -174,20 +173,13 @@ export async function applyEmailPolicy(
     // Resolve the account before any write: a wrong account name must fail with nothing written.
     const account = inputs.smtpAccount ? await findSmtpAccount(client, inputs.smtpAccount) : undefined;
 
-    let memory: PropertyMemory = prior?.previous ?? {};
     let accountMemory = prior?.smtpAccountPrevious;
     const desired = desiredEmailProperties(inputs);
     const propLedger: Ledger<PropertyMemory> = { memory: {} };
     const accountLedger: Ledger<RecordMemory[]> = { memory: [] };
     try {
         // A property no longer managed (redirectTo removed) goes back to its previous value.
-        const dropped = Object.keys(memory).filter((n) => !(n in desired));
-        if (dropped.length > 0) {
-            await restoreProperties(client, Object.fromEntries(dropped.map((n) => [n, memory[n] ?? null])));
-            memory = forget(memory, dropped);
-        }
-        const applied = await applyProperties(client, desired, memory, PROPERTY_TYPES, propLedger);
-        memory = applied.memory;
+        const memory = await convergeProperties(client, desired, prior?.previous ?? {}, PROPERTY_TYPES, propLedger);
 
         // A different account (or none) now: put the previously adopted one back first.
         if (accountMemory && accountMemory.sysId !== account?.sys_id) {

@@ -1,10 +1,9 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import {
-    applyProperties,
     applyRecordChanges,
     ConnectionInput,
-    forget,
+    convergeProperties,
     type Ledger,
     type PropertyMemory,
     type RecordClient,
@@ -131,19 +130,12 @@ export async function applyInstanceBranding(
     inputs: InstanceBrandingInputs,
     prior?: InstanceBrandingOutputs,
 ): Promise<InstanceBrandingOutputs> {
-    let memory: PropertyMemory = prior?.previous ?? {};
     let welcome: RecordMemory[] = prior?.welcomePrevious ?? [];
     const desired = desiredBrandingProperties(inputs);
     const propLedger: Ledger<PropertyMemory> = { memory: {} };
     const welcomeLedger: Ledger<RecordMemory[]> = { memory: [] };
     try {
-        const dropped = Object.keys(memory).filter((n) => !(n in desired));
-        if (dropped.length > 0) {
-            await restoreProperties(client, Object.fromEntries(dropped.map((n) => [n, memory[n] ?? null])));
-            memory = forget(memory, dropped);
-        }
-        const applied = await applyProperties(client, desired, memory, {}, propLedger);
-        memory = applied.memory;
+        const memory = await convergeProperties(client, desired, prior?.previous ?? {}, {}, propLedger);
 
         // Welcome content no longer managed, or managed in another table: put the old records back first.
         if (
