@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import { UnsafeTargetError } from "../../provider/client/errors";
-import { clientFor, resetConnections } from "../../provider/connection";
+import { clientFor } from "../../provider/connection";
 import { assertSafeTarget, assertWritableTable, parseProductionInstances } from "../../provider/fence";
 import { scheduledJobStateProvider } from "../../provider/resources/scheduled-job-state";
 import { type UserLockoutInputs, userLockoutProvider } from "../../provider/resources/user-lockout";
@@ -9,6 +9,7 @@ import {
     type Emulator,
     logMark,
     startBulkEmulator,
+    stopBulkEmulator,
     urlOf,
     writesSince,
 } from "../fixtures/bulk/support";
@@ -77,10 +78,7 @@ describe("the production fence", () => {
         beforeEach(async () => {
             emu = await startBulkEmulator();
         });
-        afterEach(async () => {
-            resetConnections();
-            await emu.stop();
-        });
+        afterEach(() => stopBulkEmulator(emu));
 
         it("refuses an unsafe target before any write: the request log shows no write", async () => {
             // The URL points at production while the stack believes it targets acme-dev.

@@ -1,19 +1,17 @@
 import * as assert from "node:assert/strict";
 import type { ServiceNowClient } from "../../provider/client/client";
-import { resetConnections } from "../../provider/connection";
 import {
     scheduledJobStateProvider as provider,
     type ScheduledJobStateInputs,
     type ScheduledJobStateOutputs,
 } from "../../provider/resources/scheduled-job-state";
 import {
-    configureTarget,
     type Emulator,
     logMark,
-    observer,
     snapshot,
     snapshotDiff,
-    startBulkEmulator,
+    startBulkTarget,
+    stopBulkEmulator,
     writesSince,
 } from "../fixtures/bulk/support";
 
@@ -39,14 +37,9 @@ describe("ScheduledJobState", function () {
     let dev: ServiceNowClient;
 
     beforeEach(async () => {
-        emu = await startBulkEmulator();
-        configureTarget(emu);
-        dev = observer(emu);
+        ({ emu, dev } = await startBulkTarget());
     });
-    afterEach(async () => {
-        resetConnections();
-        await emu.stop();
-    });
+    afterEach(() => stopBulkEmulator(emu));
 
     it("deactivates every active job across the sysauto family", async () => {
         const before = await jobs(dev);

@@ -1,19 +1,17 @@
 import * as assert from "node:assert/strict";
 import type { ServiceNowClient } from "../../provider/client/client";
-import { resetConnections } from "../../provider/connection";
 import {
     userLockoutProvider as provider,
     type UserLockoutInputs,
     type UserLockoutOutputs,
 } from "../../provider/resources/user-lockout";
 import {
-    configureTarget,
     type Emulator,
     logMark,
-    observer,
     snapshot,
     snapshotDiff,
-    startBulkEmulator,
+    startBulkTarget,
+    stopBulkEmulator,
     userIds,
     writesSince,
 } from "../fixtures/bulk/support";
@@ -38,14 +36,9 @@ describe("UserLockout", function () {
     let dev: ServiceNowClient;
 
     beforeEach(async () => {
-        emu = await startBulkEmulator();
-        configureTarget(emu);
-        dev = observer(emu);
+        ({ emu, dev } = await startBulkTarget());
     });
-    afterEach(async () => {
-        resetConnections();
-        await emu.stop();
-    });
+    afterEach(() => stopBulkEmulator(emu));
 
     it("locks out every active user except those holding an allowed role, and leaves inactive users alone", async () => {
         const before = await lockedMap(dev);
