@@ -347,6 +347,20 @@ export async function restoreRecordChanges(client: RecordClient, memory: readonl
 }
 
 /**
+ * Puts back what a failed apply wrote, from its ledgers: records first, then properties.
+ *
+ * Best effort: a restore that fails is ignored, because the apply's own error is the one the user must see.
+ */
+export async function undoFailedApply(
+    client: RecordClient,
+    records: readonly RecordMemory[],
+    properties?: Readonly<PropertyMemory>,
+): Promise<void> {
+    await restoreRecordChanges(client, records).catch(() => undefined);
+    if (properties) await restoreProperties(client, properties).catch(() => undefined);
+}
+
+/**
  * Deep equality for JSON-shaped input values (what Pulumi hands a provider).
  */
 export function jsonEqual(a: unknown, b: unknown): boolean {

@@ -13,6 +13,7 @@ import {
     readProperties,
     restoreProperties,
     restoreRecordChanges,
+    undoFailedApply,
 } from "../properties";
 import { singletonProvider } from "../singleton-provider";
 
@@ -223,10 +224,7 @@ export async function applyEmailPolicy(
         };
     } catch (err) {
         // A failed first apply leaves nothing behind; a failed update keeps what it did (the next up converges).
-        if (!prior) {
-            await restoreRecordChanges(client, accountLedger.memory).catch(() => undefined);
-            await restoreProperties(client, propLedger.memory).catch(() => undefined);
-        }
+        if (!prior) await undoFailedApply(client, accountLedger.memory, propLedger.memory);
         throw err;
     }
 }

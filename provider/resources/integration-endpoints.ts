@@ -9,6 +9,7 @@ import {
     type RecordTarget,
     type Row,
     restoreRecordChanges,
+    undoFailedApply,
 } from "../properties";
 import { singletonProvider } from "../singleton-provider";
 
@@ -230,7 +231,7 @@ export async function applyIntegrationEndpoints(
         memory = await applyRecordChanges(client, plan.targets, memory, ledger);
     } catch (err) {
         // A failed first apply leaves nothing behind; a failed update keeps what it did (the next up converges).
-        if (!prior) await restoreRecordChanges(client, ledger.memory).catch(() => undefined);
+        if (!prior) await undoFailedApply(client, ledger.memory);
         throw err;
     }
     return {

@@ -9,6 +9,7 @@ import {
     type RecordTarget,
     type Row,
     restoreRecordChanges,
+    undoFailedApply,
 } from "../properties";
 import { singletonProvider } from "../singleton-provider";
 
@@ -148,7 +149,7 @@ export async function applyLdapServerState(
         memory = await applyRecordChanges(client, targets, memory, ledger);
     } catch (err) {
         // A failed first apply leaves nothing behind; a failed update keeps what it did (the next up converges).
-        if (!prior) await restoreRecordChanges(client, ledger.memory).catch(() => undefined);
+        if (!prior) await undoFailedApply(client, ledger.memory);
         throw err;
     }
     // Every target now has its desired values, so nothing in scope is drifted.
