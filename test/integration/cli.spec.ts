@@ -102,6 +102,13 @@ describe("the sn-clone CLI", function () {
         assert.match(r.stderr, /Allowed choices are text, json, junit/);
     });
 
+    it("exits 1 from drift on an environment never applied, without creating its stack", async () => {
+        const r = await snClone([...common(), "--no-progress", "drift", "neverapplied"], env());
+        assert.equal(r.code, 1, r.stdout + r.stderr);
+        assert.match(r.stderr, /environment neverapplied has no stack .* yet; apply it first/);
+        assert.equal(fs.existsSync(path.join(PROJECT, "Pulumi.neverapplied.yaml")), false, "no stack file written");
+    });
+
     it("clones and applies, and a second apply expecting no changes succeeds", async () => {
         const first = await snClone([...common(), "apply", stackName, "--clone"], env());
         assert.equal(first.code, 0, first.stderr);
