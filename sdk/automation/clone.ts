@@ -131,14 +131,15 @@ export async function cloneInstance(req: CloneRequest, onProgress?: ProgressList
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     return new Promise((resolve, reject) => {
         if (signal?.aborted) return reject(signal.reason);
-        const t = setTimeout(resolve, ms);
-        signal?.addEventListener(
-            "abort",
-            () => {
-                clearTimeout(t);
-                reject(signal.reason);
-            },
-            { once: true },
-        );
+        const onAbort = () => {
+            clearTimeout(t);
+            reject(signal?.reason);
+        };
+        // The listener goes when the timer fires: a long clone polls hundreds of times on one signal.
+        const t = setTimeout(() => {
+            signal?.removeEventListener("abort", onAbort);
+            resolve();
+        }, ms);
+        signal?.addEventListener("abort", onAbort, { once: true });
     });
 }
