@@ -41,6 +41,25 @@ export const SmtpAccountInput = z.object({
 });
 
 /** Inputs of {@link emailPolicyProvider}. */
+/**
+ * The email rule every layer enforces: a non-production instance that sends mail must redirect all of it to test
+ * mailboxes. Used by EmailPolicy's schema and by the environment config, so both name the same fix.
+ */
+export function requireRedirectWhenSending(
+    v: { sending?: boolean; redirectTo?: readonly string[] | undefined },
+    ctx: z.RefinementCtx,
+): void {
+    if (v.sending && (!v.redirectTo || v.redirectTo.length === 0)) {
+        ctx.addIssue({
+            code: "custom",
+            path: ["redirectTo"],
+            message:
+                "sending is true but redirectTo is empty, so this non-production instance would mail real users; " +
+                "list test mailboxes in redirectTo, or set sending to false",
+        });
+    }
+}
+
 export const EmailPolicyInputs = z
     .object({
         connection: ConnectionInput,
@@ -60,15 +79,7 @@ export const EmailPolicyInputs = z
             .optional(),
     })
     .superRefine((v, ctx) => {
-        if (v.sending && (!v.redirectTo || v.redirectTo.length === 0)) {
-            ctx.addIssue({
-                code: "custom",
-                path: ["redirectTo"],
-                message:
-                    "sending is true but redirectTo is empty, so this non-production instance would mail real users; " +
-                    "list test mailboxes in redirectTo, or set sending to false",
-            });
-        }
+        requireRedirectWhenSending(v, ctx);
         if (v.smtpPassword !== undefined && v.smtpAccount === undefined) {
             ctx.addIssue({
                 code: "custom",

@@ -6,6 +6,7 @@
  * check failures that name the config key, the value received and the fix.
  */
 import { z } from "zod";
+import { requireRedirectWhenSending } from "../../provider/resources/email-policy";
 
 /** The config namespace of the checklist items. */
 export const NAMESPACE = "environment";
@@ -41,15 +42,7 @@ export const EmailConfig = z
             .optional(),
     })
     .superRefine((v, ctx) => {
-        if (v.sending && (!v.redirectTo || v.redirectTo.length === 0)) {
-            ctx.addIssue({
-                code: "custom",
-                path: ["redirectTo"],
-                message:
-                    "sending is true but redirectTo is empty, so this non-production instance would mail real users; " +
-                    "list test mailboxes in redirectTo, or set sending to false",
-            });
-        }
+        requireRedirectWhenSending(v, ctx);
     });
 
 /** `environment:access`: who may still sign in; everyone else in scope is locked out. */
