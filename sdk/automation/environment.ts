@@ -354,9 +354,11 @@ export class EnvironmentSession {
 
     private async cloneRequest(settings: CloneSettings): Promise<CloneRequest> {
         const config = await this.stack.getAllConfig();
-        const get = (key: string, env: string): string | undefined =>
-            config[`servicenow:${key}`]?.value || this.opts.envVars?.[env] || process.env[env] || undefined;
-        const need = (value: string | undefined, key: string, env: string): string => {
+        // Each setting: the caller's override, else stack config servicenow:<key>, else the environment variable.
+        // Key and variable are named once, so the error can never point at a different one than was read.
+        const setting = (override: string | undefined, key: string, env: string): string => {
+            const value =
+                override ?? (config[`servicenow:${key}`]?.value || this.opts.envVars?.[env] || process.env[env]);
             if (value) return value;
             throw new EnvironmentConfigError(
                 `cloning needs servicenow:${key} (or ${env}); set it with \`pulumi config set servicenow:${key} ...${key.endsWith("Password") ? " --secret" : ""}\``,
@@ -364,31 +366,15 @@ export class EnvironmentSession {
             );
         };
         return {
-            sourceUrl: need(
-                settings.sourceUrl ?? get("sourceInstanceUrl", "SERVICENOW_SOURCE_INSTANCE_URL"),
-                "sourceInstanceUrl",
-                "SERVICENOW_SOURCE_INSTANCE_URL",
-            ),
-            sourceUsername: need(
-                settings.sourceUsername ?? get("sourceUsername", "SERVICENOW_SOURCE_USERNAME"),
-                "sourceUsername",
-                "SERVICENOW_SOURCE_USERNAME",
-            ),
-            sourcePassword: need(
-                settings.sourcePassword ?? get("sourcePassword", "SERVICENOW_SOURCE_PASSWORD"),
-                "sourcePassword",
-                "SERVICENOW_SOURCE_PASSWORD",
-            ),
-            sourceInstanceName: need(
-                settings.sourceInstanceName ?? get("sourceInstanceName", "SERVICENOW_SOURCE_INSTANCE_NAME"),
+            sourceUrl: setting(settings.sourceUrl, "sourceInstanceUrl", "SERVICENOW_SOURCE_INSTANCE_URL"),
+            sourceUsername: setting(settings.sourceUsername, "sourceUsername", "SERVICENOW_SOURCE_USERNAME"),
+            sourcePassword: setting(settings.sourcePassword, "sourcePassword", "SERVICENOW_SOURCE_PASSWORD"),
+            sourceInstanceName: setting(
+                settings.sourceInstanceName,
                 "sourceInstanceName",
                 "SERVICENOW_SOURCE_INSTANCE_NAME",
             ),
-            targetInstanceName: need(
-                settings.targetInstanceName ?? get("instanceName", "SERVICENOW_INSTANCE_NAME"),
-                "instanceName",
-                "SERVICENOW_INSTANCE_NAME",
-            ),
+            targetInstanceName: setting(settings.targetInstanceName, "instanceName", "SERVICENOW_INSTANCE_NAME"),
             ...(settings.timeoutMs !== undefined ? { timeoutMs: settings.timeoutMs } : {}),
             ...(settings.pollMs !== undefined ? { pollMs: settings.pollMs } : {}),
             ...(settings.allowInsecureHttp !== undefined ? { allowInsecureHttp: settings.allowInsecureHttp } : {}),
