@@ -5,12 +5,32 @@
  * the dynamic-provider process. Nothing here is captured when a provider is serialized, so no credential reaches state.
  */
 import type * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
 import type { Credentials } from "./client/auth";
 import { type ClientOptions, ServiceNowClient } from "./client/client";
-import { ConnectionConfigError } from "./client/errors";
+import { ConnectionConfigError } from "./errors";
 import { type ConnectionName, parseProductionInstances } from "./fence";
 
 export type { ConnectionName } from "./fence";
+
+/**
+ * The `connection` input of the post-clone resources: which configured instance it acts on, `target` by default.
+ */
+export const ConnectionInput = z
+    .enum(["target", "source"], {
+        error: 'connection must be "target" or "source"; use "target" for the instance this stack converges',
+    })
+    .default("target");
+
+/**
+ * The `connection` input of the clone-configuration resources, `source` by default: the configuration lives on the
+ * clone's source (production), whose fence allows writes to these tables only.
+ */
+export const SourceConnectionInput = z
+    .enum(["source", "target"], {
+        error: 'connection must be "source" (the instance clones are made from) or "target"',
+    })
+    .default("source");
 
 /** The config keys (under `servicenow:`) and env vars of one setting, for each connection. */
 interface SettingKeys {
@@ -61,6 +81,14 @@ export function configureConnections(config: pulumi.dynamic.Config): void {
     next["servicenow:allowInsecureHttp"] = config.get("servicenow:allowInsecureHttp");
     configured = next;
     clients.clear();
+}
+
+/**
+ * The adapter every provider's `configure()` uses: hands the dynamic provider's stack config to
+ * {@link configureConnections}.
+ */
+export async function configureFromStack(req: { config: pulumi.dynamic.Config }): Promise<void> {
+    configureConnections(req.config);
 }
 
 /** Overrides client tuning (concurrency, retries, backoff, batch size) for later clients; for tests and benchmarks. */

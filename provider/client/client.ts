@@ -9,6 +9,7 @@ import pLimit, { type LimitFunction } from "p-limit";
 import { assertSafeTarget, assertWritableTable, type ConnectionName } from "../fence";
 import { AuthHeaderSource, type Credentials } from "./auth";
 import {
+    BatchWriteError,
     ConnectionConfigError,
     envelopeText,
     errorForStatus,
@@ -88,22 +89,6 @@ export interface RecordUpdate {
 export interface BatchResult {
     updated: string[];
     missing: string[];
-}
-
-/**
- * Thrown when some updates of a batch failed for good; says which succeeded so callers can record exactly those.
- */
-export class BatchWriteError extends ServiceNowError {
-    constructor(
-        message: string,
-        /** sys_ids written before and besides the failures. */
-        readonly succeeded: readonly string[],
-        /** sys_ids that were not written. */
-        readonly failed: readonly string[],
-        options?: { cause?: unknown; status?: number },
-    ) {
-        super(message, options);
-    }
 }
 
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);

@@ -5,7 +5,14 @@
  * The platform documents no REST endpoint for requesting a clone; this works through the request and history tables
  * (see docs/clone.md for what a real instance is known to accept and what is inferred).
  */
-import type { CloneClient, Row } from "./records";
+import type { Row } from "../adopt/row";
+import type { ServiceNowClient } from "../client/client";
+import { CloneFailedError, CloneTimeoutError } from "../errors";
+
+export { CloneFailedError, CloneTimeoutError };
+
+/** The part of the client the clone driver uses (the real ServiceNowClient satisfies it). */
+export type CloneClient = Pick<ServiceNowClient, "getRecord" | "query" | "insert" | "update" | "remove" | "url">;
 
 /** The Clone Admin Console's request table. */
 export const REQUEST_TABLE = "sn_instance_clone_request";
@@ -44,26 +51,6 @@ export const REQUEST_FIELDS = [
     "error_message",
     "rollback_deadline",
 ] as const;
-
-/** A clone that ended in Error, Canceled or Hold; the message is the platform's own. */
-export class CloneFailedError extends Error {
-    constructor(
-        message: string,
-        /** The request's final state. */
-        readonly state: string,
-    ) {
-        super(message);
-        this.name = "CloneFailedError";
-    }
-}
-
-/** A clone that did not end within the resource's timeout. */
-export class CloneTimeoutError extends Error {
-    constructor(message: string) {
-        super(message);
-        this.name = "CloneTimeoutError";
-    }
-}
 
 /** A ServiceNow date-time (`YYYY-MM-DD HH:MM:SS`, UTC) as ISO 8601, or "" when blank. */
 export function isoTime(glide: string | undefined): string {

@@ -1,9 +1,8 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { toCheckResult } from "../check";
-import { type CloneClient, cloneClient, configureClone, type Row, sameJson } from "../clone/records";
+import { type Row, sameJson } from "../adopt";
 import {
-    CloneFailedError,
+    type CloneClient,
     CloneStates,
     cancelClone,
     epochOf,
@@ -21,6 +20,9 @@ import {
     sleep,
     waitForClone,
 } from "../clone/run";
+import { clientFor, configureFromStack } from "../connection";
+import { CloneFailedError } from "../errors";
+import { toCheckResult } from "../pulumi/check";
 
 /** Inputs of {@link cloneRunProvider}. */
 export const CloneRunInputs = z
@@ -161,9 +163,9 @@ function configuredTargetName(): string | undefined {
 /** Where this resource reads the target's clone history. */
 async function historyOf(inputs: CloneRunInputs): Promise<HistorySource> {
     if (inputs.historyFrom === "target") {
-        return { kind: "target", client: await cloneClient("target"), targetName: inputs.targetInstance! };
+        return { kind: "target", client: await clientFor("target"), targetName: inputs.targetInstance! };
     }
-    const client = await cloneClient("source");
+    const client = await clientFor("source");
     const registration = await findTargetRegistration(client, inputs.targetInstance!);
     return { kind: "source", client, targetRef: registration.sys_id ?? "" };
 }
@@ -207,7 +209,7 @@ function reclonedMessage(target: string, latest: Readonly<Row>): string {
 /** Requests a clone and waits for it; cancels it when it fails to finish in time, so nothing half-requested is left. */
 async function requestClone(inputs: CloneRunInputs): Promise<Row> {
     const target = inputs.targetInstance!;
-    const source = await cloneClient("source");
+    const source = await clientFor("source");
     const registration = await findTargetRegistration(source, target);
     const profile = inputs.profile ? await findProfile(source, inputs.profile) : undefined;
     const request = await source.insert(REQUEST_TABLE, {
@@ -299,7 +301,7 @@ async function outputsFor(inputs: CloneRunInputs, clone: Readonly<Row>): Promise
 
 /** Rolls back the resource's clone if it is still the latest into the target and within the platform's window. */
 async function rollback(props: CloneRunOutputs): Promise<void> {
-    const source = await cloneClient("source");
+    const source = await clientFor("source");
     const history = await historyOf(props);
     const latest = await latestCompleted(history);
     if (!latest || latest.sys_id !== props.cloneId || latest.state !== CloneStates.Completed) {
@@ -356,7 +358,7 @@ async function reread(props: CloneRunOutputs, history: HistorySource): Promise<R
  */
 export const cloneRunProvider: pulumi.dynamic.ResourceProvider<CloneRunInputs, CloneRunOutputs> = {
     async configure(req) {
-        await configureClone(req);
+        await configureFromStack(req);
     },
     async check(_olds, news) {
         // Defaults first, so that an input still unknown at preview does not hide them (and fake a replacement).

@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { UNKNOWN } from "../../provider/check";
+import { UNKNOWN } from "../../provider/pulumi/check";
 import { cloneCleanupScriptProvider } from "../../provider/resources/clone-cleanup-script";
 import { cloneExclusionProvider } from "../../provider/resources/clone-exclusion";
 import { clonePreserverProvider } from "../../provider/resources/clone-preserver";

@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { UNKNOWN } from "../../provider/check";
+import { UNKNOWN } from "../../provider/pulumi/check";
 import { emailPolicyProvider } from "../../provider/resources/email-policy";
 import { defined, epochChanged, split, withEpoch } from "../../provider/shim";
 
