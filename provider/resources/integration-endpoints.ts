@@ -272,7 +272,8 @@ export const integrationEndpointsProvider: pulumi.dynamic.ResourceProvider<
     id: (inputs) => singletonId("integration-endpoints", inputs.connection),
     schema: IntegrationEndpointsInputs,
     inputKeys: INPUT_KEYS,
-    apply: (client, inputs, olds) => applyIntegrationEndpoints(client, inputs, stackProductionInstances(), olds),
+    apply: (client, inputs, olds, journal) =>
+        applyIntegrationEndpoints(client, inputs, stackProductionInstances(), olds, journal),
     read: readIntegrationEndpoints,
     async restore(client, props) {
         await restoreRecordChanges(client, props.previous ?? []);
