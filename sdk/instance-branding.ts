@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { shimProvider } from "../provider/shim";
+import { shimProvider } from "../provider/pulumi/shim";
 
 /** Arguments of an {@link InstanceBranding}. Each setting left out is not managed. */
 export interface InstanceBrandingArgs {
@@ -46,7 +46,7 @@ export class InstanceBranding extends pulumi.dynamic.Resource {
 
     constructor(name: string, args: InstanceBrandingArgs = {}, opts?: pulumi.CustomResourceOptions) {
         super(
-            shimProvider("instance-branding", "instanceBrandingProvider"),
+            shimProvider("instance-branding"),
             name,
             { welcomeSysId: undefined, previous: undefined, ...args },
             opts,

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { shimProvider } from "../provider/shim";
+import { shimProvider } from "../provider/pulumi/shim";
 
 /** Arguments of an {@link LdapServerState}. */
 export interface LdapServerStateArgs {
@@ -35,7 +35,7 @@ export class LdapServerState extends pulumi.dynamic.Resource {
 
     constructor(name: string, args: LdapServerStateArgs = {}, opts?: pulumi.CustomResourceOptions) {
         super(
-            shimProvider("ldap-server-state", "ldapServerStateProvider"),
+            shimProvider("ldap-server-state"),
             name,
             { serverNames: undefined, driftedServers: undefined, activeLoads: undefined, ...args },
             opts,

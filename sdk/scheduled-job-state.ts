@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { shimProvider } from "../provider/shim";
+import { shimProvider } from "../provider/pulumi/shim";
 
 /** Arguments of a {@link ScheduledJobState}. */
 export interface ScheduledJobStateArgs {
@@ -39,7 +39,7 @@ export class ScheduledJobState extends pulumi.dynamic.Resource {
 
     constructor(name: string, args: ScheduledJobStateArgs = {}, opts?: pulumi.CustomResourceOptions) {
         super(
-            shimProvider("scheduled-job-state", "scheduledJobStateProvider"),
+            shimProvider("scheduled-job-state"),
             name,
             {
                 deactivatedCount: undefined,

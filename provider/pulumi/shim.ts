@@ -1,4 +1,5 @@
 import type * as pulumi from "@pulumi/pulumi";
+import { PROVIDERS, type ProviderKey } from "../registry";
 
 /**
  * The input every post-clone resource accepts: the completion of the clone its policy follows (usually
@@ -17,12 +18,11 @@ export const CLONE_EPOCH = "cloneEpoch";
  *
  * It also gives every resource the {@link CLONE_EPOCH} input without the resource knowing about it.
  *
- * @param resourceModule file name under `dist/provider/resources/` without extension, e.g. `"user-lockout"`.
- * @param exportName the exported `ResourceProvider` object in that module, e.g. `"userLockoutProvider"`.
- * @example super(shimProvider("user-lockout", "userLockoutProvider"), name, props, opts, "servicenow", "UserLockout")
+ * @param key the provider's key in the {@link PROVIDERS} registry (its file under `dist/provider/resources/`).
+ * @example super(shimProvider("user-lockout"), name, props, opts, "servicenow", "UserLockout")
  */
-export function shimProvider(resourceModule: string, exportName: string): pulumi.dynamic.ResourceProvider {
-    return packageShimProvider(`provider/resources/${resourceModule}`, exportName);
+export function shimProvider(key: ProviderKey): pulumi.dynamic.ResourceProvider {
+    return packageShimProvider(`provider/resources/${key}`, PROVIDERS[key]);
 }
 
 /**
