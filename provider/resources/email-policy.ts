@@ -68,7 +68,7 @@ export const EmailPolicyInputs = z
         redirectTo: z
             .array(
                 z.email({
-                    error: "each redirectTo entry must be one email address such as qa-mailbox@example.com",
+                    error: "each redirectTo entry must be one email address such as qa-inbox@example.com",
                 }),
             )
             .optional(),
