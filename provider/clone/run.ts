@@ -7,7 +7,7 @@
  */
 import type { Row } from "../adopt/row";
 import type { ServiceNowClient } from "../client/client";
-import { CloneFailedError, CloneTimeoutError } from "../errors";
+import { CloneFailedError, CloneTimeoutError, InputError } from "../errors";
 
 export { CloneFailedError, CloneTimeoutError };
 
@@ -102,10 +102,12 @@ export async function findTargetRegistration(client: CloneClient, target: string
         limit: 1,
     });
     if (!rows[0]) {
-        throw new Error(
-            `target instance "${target}" is not registered in the instance table on ${client.url}; ` +
-                "register it as a clone target in the Clone Admin Console, or fix targetInstance",
-        );
+        const fix = "register it as a clone target in the Clone Admin Console, or fix targetInstance";
+        throw new InputError(`target instance "${target}" is not registered in the instance table on ${client.url}; ${fix}`, {
+            property: "targetInstance",
+            value: target,
+            fix,
+        });
     }
     return rows[0];
 }
@@ -115,9 +117,12 @@ export async function findProfile(client: CloneClient, profile: string): Promise
     const query = /^[0-9a-f]{32}$/i.test(profile) ? `sys_id=${profile}` : `name=${profile}`;
     const rows = await client.query("clone_profile", { query, fields: ["sys_id"], limit: 1 });
     if (!rows[0]?.sys_id) {
-        throw new Error(
-            `clone profile "${profile}" does not exist on ${client.url}; declare it with CloneProfile and pass its sysId, or fix the name`,
-        );
+        const fix = "declare it with CloneProfile and pass its sysId, or fix the name";
+        throw new InputError(`clone profile "${profile}" does not exist on ${client.url}; ${fix}`, {
+            property: "profile",
+            value: profile,
+            fix,
+        });
     }
     return rows[0].sys_id;
 }

@@ -21,7 +21,7 @@ import {
     waitForClone,
 } from "../clone/run";
 import { clientFor, configureFromStack } from "../connection";
-import { CloneFailedError } from "../errors";
+import { CloneFailedError, CloneTimeoutError, InputError } from "../errors";
 import { toCheckResult } from "../pulumi/check";
 
 /** Inputs of {@link cloneRunProvider}. */
@@ -244,9 +244,10 @@ async function waitOrCancel(source: CloneClient, id: string, inputs: CloneRunInp
         try {
             settled = await cancelClone(source, id, pollMs);
         } catch (cancelError) {
-            throw new Error(
+            throw new CloneFailedError(
                 `${(error as Error).message}; cancelling clone ${id} also failed (${(cancelError as Error).message}): ` +
                     `cancel it in the Clone Admin Console on ${source.url}`,
+                "cancel failed",
             );
         }
         const outcome =
@@ -255,7 +256,7 @@ async function waitOrCancel(source: CloneClient, id: string, inputs: CloneRunInp
                 : `it could not be canceled (state ${settled}; the platform allows cancel only before Node repoint) ` +
                   `and goes on: once it completes, use mode "attach", or raise timeoutMinutes`;
         report(`clone ${id}: ${outcome}`);
-        throw new Error(`${(error as Error).message}; ${outcome}`);
+        throw new CloneFailedError(`${(error as Error).message}; ${outcome}`, settled);
     }
 }
 
@@ -271,9 +272,10 @@ async function attachClone(inputs: CloneRunInputs): Promise<Row> {
     }
     const latest = await latestCompleted(history);
     if (!latest) {
-        throw new Error(
-            `no completed clone into ${inputs.targetInstance} found in ${REQUEST_TABLE} on ${history.client.url}; ` +
-                'request one with mode "request" (or in the Clone Admin Console) first',
+        const fix = 'request one with mode "request" (or in the Clone Admin Console) first';
+        throw new InputError(
+            `no completed clone into ${inputs.targetInstance} found in ${REQUEST_TABLE} on ${history.client.url}; ${fix}`,
+            { property: "mode", value: inputs.mode, fix },
         );
     }
     report(`attached to clone ${latest.sys_id} into ${inputs.targetInstance}, completed ${isoTime(latest.completed)}`);
@@ -328,13 +330,14 @@ async function rollback(props: CloneRunOutputs): Promise<void> {
         last = row.state ?? "";
         if (row.state === CloneStates.RolledBack) return;
         if (row.state === CloneStates.RollbackFailure) {
-            throw new Error(
+            throw new CloneFailedError(
                 `rollback of clone ${props.cloneId} into ${props.targetInstance} failed: ${row.error_message || "no message"}; ` +
                     "set rollbackOnDestroy to false to destroy without rolling back",
+                row.state ?? "",
             );
         }
         if (Date.now() >= end) {
-            throw new Error(
+            throw new CloneTimeoutError(
                 `rollback of clone ${props.cloneId} did not finish within ${formatDuration(props.timeoutMinutes * 60_000)} (state ${row.state})`,
             );
         }
