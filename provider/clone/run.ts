@@ -103,11 +103,14 @@ export async function findTargetRegistration(client: CloneClient, target: string
     });
     if (!rows[0]) {
         const fix = "register it as a clone target in the Clone Admin Console, or fix targetInstance";
-        throw new InputError(`target instance "${target}" is not registered in the instance table on ${client.url}; ${fix}`, {
-            property: "targetInstance",
-            value: target,
-            fix,
-        });
+        throw new InputError(
+            `target instance "${target}" is not registered in the instance table on ${client.url}; ${fix}`,
+            {
+                property: "targetInstance",
+                value: target,
+                fix,
+            },
+        );
     }
     return rows[0];
 }
