@@ -83,8 +83,22 @@ export function progressLine(row: Readonly<Row>, target: string): string {
     return `clone ${row.sys_id} into ${target}: ${parts.join(", ")}`;
 }
 
-/** Waits this long. */
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** Waits this long; an aborted signal ends the wait with the signal's reason. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve, reject) => {
+        if (signal?.aborted) return reject(signal.reason);
+        const onAbort = () => {
+            clearTimeout(t);
+            reject(signal?.reason);
+        };
+        // The listener goes when the timer fires: a long clone polls hundreds of times on one signal.
+        const t = setTimeout(() => {
+            signal?.removeEventListener("abort", onAbort);
+            resolve();
+        }, ms);
+        signal?.addEventListener("abort", onAbort, { once: true });
+    });
+}
 
 /**
  * The `instance` row (on the source) that registers the target: by `instance_name`, or by `instance_url` when the
@@ -195,6 +209,10 @@ export interface WaitOptions {
     target: string;
     /** Receives a line each time the state, phase or percentage changes. */
     progress: (line: string) => void;
+    /** Receives the request row at each of those changes (for callers that report structured progress). */
+    onChange?: (row: Readonly<Row>) => void;
+    /** Ends the wait (the clone itself goes on). */
+    signal?: AbortSignal;
 }
 
 /**
@@ -208,7 +226,10 @@ export async function waitForClone(client: CloneClient, id: string, opts: WaitOp
     for (;;) {
         const row = (await client.getRecord(REQUEST_TABLE, id, [...REQUEST_FIELDS])) as Row;
         const line = progressLine(row, opts.target);
-        if (line !== last) opts.progress(line);
+        if (line !== last) {
+            opts.progress(line);
+            opts.onChange?.(row);
+        }
         last = line;
         const state = row.state ?? "";
         if (state === CloneStates.Completed) return row;
@@ -224,7 +245,7 @@ export async function waitForClone(client: CloneClient, id: string, opts: WaitOp
                 `clone ${id} into ${opts.target} did not finish within ${formatDuration(opts.timeoutMs)}; it was ${line.split(": ")[1]}`,
             );
         }
-        await sleep(Math.min(opts.pollMs, Math.max(0, deadline - Date.now())));
+        await sleep(Math.min(opts.pollMs, Math.max(0, deadline - Date.now())), opts.signal);
     }
 }
 

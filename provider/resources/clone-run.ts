@@ -22,7 +22,7 @@ import {
 } from "../clone/run";
 import { clientFor, configureFromStack } from "../connection";
 import { CloneFailedError, CloneTimeoutError, InputError } from "../errors";
-import { toCheckResult } from "../pulumi/check";
+import { containsUnknown, schemaDefaults, toCheckResult } from "../pulumi/check";
 
 /** Inputs of {@link cloneRunProvider}. */
 export const CloneRunInputs = z
@@ -134,16 +134,23 @@ const REPLACE_KEYS = [
 ] as const;
 const INPUT_KEYS = [...REPLACE_KEYS, "timeoutMinutes", "pollSeconds", "rollbackOnDestroy"] as const;
 /** The schema's defaults, applied before check even when another input is still unknown. */
-const DEFAULTS = {
-    mode: "request",
-    excludeAuditLogData: true,
-    excludeAttachments: true,
-    preserveTheme: true,
-    preserveInProgressUpdateSetsDays: 0,
-    timeoutMinutes: 480,
-    pollSeconds: 30,
-    rollbackOnDestroy: false,
-} as const;
+const DEFAULTS = schemaDefaults(CloneRunInputs);
+/**
+ * The epoch of the latest completed clone into the target, looked up at check (diff does no network I/O) and passed
+ * to diff among the checked inputs; a re-clone since the last apply shows as a change of this key.
+ */
+const LATEST_EPOCH = "latestEpoch";
+
+/** The completion time in an epoch (`<sys_id>@<ISO time>`), which orders epochs. */
+function epochTime(epoch: string): string {
+    return epoch.slice(epoch.indexOf("@") + 1);
+}
+
+/** The inputs without what check observed on the instance (never part of the outputs). */
+function ownInputs(inputs: CloneRunInputs): CloneRunInputs {
+    const { [LATEST_EPOCH]: _observed, ...rest } = inputs as CloneRunInputs & { [LATEST_EPOCH]?: string };
+    return rest as CloneRunInputs;
+}
 
 /** Progress goes to the provider's stdout, which Pulumi shows while `up` runs. */
 function report(line: string): void {
@@ -386,6 +393,14 @@ export const cloneRunProvider: pulumi.dynamic.ResourceProvider<CloneRunInputs, C
         if (inputs.historyFrom === undefined && typeof inputs.rollbackOnDestroy === "boolean") {
             inputs.historyFrom = inputs.mode === "attach" && !inputs.rollbackOnDestroy ? "target" : "source";
         }
+        if (containsUnknown(inputs)) return { inputs };
+        try {
+            // Without --refresh the stored epoch is all the engine knows: ask the instance whether it was re-cloned.
+            const latest = await latestCompleted(await historyOf(inputs));
+            if (latest) return { inputs: { ...inputs, [LATEST_EPOCH]: epochOf(latest) } as CloneRunInputs };
+        } catch {
+            // An unreachable instance must not fail a preview of everything else; refresh reports it.
+        }
         return { inputs };
     },
     async diff(_id, olds, news) {
@@ -394,18 +409,14 @@ export const cloneRunProvider: pulumi.dynamic.ResourceProvider<CloneRunInputs, C
         const replaces = REPLACE_KEYS.filter((k) => !sameJson(o[k], n[k]));
         let changes = replaces.length > 0 || INPUT_KEYS.some((k) => !sameJson(o[k], n[k]));
         if (olds.reclonedSinceApply) changes = true;
-        else if (!changes && olds.epoch) {
-            // Without --refresh the stored epoch is all the engine knows; ask the instance whether it was re-cloned.
-            try {
-                const latest = await latestCompleted(await historyOf(olds));
-                if (latest && epochOf(latest) !== olds.epoch) changes = true;
-            } catch {
-                // An unreachable instance must not fail a preview of everything else; refresh reports it.
-            }
+        else if (!changes && olds.epoch && typeof n[LATEST_EPOCH] === "string") {
+            // Re-cloned since the last apply: the latest completion check saw is later than the recorded one.
+            changes = epochTime(n[LATEST_EPOCH]) > epochTime(olds.epoch);
         }
         return { changes, replaces: [...replaces] };
     },
-    async create(inputs) {
+    async create(checked) {
+        const inputs = ownInputs(checked);
         const clone = inputs.mode === "attach" ? await attachClone(inputs) : await requestClone(inputs);
         report(`clone ${clone.sys_id} into ${inputs.targetInstance} ${clone.state} at ${isoTime(clone.completed)}`);
         const outs = await outputsFor(inputs, clone);
@@ -424,7 +435,8 @@ export const cloneRunProvider: pulumi.dynamic.ResourceProvider<CloneRunInputs, C
         const inputs = Object.fromEntries(INPUT_KEYS.filter((k) => k in stored).map((k) => [k, stored[k]]));
         return { id, props: next, inputs: inputs as unknown as CloneRunOutputs };
     },
-    async update(_id, olds, news) {
+    async update(_id, olds, checked) {
+        const news = ownInputs(checked);
         // Only timeout, polling, rollbackOnDestroy or a newer clone got here: no new clone is requested.
         const history = await historyOf(news);
         let clone: Row | undefined;
