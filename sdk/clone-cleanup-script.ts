@@ -1,3 +1,6 @@
+/**
+ * The SDK face of CloneCleanupScript: typed arguments and outputs over the shimmed `clone-cleanup-script` provider.
+ */
 import * as pulumi from "@pulumi/pulumi";
 import { shimProvider } from "../provider/pulumi/shim";
 

@@ -1,3 +1,6 @@
+/**
+ * The SDK face of CloneExclusion: typed arguments and outputs over the shimmed `clone-exclusion` provider.
+ */
 import * as pulumi from "@pulumi/pulumi";
 import { shimProvider } from "../provider/pulumi/shim";
 

@@ -1,3 +1,6 @@
+/**
+ * The SDK face of CloneRun: typed arguments and outputs over the shimmed `clone-run` provider.
+ */
 import * as pulumi from "@pulumi/pulumi";
 import { shimProvider } from "../provider/pulumi/shim";
 

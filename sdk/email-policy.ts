@@ -1,3 +1,6 @@
+/**
+ * The SDK face of EmailPolicy: typed arguments and outputs over the shimmed `email-policy` provider.
+ */
 import * as pulumi from "@pulumi/pulumi";
 import { shimProvider } from "../provider/pulumi/shim";
 

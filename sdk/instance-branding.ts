@@ -1,3 +1,6 @@
+/**
+ * The SDK face of InstanceBranding: typed arguments and outputs over the shimmed `instance-branding` provider.
+ */
 import * as pulumi from "@pulumi/pulumi";
 import { shimProvider } from "../provider/pulumi/shim";
 

@@ -1,3 +1,6 @@
+/**
+ * The SDK face of IntegrationEndpoints: typed arguments and outputs over the shimmed `integration-endpoints` provider.
+ */
 import * as pulumi from "@pulumi/pulumi";
 import { shimProvider } from "../provider/pulumi/shim";
 

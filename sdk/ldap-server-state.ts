@@ -1,3 +1,6 @@
+/**
+ * The SDK face of LdapServerState: typed arguments and outputs over the shimmed `ldap-server-state` provider.
+ */
 import * as pulumi from "@pulumi/pulumi";
 import { shimProvider } from "../provider/pulumi/shim";
 

@@ -1,3 +1,6 @@
+/**
+ * The SDK face of MidServerState: typed arguments and outputs over the shimmed `mid-server-state` provider.
+ */
 import * as pulumi from "@pulumi/pulumi";
 import { shimProvider } from "../provider/pulumi/shim";
 

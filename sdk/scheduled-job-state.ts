@@ -1,3 +1,6 @@
+/**
+ * The SDK face of ScheduledJobState: typed arguments and outputs over the shimmed `scheduled-job-state` provider.
+ */
 import * as pulumi from "@pulumi/pulumi";
 import { shimProvider } from "../provider/pulumi/shim";
 

@@ -1,3 +1,6 @@
+/**
+ * The SDK face of SystemProperty: typed arguments and outputs over the shimmed `system-property` provider.
+ */
 import * as pulumi from "@pulumi/pulumi";
 import { shimProvider } from "../provider/pulumi/shim";
 

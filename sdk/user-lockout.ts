@@ -1,3 +1,6 @@
+/**
+ * The SDK face of UserLockout: typed arguments and outputs over the shimmed `user-lockout` provider.
+ */
 import * as pulumi from "@pulumi/pulumi";
 import { shimProvider } from "../provider/pulumi/shim";
 

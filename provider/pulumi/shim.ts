@@ -1,3 +1,7 @@
+/**
+ * The shim every SDK class hands Pulumi: a few serialized lines that load the real provider from the installed
+ * package at call time, and the clone-epoch input every post-clone resource takes.
+ */
 import type * as pulumi from "@pulumi/pulumi";
 import { PROVIDERS, type ProviderKey } from "../registry";
 

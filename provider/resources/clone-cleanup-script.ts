@@ -1,3 +1,6 @@
+/**
+ * CloneCleanupScript: one `clone_cleanup_script` record on the clone's source, a spec of the records skeleton.
+ */
 import { z } from "zod";
 import { flag, integer } from "../adopt";
 import { scriptSyntaxProblem } from "../clone/script-syntax";

@@ -1,3 +1,6 @@
+/**
+ * CloneExclusion: one `clone_data_exclude` record on the clone's source, a spec of the records skeleton.
+ */
 import { z } from "zod";
 import { SourceConnectionInput } from "../connection";
 import { recordName, recordProvider } from "../skeletons/records";

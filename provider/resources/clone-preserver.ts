@@ -1,3 +1,6 @@
+/**
+ * ClonePreserver: one `clone_data_preserver` record on the clone's source, a spec of the records skeleton.
+ */
 import { z } from "zod";
 import { flag } from "../adopt";
 import { SourceConnectionInput } from "../connection";

@@ -1,3 +1,8 @@
+/**
+ * CloneRun: requests a clone (or attaches to the latest one) and exposes the target's clone epoch. It stays its own
+ * provider, apart from the settings skeleton: it adopts and restores nothing, its create is a long-running operation
+ * that is cancelled (not undone) on failure, and its diff follows the instance's clone history.
+ */
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { type Row, sameJson } from "../adopt";

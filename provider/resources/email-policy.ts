@@ -1,3 +1,7 @@
+/**
+ * EmailPolicy: outbound and inbound email switches, the test-mailbox redirect and the SMTP account, a spec of the
+ * settings skeleton (the password is never kept: only a salted fingerprint).
+ */
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import {

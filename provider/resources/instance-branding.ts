@@ -1,3 +1,7 @@
+/**
+ * InstanceBranding: banner text, base colour and the welcome notice that say "not production", a spec of the
+ * settings skeleton (properties and welcome records adopted and restored).
+ */
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import {

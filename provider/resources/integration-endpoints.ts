@@ -1,3 +1,7 @@
+/**
+ * IntegrationEndpoints: outbound REST/SOAP endpoints rewritten from production hosts to sandboxes, with a tripwire
+ * that refuses to write while any active endpoint would still point at production; a spec of the settings skeleton.
+ */
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import {

@@ -1,3 +1,6 @@
+/**
+ * LdapServerState: LDAP servers and their scheduled loads switched off (or on), a spec of the settings skeleton.
+ */
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import {

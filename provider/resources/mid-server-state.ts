@@ -1,3 +1,7 @@
+/**
+ * MidServerState: MID server users, roles, queued ECC output and clone issues put right after a clone, a spec of
+ * the settings skeleton.
+ */
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import {
