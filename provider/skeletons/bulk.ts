@@ -1,17 +1,17 @@
 /**
- * The dynamic-provider skeleton shared by the query-scoped bulk resources (UserLockout, ScheduledJobState): each
- * resource supplies only its schema, its flag, its allow-list lookup and the names of its count outputs.
+ * The bulk skeleton: the dynamic-provider shape of the query-scoped bulk resources (UserLockout, ScheduledJobState).
+ * Each resource supplies only its schema, its flag, its allow-list lookup (run at check) and its count outputs' names.
  */
 import { randomUUID } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
+import { converge, inspect, type MissingEntry, type PolicyCounts, revertAll } from "../bulk/policy";
+import type { ChangeRecord, FlagField } from "../bulk/reconcile";
 import type { ServiceNowClient } from "../client/client";
 import { type ConnectionName, clientFor, configureFromStack } from "../connection";
 import { AllowListError, PartialWriteError } from "../errors";
 import { containsUnknown, toCheckResult } from "../pulumi/check";
 import { sameInputs } from "../pulumi/diff";
-import { converge, inspect, type MissingEntry, type PolicyCounts, revertAll } from "./policy";
-import type { ChangeRecord, FlagField } from "./reconcile";
 
 /** The inputs every bulk resource has: the connection it writes through and the encoded query of its scope. */
 export interface BulkPolicyInputs {
