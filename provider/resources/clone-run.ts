@@ -185,8 +185,7 @@ async function historyOf(inputs: CloneRunInputs): Promise<HistorySource> {
 /** The target's live instance_name through the target connection, "" when there is none. */
 async function targetIdentity(): Promise<string> {
     try {
-        const connection: typeof import("../connection") = require("../connection");
-        return await (await connection.clientFor("target")).liveInstanceName();
+        return await (await clientFor("target")).liveInstanceName();
     } catch {
         return "";
     }
