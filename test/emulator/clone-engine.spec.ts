@@ -328,9 +328,8 @@ describe("clone engine", () => {
         id = pair.request();
         // The engine stamps `completed` when it is done with a request: when it honours the cancel, or at the end of a
         // clone that ignored it. Waiting for that event (not for time) makes a broken cancel fail on any machine.
-        const final = await until(
-            "the engine to finish with the request",
-            () => pair.row(id).completed && pair.row(id),
+        const final = await until("the engine to finish with the request", () =>
+            pair.row(id).completed ? pair.row(id) : undefined,
         );
         assert.equal(final.state, "Canceled");
         assert.equal(final.phase, "Backup");
@@ -344,9 +343,8 @@ describe("clone engine", () => {
         let id = "";
         cancelAt(() => id, "Preservers");
         id = pair.request();
-        const final = await until(
-            "the engine to finish with the request",
-            () => pair.row(id).completed && pair.row(id),
+        const final = await until("the engine to finish with the request", () =>
+            pair.row(id).completed ? pair.row(id) : undefined,
         );
         assert.equal(final.state, "Canceled");
         assert.deepEqual(pair.dev.exportRows("sys_user"), users);

@@ -39,8 +39,8 @@ describe("ServiceNowClient", function () {
             .map((r) => r.sys_id!);
         // Inserted after the first page: one row sorts before the walk's position (an offset walk would then see a
         // row twice), one after it (a keyset walk must reach it); sys_ids given on POST are honoured.
-        const behind = "0".repeat(31) + "1";
-        const ahead = "f".repeat(31) + "e";
+        const behind = `${"0".repeat(31)}1`;
+        const ahead = `${"f".repeat(31)}e`;
         const seen: string[] = [];
         let inserted = false;
         for await (const page of c.pages("sys_user", { fields: ["user_name"], pageSize: 40 })) {
