@@ -2,6 +2,7 @@ import * as assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import * as yaml from "js-yaml";
 import type { DriftReport } from "../../sdk/automation/drift";
 import { packageRoot } from "../../sdk/toolchain";
 import { type EnvFixture, fingerprint, setProperty, startEnvFixture, unlockOneUser } from "../fixtures/env-support";
@@ -56,14 +57,17 @@ describe("the sn-clone CLI", function () {
 
     /** Writes a stack file for the fixture project: the committed qa stack with the connection on the emulator. */
     const writeStack = (name: string, targetUrl: string) => {
-        const qa = fs.readFileSync(path.join(packageRoot, "stacks", "Pulumi.qa.yaml"), "utf8");
-        const text = qa
-            .replace(/servicenow:instanceUrl: .*/, `servicenow:instanceUrl: ${targetUrl}`)
-            .replace(/servicenow:username: .*/, "servicenow:username: admin")
-            .replace(/servicenow:sourceInstanceUrl: .*/, `servicenow:sourceInstanceUrl: ${f.prod.url}`)
-            .replace(/servicenow:sourceUsername: .*/, "servicenow:sourceUsername: admin")
-            .replace(/servicenow:productionInstances: .*/, "servicenow:productionInstances: acme");
-        fs.writeFileSync(path.join(PROJECT, `Pulumi.${name}.yaml`), text);
+        const qa = yaml.load(fs.readFileSync(path.join(packageRoot, "stacks", "Pulumi.qa.yaml"), "utf8")) as {
+            config: Record<string, unknown>;
+        };
+        Object.assign(qa.config, {
+            "servicenow:instanceUrl": targetUrl,
+            "servicenow:username": "admin",
+            "servicenow:sourceInstanceUrl": f.prod.url,
+            "servicenow:sourceUsername": "admin",
+            "servicenow:productionInstances": "acme",
+        });
+        fs.writeFileSync(path.join(PROJECT, `Pulumi.${name}.yaml`), yaml.dump(qa));
         stacks.push(name);
     };
     const common = () => ["--work-dir", PROJECT, "--backend-url", f.backendUrl, "--pulumi-home", f.pulumiHome];
