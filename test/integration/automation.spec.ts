@@ -12,10 +12,19 @@ import {
     startEnvFixture,
     unlockOneUser,
 } from "../fixtures/env-support";
+import { type Snapshot, snapshotDiff, wholeInstance } from "../support/snapshot";
 
+/*
+ * An ordered scenario, on purpose: one stack's life (clone and apply, drift and repair, history, refusals, a new clone,
+ * destroy), each step starting from the state the previous one left, as a release pipeline meets it. Applying from
+ * scratch in every test would cost minutes each. Run the whole describe; a single `it` alone (--grep) is not
+ * meaningful except for the two refusal tests, which use their own stacks.
+ */
 describe("the automation library on the qa stack", function () {
     this.timeout(600_000);
     let f: EnvFixture;
+    /** The whole target right after the latest clone, before the stack re-asserted its policy: what destroy restores. */
+    let afterClone: Snapshot | undefined;
 
     before(async () => {
         const compiled = path.join(packageRoot, "dist", "sdk", "environment", "program.js");
@@ -153,6 +162,7 @@ describe("the automation library on the qa stack", function () {
         const env = await open();
         try {
             const clone = await env.clone({ pollMs: 50 });
+            afterClone = wholeInstance(f.qa.db);
             // The clone put production's settings back; the stack must notice without any config change.
             assert.equal(f.qa.db.getProperty("glide.product.description"), "ACME Production");
             const result = await env.apply();
@@ -170,11 +180,18 @@ describe("the automation library on the qa stack", function () {
     });
 
     it("destroy puts back what the stack changed", async () => {
+        assert.ok(
+            afterClone,
+            "runs after the re-clone step of this scenario, which takes the snapshot to compare with",
+        );
         const env = await open();
         try {
             await env.destroy();
             assert.equal(f.qa.db.getProperty("glide.product.description"), "ACME Production");
             assert.equal(f.qa.db.count("ldap_server_config", "active=true"), 2);
+            // Every table of the target, field by field, as the latest clone left it (the clone itself is not undone:
+            // the stack's CloneRun does not roll back on destroy unless asked).
+            assert.deepEqual(snapshotDiff(afterClone, wholeInstance(f.qa.db)), []);
         } finally {
             await env.close();
         }
