@@ -50,6 +50,11 @@ function assertWellFormedXml(xml: string): void {
     assert.doesNotMatch(xml.replace(/&(amp|lt|gt|quot|apos);/g, ""), /&/, "an unescaped &");
 }
 
+/*
+ * An ordered scenario, on purpose: one environment's life through the CLI (apply with a clone, no-change apply, drift
+ * in three formats, repair, refusals, history, destroy), each step starting where the previous one left the stack and
+ * the instance; applying from scratch in every test would cost minutes each. The help and usage tests stand alone.
+ */
 describe("the sn-clone CLI", function () {
     this.timeout(600_000);
     let f: EnvFixture;
@@ -170,6 +175,58 @@ describe("the sn-clone CLI", function () {
         assert.match(repair.stdout, /2 updated/);
         const r = await snClone([...common(), "--no-progress", "drift", stackName], env());
         assert.equal(r.code, 0, r.stdout + r.stderr);
+    });
+
+    /** Runs `fn` with the stack file's config changed by `edit`, then puts the file back byte for byte. */
+    const withStackEdit = async <T>(edit: (config: Record<string, unknown>) => void, fn: () => Promise<T>) => {
+        const file = path.join(PROJECT, `Pulumi.${stackName}.yaml`);
+        const original = fs.readFileSync(file, "utf8");
+        const doc = yaml.load(original) as { config: Record<string, unknown> };
+        edit(doc.config);
+        fs.writeFileSync(file, yaml.dump(doc));
+        try {
+            return await fn();
+        } finally {
+            fs.writeFileSync(file, original);
+        }
+    };
+    /** Writes (anything but GET/HEAD and OAuth token requests) either instance received after `mark`. */
+    const writesSince = (mark: number) =>
+        f.emu.stats
+            .requests(undefined, mark)
+            .filter((e) => e.method !== "GET" && e.method !== "HEAD" && !e.path.includes("oauth_token"))
+            .map((e) => `${e.instance} ${e.method} ${e.path}`);
+
+    it("exits 1 from preview on a provider check failure, naming the property and the value, and writes nothing", async () => {
+        const mark = f.emu.stats.lastSeq;
+        const r = await withStackEdit(
+            (config) => {
+                const access = config["environment:access"] as Record<string, unknown>;
+                access.allowUsers = ["nobody.here"];
+            },
+            () => snClone([...common(), "--no-progress", "preview", stackName], env()),
+        );
+        assert.equal(r.code, 1, r.stdout + r.stderr);
+        assert.match(r.stderr, /allowUsers/);
+        assert.match(r.stderr, /user "nobody\.here" in allowUsers does not exist/);
+        assert.ok(f.emu.stats.requests("acme-qa", mark).length > 0, "the check looked the user up on the instance");
+        assert.deepEqual(writesSince(mark), [], "the request log shows no write");
+    });
+
+    it("exits 1 on a stack config error, naming the key, the value and the fix, before any request", async () => {
+        const mark = f.emu.stats.lastSeq;
+        const r = await withStackEdit(
+            (config) => {
+                const branding = config["environment:branding"] as Record<string, unknown>;
+                branding.baseColor = "purple";
+            },
+            () => snClone([...common(), "--no-progress", "apply", stackName], env()),
+        );
+        assert.equal(r.code, 1, r.stdout + r.stderr);
+        assert.match(r.stderr, /environment:branding\.baseColor/);
+        assert.match(r.stderr, /purple/);
+        assert.match(r.stderr, /CSS hex colour such as "#/, "the fix");
+        assert.deepEqual(writesSince(mark), [], "the request log shows no write");
     });
 
     it("lists the history", async () => {
