@@ -7,10 +7,10 @@ import { packageRoot } from "../../sdk/toolchain";
 import {
     connectionConfig,
     type EnvFixture,
-    fingerprint,
     setProperty,
     startEnvFixture,
     unlockOneUser,
+    writesSince,
 } from "../fixtures/env-support";
 import { type Snapshot, snapshotDiff, wholeInstance } from "../support/snapshot";
 
@@ -127,7 +127,8 @@ describe("the automation library on the qa stack", function () {
 
     it("refuses an unsafe target with UnsafeTargetError and writes nothing there", async () => {
         // The stack declares acme-qa, but the URL points at production: the fence must refuse before any write.
-        const before = fingerprint(f.prod);
+        const before = wholeInstance(f.prod.db);
+        const mark = f.emu.stats.lastSeq;
         const env = await open({ environment: "qa-unsafe", config: connectionConfig(f, f.prod) });
         try {
             await env.stack.setConfig("environment:email", { value: JSON.stringify({ sending: false }) });
@@ -138,7 +139,8 @@ describe("the automation library on the qa stack", function () {
                 assert.doesNotMatch((err as Error).message, /admin:admin|password/i);
                 return true;
             });
-            assert.equal(fingerprint(f.prod), before, "production is unchanged");
+            assert.deepEqual(snapshotDiff(before, wholeInstance(f.prod.db)), [], "production is unchanged");
+            assert.deepEqual(writesSince(f, "acme", mark), [], "the request log shows no write to production");
         } finally {
             await env.destroy().catch(() => undefined);
             await env.close();
@@ -146,7 +148,8 @@ describe("the automation library on the qa stack", function () {
     });
 
     it("fails with the config key, the value and the fix when the stack config is wrong", async () => {
-        const before = fingerprint(f.qa);
+        const before = wholeInstance(f.qa.db);
+        const mark = f.emu.stats.lastSeq;
         const env = await open({ environment: "qa-typo" });
         try {
             await env.stack.setConfig("environment:email", {
@@ -158,7 +161,8 @@ describe("the automation library on the qa stack", function () {
                 assert.match((err as Error).message, /received "not-an-address"/);
                 return true;
             });
-            assert.equal(fingerprint(f.qa), before, "nothing written");
+            assert.deepEqual(snapshotDiff(before, wholeInstance(f.qa.db)), [], "nothing changed");
+            assert.deepEqual(writesSince(f, "acme-qa", mark), [], "the request log shows no write");
         } finally {
             await env.close();
         }

@@ -5,7 +5,14 @@ import * as path from "node:path";
 import * as yaml from "js-yaml";
 import type { DriftReport } from "../../sdk/automation/drift";
 import { packageRoot } from "../../sdk/toolchain";
-import { type EnvFixture, fingerprint, setProperty, startEnvFixture, unlockOneUser } from "../fixtures/env-support";
+import {
+    type EnvFixture,
+    setProperty,
+    startEnvFixture,
+    unlockOneUser,
+    writesSince as writesTo,
+} from "../fixtures/env-support";
+import { snapshotDiff, wholeInstance } from "../support/snapshot";
 
 const BIN = path.join(packageRoot, "bin", "sn-clone.cjs");
 const PROJECT = path.join(packageRoot, "test", "fixtures", "env-cli");
@@ -190,12 +197,8 @@ describe("the sn-clone CLI", function () {
             fs.writeFileSync(file, original);
         }
     };
-    /** Writes (anything but GET/HEAD and OAuth token requests) either instance received after `mark`. */
-    const writesSince = (mark: number) =>
-        f.emu.stats
-            .requests(undefined, mark)
-            .filter((e) => e.method !== "GET" && e.method !== "HEAD" && !e.path.includes("oauth_token"))
-            .map((e) => `${e.instance} ${e.method} ${e.path}`);
+    /** Writes either instance received after `mark`. */
+    const writesSince = (mark: number) => writesTo(f, undefined, mark);
 
     it("exits 1 from preview on a provider check failure, naming the property and the value, and writes nothing", async () => {
         const mark = f.emu.stats.lastSeq;
@@ -239,12 +242,14 @@ describe("the sn-clone CLI", function () {
     it("exits 3 on an unsafe target and writes nothing to it", async () => {
         const unsafe = `${stackName}u`;
         writeStack(unsafe, f.prod.url);
-        const before = fingerprint(f.prod);
+        const before = wholeInstance(f.prod.db);
+        const mark = f.emu.stats.lastSeq;
         const r = await snClone([...common(), "apply", unsafe], env());
         assert.equal(r.code, 3, r.stdout + r.stderr);
         assert.match(r.stderr, /unsafe target[\s\S]*refusing to write: saw "acme"/);
         assert.doesNotMatch(r.stdout + r.stderr, /SERVICENOW_PASSWORD=|admin:admin/);
-        assert.equal(fingerprint(f.prod), before, "production is unchanged");
+        assert.deepEqual(snapshotDiff(before, wholeInstance(f.prod.db)), [], "production is unchanged");
+        assert.deepEqual(writesSince(mark), [], "the request log shows no write");
     });
 
     it("refuses destroy without --yes, and destroys with it", async () => {
