@@ -8,6 +8,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import type { Credentials } from "./client/auth";
 import { type ClientOptions, ServiceNowClient } from "./client/client";
+import { watchEngine } from "./crash/engine-watch";
 import { ConnectionConfigError } from "./errors";
 import { type ConnectionName, parseProductionInstances } from "./fence";
 
@@ -89,6 +90,8 @@ export function configureConnections(config: pulumi.dynamic.Config): void {
  */
 export async function configureFromStack(req: { config: pulumi.dynamic.Config }): Promise<void> {
     configureConnections(req.config);
+    // Every provider process is configured before its first call: the right moment to start watching the engine.
+    watchEngine();
 }
 
 /** Overrides client tuning (concurrency, retries, backoff, batch size) for later clients; for tests and benchmarks. */
