@@ -13,12 +13,11 @@ import { LocalWorkspace, type Stack } from "@pulumi/pulumi/automation";
 import { type RunningEmulator, type RunningInstance, startEmulator } from "../../emulator/index";
 import { recoverStack } from "../../sdk/automation/recover";
 import { bootstrappedToolchain, offlineEnv, packageRoot, resolvePulumiCommand } from "../../sdk/toolchain";
+import { snapshotDiff, wholeInstance } from "./snapshot";
 
 /** Which process is killed. */
 export type KillKind = "cli" | "host" | "provider";
 
-/** Fields the instance maintains itself; every other field must come back exactly. */
-const SYSTEM_MAINTAINED = new Set(["sys_updated_on", "sys_updated_by", "sys_mod_count"]);
 const TARGET = "acme-qa";
 const PASSWORD = "Kill-Suite-Pa55word!";
 
@@ -49,37 +48,6 @@ export async function startKillTarget(): Promise<{ emu: RunningEmulator; target:
         latencyMs: 2,
     });
     return { emu, target: emu.instances.get(TARGET)! };
-}
-
-/** Every table of the instance, rows keyed by sys_id, system-maintained fields left out. */
-export function snapshotInstance(target: RunningInstance): Map<string, Record<string, string>> {
-    const out = new Map<string, Record<string, string>>();
-    for (const table of target.db.schema.roots()) {
-        for (const row of target.db.query(table, "ORDERBYsys_id")) {
-            const kept = Object.fromEntries(Object.entries(row).filter(([k]) => !SYSTEM_MAINTAINED.has(k)));
-            out.set(`${table}/${row.sys_id}`, kept as Record<string, string>);
-        }
-    }
-    return out;
-}
-
-/** Every field that differs between two snapshots, as `table/sys_id.field: before => after` (missing rows too). */
-export function diffSnapshots(
-    before: Map<string, Record<string, string>>,
-    after: Map<string, Record<string, string>>,
-): string[] {
-    const out: string[] = [];
-    for (const [key, row] of before) {
-        const now = after.get(key);
-        if (!now) {
-            out.push(`${key}: deleted`);
-            continue;
-        }
-        for (const f of new Set([...Object.keys(row), ...Object.keys(now)]))
-            if ((row[f] ?? "") !== (now[f] ?? "")) out.push(`${key}.${f}: ${row[f] ?? ""} => ${now[f] ?? ""}`);
-    }
-    for (const key of after.keys()) if (!before.has(key)) out.push(`${key}: added`);
-    return out;
 }
 
 /** Write requests (batch items included) the instance has logged. */
@@ -215,7 +183,7 @@ export async function writesOfFullUp(): Promise<number> {
  */
 export async function killRun(kind: KillKind, killAfterWrites: number, graceMs = 3000): Promise<KillRunResult> {
     const { emu, target } = await startKillTarget();
-    const before = snapshotInstance(target);
+    const before = wholeInstance(target.db);
     const s = await tempStack(target);
     try {
         const child = startUp(kind, s);
@@ -246,7 +214,7 @@ export async function killRun(kind: KillKind, killAfterWrites: number, graceMs =
             killedAt,
             lateWrites,
             recovery: report.steps,
-            differences: diffSnapshots(before, snapshotInstance(target)),
+            differences: snapshotDiff(before, wholeInstance(target.db)),
             converged,
         };
     } finally {
