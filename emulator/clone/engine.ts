@@ -253,6 +253,11 @@ export function attachCloneEngine(
     const recoverInterrupted = (): void => {
         for (const source of emulator.instances.values()) {
             for (const row of source.db.query(REQUEST_TABLE, "stateINScheduled,Active,Rolling back")) {
+                // A clone still waiting for its scheduled start held nothing in memory: it is simply picked up again.
+                if (row.state === CloneState.Scheduled && !row.started) {
+                    source.db.update(REQUEST_TABLE, row.sys_id, { state: CloneState.Requested });
+                    continue;
+                }
                 const rollingBack = row.state === CloneState.RollingBack;
                 const message = rollingBack
                     ? "Rollback interrupted: the emulator stopped while rolling back; the target is as the clone left it"

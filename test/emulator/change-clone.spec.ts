@@ -4,6 +4,9 @@
  * addresses, and the history fields a finished request carries.
  */
 import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { type RunningEmulator, startEmulator } from "../../emulator/index";
 import { call } from "./helpers";
 
@@ -61,7 +64,7 @@ describe("clone scheduling rules", () => {
         }
     }
 
-    it("keeps a scheduled clone Scheduled, the target untouched, until its start time", async () => {
+    it("keeps a scheduled clone Scheduled, running nothing, until its start time", async () => {
         const startAt = Math.ceil((Date.now() + 2500) / 1000) * 1000;
         const id = await request({ scheduled: glide(startAt) });
         const seen: Rec[] = [];
@@ -78,6 +81,36 @@ describe("clone scheduling rules", () => {
             `nothing ran before the start: ${early.map((r) => r.state).join(",")}`,
         );
         assert.ok(Date.parse(`${final.started!.replace(" ", "T")}Z`) >= startAt, `started ${final.started}`);
+    });
+
+    it("picks a still-waiting scheduled clone up again after an emulator restart", async () => {
+        const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "sn-change-clone-"));
+        const opts = {
+            instances: [
+                { name: "prod", seed: "production" as const },
+                { name: "dev", seed: "empty" as const },
+            ],
+            users: 40,
+            jobs: 10,
+            cloneDurationMs: 400,
+            dataDir,
+        };
+        try {
+            await emu.stop();
+            emu = await startEmulator(opts);
+            prod = emu.instances.get("prod")!.url;
+            devRef = emu.instances.get("prod")!.db.query("instance", "instance_name=dev")[0]!.sys_id;
+            const id = await request({ scheduled: glide(Date.now() + 3000) });
+            await until(id, (r) => r.state === "Scheduled");
+            await emu.stop();
+            emu = await startEmulator(opts);
+            prod = emu.instances.get("prod")!.url;
+            const final = await until(id, (r) => ENDED.includes(r.state!));
+            assert.equal(final.state, "Completed", final.error_message);
+        } finally {
+            await emu.stop();
+            fs.rmSync(dataDir, { recursive: true, force: true });
+        }
     });
 
     it("puts on Hold a request within five days of another pending request, naming it", async () => {
