@@ -402,3 +402,107 @@ export async function closeChange(api: ChangeApi, ref: ChangeRef, notes: string)
     if (state !== State.Review) await moveChange(api, ref, State.Review);
     await moveChange(api, ref, State.Closed, { close_code: "successful", close_notes: notes });
 }
+
+/** The clone-request side of a governed clone: what CloneRun already does, handed in so there is one engine. */
+export interface GovernedCloneSteps {
+    /** The Change Management API on the change instance (normally production). */
+    changeApi: ChangeApi;
+    /** Clone requests into the target that have not started yet (Requested or Scheduled). */
+    pendingClones(): Promise<PendingClone[]>;
+    /** Inserts the clone request with these extra fields; returns its sys_id. */
+    requestClone(extra: Record<string, string>): Promise<string>;
+    /** The request's current state. */
+    cloneState(id: string): Promise<string>;
+    /** Waits for the clone to end (cancelling it on a timeout); throws on Error, Canceled or Hold. */
+    waitForClone(id: string): Promise<{ state: string; started?: string; completed?: string; sys_created_on?: string }>;
+    report(line: string): void;
+    now(): number;
+    sleep(ms: number): Promise<void>;
+}
+
+/** What a governed clone produced. */
+export interface GovernedClone {
+    cloneId: string;
+    change: ChangeRef;
+    /** The clone's scheduled start, epoch milliseconds. */
+    start: number;
+}
+
+/** Raised when a governed clone stops before anything was cloned (approval rejected or timed out, gap, window). */
+export class GovernanceAbortError extends Error {
+    constructor(message: string) {
+        super(message);
+        this.name = "GovernanceAbortError";
+    }
+}
+
+/**
+ * A clone under change control: plan the start (window, gap), create the change, wait for approval (cancelling the
+ * change on a timeout or rejection unless told to leave it open), request the clone for that start, move the change to
+ * Implement when the clone starts, and on failure close it unsuccessful (or cancel it) with the platform's error.
+ * The change is left in Implement on success; {@link closeChange} closes it once the environment has converged.
+ */
+export async function governedClone(
+    g: GovernanceInputs,
+    names: { target: string; source: string },
+    steps: GovernedCloneSteps,
+): Promise<GovernedClone> {
+    const plan = planStart(g, steps.now(), await steps.pendingClones());
+    if (plan.kind === "refused") throw new GovernanceAbortError(`not cloning into ${names.target}: ${plan.message}`);
+    const change = await createChange(steps.changeApi, g, {
+        start: plan.at,
+        target: names.target,
+        source: names.source,
+    });
+    steps.report(
+        `change ${change.number} created for the clone into ${names.target}, starting ${iso(plan.at)} (${plan.reason})`,
+    );
+    const outcome = await awaitApproval(steps.changeApi, change, g, { ...steps, progress: steps.report });
+    if (outcome !== "approved") {
+        const why =
+            outcome === "rejected"
+                ? `change ${change.number} was rejected`
+                : `change ${change.number} was not approved within ${g.approval.timeoutMinutes} min`;
+        if (outcome === "rejected" || g.approval.onTimeout === "cancel") {
+            await abandonChange(steps.changeApi, change, `${why}; nothing was cloned.`);
+            throw new GovernanceAbortError(`${why}; it was canceled and nothing was cloned into ${names.target}`);
+        }
+        throw new GovernanceAbortError(
+            `${why}; it is left open (approval.onTimeout "leave-open") and nothing was cloned`,
+        );
+    }
+    steps.report(`change ${change.number} approved`);
+    // Another clone may have been requested while the change waited for approval.
+    const again = planStart({ ...g, scheduledStart: iso(plan.at) }, steps.now(), await steps.pendingClones());
+    if (again.kind === "refused") {
+        await abandonChange(steps.changeApi, change, `Not cloned: ${again.message}.`);
+        throw new GovernanceAbortError(`not cloning into ${names.target}: ${again.message}`);
+    }
+    const start = Math.max(plan.at, steps.now());
+    const cloneId = await steps.requestClone({
+        scheduled: glideTime(start),
+        email_updates: String(g.notify.requester),
+        external_email: g.notify.emails.join(","),
+    });
+    await steps.changeApi.call("PATCH", `/${change.sysId}`, {
+        work_notes: `Clone ${cloneId} into ${names.target} requested, scheduled for ${glideTime(start)} UTC`,
+    });
+    try {
+        for (;;) {
+            const state = await steps.cloneState(cloneId);
+            if (state !== "Requested" && state !== "Scheduled") break;
+            await steps.sleep(Math.max(200, Math.min(g.approval.pollSeconds * 1000, start - steps.now())));
+        }
+        if ((await steps.cloneState(cloneId)) !== "Hold") {
+            await moveChange(steps.changeApi, change, State.Implement);
+            steps.report(`change ${change.number} in Implement: clone ${cloneId} started`);
+        }
+        await steps.waitForClone(cloneId);
+    } catch (error) {
+        const notes = `Clone ${cloneId} into ${names.target} failed: ${(error as Error).message}`;
+        const ended = await abandonChange(steps.changeApi, change, notes);
+        steps.report(`change ${change.number} ${ended === State.Canceled ? "canceled" : "closed unsuccessful"}`);
+        throw error;
+    }
+    return { cloneId, change, start };
+}
