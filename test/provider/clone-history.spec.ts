@@ -35,6 +35,9 @@ describe("clone history", function () {
             profile: profile.sys_id,
         });
         await until("the first clone", () => prod.get("sn_instance_clone_request", ok.sys_id)!.state === "Completed");
+        // Times are stored to the second: start the next request in a later second, so "newest first" is defined.
+        const firstCreated = prod.get("sn_instance_clone_request", ok.sys_id)!.sys_created_on;
+        await until("a later second", () => new Date().toISOString().slice(0, 19).replace("T", " ") > firstCreated!);
         const failed = prod.insert("sn_instance_clone_request", {
             state: "Requested",
             target_instance: devRef,
