@@ -76,6 +76,16 @@ export const GovernanceInputs = z
             .number({ error: "durationMinutes must be a number of minutes" })
             .positive({ error: "durationMinutes must be more than 0" })
             .default(240),
+        changeConnection: z
+            .enum(["source", "target"], {
+                error: 'changeConnection must be "source" (production, the usual change instance) or "target"',
+            })
+            .default("source"),
+        closeAfter: z
+            .enum(["clone", "environment"], {
+                error: 'closeAfter must be "clone" (close when the clone completes) or "environment" (a ChangeClosure closes it after the environment converged)',
+            })
+            .default("clone"),
         minGapDays: z
             .number()
             .int({ error: "minGapDays must be a whole number of days" })
@@ -115,6 +125,8 @@ export const GovernanceInputs = z
     });
 /** Governance options after defaults. */
 export type GovernanceInputs = z.infer<typeof GovernanceInputs>;
+/** Governance options as written (defaults not yet applied). */
+export type GovernanceOptions = z.input<typeof GovernanceInputs>;
 
 function minutesOf(hhmm: string): number {
     const m = HHMM.exec(hhmm)!;
@@ -231,8 +243,8 @@ export interface CloseEvidence {
     target: string;
     /** Seconds the clone ran. */
     durationSeconds: number;
-    /** What converging the environment after the clone changed (drift the clone introduced), one line per item. */
-    drift: readonly string[];
+    /** What converging the environment after the clone changed (drift the clone introduced), one line per item; undefined when not measured. */
+    drift?: readonly string[];
     /** Verification summary, or undefined when no verification is configured. */
     verification?: string;
 }
@@ -241,9 +253,11 @@ export interface CloseEvidence {
 export function closeNotes(e: CloseEvidence): string {
     const lines = [
         `Clone ${e.cloneId} into ${e.target} completed in ${formatSeconds(e.durationSeconds)}.`,
-        e.drift.length === 0
-            ? "Drift after the clone: none; the environment matched its declared policy."
-            : `Drift after the clone, converged: ${e.drift.join("; ")}.`,
+        e.drift === undefined
+            ? "Drift after the clone: not measured (the change was closed when the clone completed)."
+            : e.drift.length === 0
+              ? "Drift after the clone: none; the environment matched its declared policy."
+              : `Drift after the clone, converged: ${e.drift.join("; ")}.`,
         `Verification: ${e.verification ?? "none configured"}.`,
     ];
     return lines.join("\n");
@@ -414,7 +428,9 @@ export interface GovernedCloneSteps {
     /** The request's current state. */
     cloneState(id: string): Promise<string>;
     /** Waits for the clone to end (cancelling it on a timeout); throws on Error, Canceled or Hold. */
-    waitForClone(id: string): Promise<{ state: string; started?: string; completed?: string; sys_created_on?: string }>;
+    waitForClone(
+        id: string,
+    ): Promise<{ state?: string; started?: string; completed?: string; sys_created_on?: string }>;
     report(line: string): void;
     now(): number;
     sleep(ms: number): Promise<void>;
@@ -497,7 +513,18 @@ export async function governedClone(
             await moveChange(steps.changeApi, change, State.Implement);
             steps.report(`change ${change.number} in Implement: clone ${cloneId} started`);
         }
-        await steps.waitForClone(cloneId);
+        const done = await steps.waitForClone(cloneId);
+        if (g.closeAfter === "clone") {
+            const from = parseGlideTime(done.started || done.sys_created_on);
+            const to = parseGlideTime(done.completed);
+            const seconds = Number.isFinite(from) && Number.isFinite(to) ? Math.round((to - from) / 1000) : 0;
+            await closeChange(
+                steps.changeApi,
+                change,
+                closeNotes({ cloneId, target: names.target, durationSeconds: Math.max(0, seconds) }),
+            );
+            steps.report(`change ${change.number} closed successful`);
+        }
     } catch (error) {
         const notes = `Clone ${cloneId} into ${names.target} failed: ${(error as Error).message}`;
         const ended = await abandonChange(steps.changeApi, change, notes);
