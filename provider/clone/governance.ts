@@ -503,6 +503,7 @@ export async function governedClone(
     await steps.changeApi.call("PATCH", `/${change.sysId}`, {
         work_notes: `Clone ${cloneId} into ${names.target} requested, scheduled for ${glideTime(start)} UTC`,
     });
+    let done: Awaited<ReturnType<GovernedCloneSteps["waitForClone"]>>;
     try {
         for (;;) {
             const state = await steps.cloneState(cloneId);
@@ -513,23 +514,24 @@ export async function governedClone(
             await moveChange(steps.changeApi, change, State.Implement);
             steps.report(`change ${change.number} in Implement: clone ${cloneId} started`);
         }
-        const done = await steps.waitForClone(cloneId);
-        if (g.closeAfter === "clone") {
-            const from = parseGlideTime(done.started || done.sys_created_on);
-            const to = parseGlideTime(done.completed);
-            const seconds = Number.isFinite(from) && Number.isFinite(to) ? Math.round((to - from) / 1000) : 0;
-            await closeChange(
-                steps.changeApi,
-                change,
-                closeNotes({ cloneId, target: names.target, durationSeconds: Math.max(0, seconds) }),
-            );
-            steps.report(`change ${change.number} closed successful`);
-        }
+        done = await steps.waitForClone(cloneId);
     } catch (error) {
         const notes = `Clone ${cloneId} into ${names.target} failed: ${(error as Error).message}`;
         const ended = await abandonChange(steps.changeApi, change, notes);
         steps.report(`change ${change.number} ${ended === State.Canceled ? "canceled" : "closed unsuccessful"}`);
         throw error;
+    }
+    // The clone completed: a failure to close from here on is not the clone's, so the change is not marked unsuccessful.
+    if (g.closeAfter === "clone") {
+        const from = parseGlideTime(done.started || done.sys_created_on);
+        const to = parseGlideTime(done.completed);
+        const seconds = Number.isFinite(from) && Number.isFinite(to) ? Math.round((to - from) / 1000) : 0;
+        await closeChange(
+            steps.changeApi,
+            change,
+            closeNotes({ cloneId, target: names.target, durationSeconds: Math.max(0, seconds) }),
+        );
+        steps.report(`change ${change.number} closed successful`);
     }
     return { cloneId, change, start };
 }
