@@ -74,4 +74,21 @@ describe("CloneRun governance", function () {
         assert.match(change.close_notes!, /Drift after the clone: not measured/);
         assert.match(change.work_notes!, new RegExp(`Clone ${outs.cloneId} into dev requested`));
     });
+
+    it("schedules the clone at the window's next opening and does not start it before", async () => {
+        const open = Math.ceil((Date.now() + 5000) / 60_000) * 60_000;
+        const hhmm = (at: number) => new Date(at).toISOString().slice(11, 16);
+        const inputs = await checked({
+            targetInstance: "dev",
+            pollSeconds: 0.05,
+            governance: { window: { start: hhmm(open), end: hhmm(open + 10 * 60_000) } },
+        });
+        const { outs } = await run.create(inputs);
+        const clone = pair.source.db.get("sn_instance_clone_request", outs.cloneId)!;
+        const glide = new Date(open).toISOString().slice(0, 19).replace("T", " ");
+        assert.equal(clone.scheduled, glide);
+        assert.equal(outs.change.scheduledStart, new Date(open).toISOString().replace(".000Z", "Z"));
+        assert.ok(clone.started! >= glide, `started ${clone.started} before the window opened at ${glide}`);
+        assert.equal(pair.source.db.get("change_request", outs.change.sysId)!.start_date, glide);
+    });
 });
