@@ -100,6 +100,12 @@ export interface EmulatorOptions {
      */
     cloneDurationMs?: number;
     /**
+     * Minimum days between clones into one target (the platform's rule; the docs say five, one release note seven).
+     *
+     * @default 5
+     */
+    cloneMinGapDays?: number;
+    /**
      * Name of the welcome page content table.
      *
      * @default "welcome_page_content"
@@ -234,7 +240,10 @@ export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmula
             if (tempTlsDir) fs.rmSync(tempTlsDir, { recursive: true, force: true });
         },
     };
-    const engine = attachCloneEngine(running, { cloneDurationMs: opts.cloneDurationMs });
+    const engine = attachCloneEngine(running, {
+        cloneDurationMs: opts.cloneDurationMs,
+        minGapDays: opts.cloneMinGapDays,
+    });
     return running;
 }
 

@@ -1,3 +1,4 @@
+import { changeTables } from "./change/tables";
 import { type FieldDef, fields, type TableDef } from "./schema";
 
 /** Adds a choice list (stored value to label) to one column of a field list. */
@@ -28,6 +29,9 @@ const cloneRequestFields = fields(
     "error_message",
     "rollback_deadline:glide_date_time",
     "requested_by:ref:sys_user",
+    "email_updates:boolean=false",
+    "external_email",
+    "duration:integer",
 );
 
 /**
@@ -602,5 +606,6 @@ export function platformTables(welcomeTable = "welcome_page_content"): TableDef[
             label: "Table",
             fields: fields("name", "label", "super_class:ref:sys_db_object"),
         },
+        ...changeTables(),
     ];
 }

@@ -80,6 +80,7 @@ export function configureConnections(config: pulumi.dynamic.Config): void {
     }
     next["servicenow:productionInstances"] = config.get("servicenow:productionInstances");
     next["servicenow:allowInsecureHttp"] = config.get("servicenow:allowInsecureHttp");
+    next["servicenow:allowChangeRequests"] = config.get("servicenow:allowChangeRequests");
     configured = next;
     clients.clear();
 }
@@ -118,8 +119,14 @@ function lookup(connection: ConnectionName, setting: Setting, overrides?: Connec
     return v === undefined || v === "" ? undefined : v;
 }
 
-function shared(key: "productionInstances" | "allowInsecureHttp"): string | undefined {
-    const env = key === "productionInstances" ? "SERVICENOW_PRODUCTION_INSTANCES" : "SERVICENOW_ALLOW_INSECURE_HTTP";
+const SHARED_ENV = {
+    productionInstances: "SERVICENOW_PRODUCTION_INSTANCES",
+    allowInsecureHttp: "SERVICENOW_ALLOW_INSECURE_HTTP",
+    allowChangeRequests: "SERVICENOW_ALLOW_CHANGE_REQUESTS",
+} as const;
+
+function shared(key: keyof typeof SHARED_ENV): string | undefined {
+    const env = SHARED_ENV[key];
     const v = configured[`servicenow:${key}`] ?? process.env[env];
     return v === undefined || v === "" ? undefined : v;
 }
@@ -162,6 +169,7 @@ export function connectionOptions(connection: ConnectionName, overrides?: Connec
         instanceName: lookup(connection, "instanceName", overrides),
         productionInstances: parseProductionInstances(overrides?.productionInstances ?? shared("productionInstances")),
         allowInsecureHttp: insecure === "true" || insecure === "1" || insecure === "yes",
+        allowChangeRequests: ["true", "1", "yes"].includes((shared("allowChangeRequests") ?? "").toLowerCase()),
     };
 }
 
@@ -183,6 +191,7 @@ export async function clientFor(name: ConnectionName, overrides?: ConnectionOver
         options.instanceName,
         options.productionInstances,
         options.allowInsecureHttp,
+        options.allowChangeRequests,
     ]);
     let client = clients.get(key);
     if (!client) {

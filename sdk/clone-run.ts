@@ -2,6 +2,7 @@
  * The SDK face of CloneRun: typed arguments and outputs over the shimmed `clone-run` provider.
  */
 import * as pulumi from "@pulumi/pulumi";
+import type { GovernanceOptions } from "../provider/clone/governance";
 import { shimProvider } from "../provider/pulumi/shim";
 
 /** Arguments of a {@link CloneRun}. */
@@ -38,6 +39,12 @@ export interface CloneRunArgs {
      * @default "source" for request mode and rollbackOnDestroy, else "target"
      */
     historyFrom?: pulumi.Input<"source" | "target">;
+    /**
+     * Change control around a requested clone: a change request (standard from a template, or normal), its approval
+     * with a timeout and abort policy, a scheduled start inside a window, the platform's minimum gap between clones,
+     * and closure with evidence (docs/change-control.md). Needs `servicenow:allowChangeRequests`. @default none
+     */
+    governance?: pulumi.Input<GovernanceOptions>;
 }
 
 /**
@@ -71,6 +78,8 @@ export class CloneRun extends pulumi.dynamic.Resource {
     declare readonly reclonedSinceApply: pulumi.Output<string>;
     /** The instance_name the target reports now (empty without a target connection). */
     declare readonly targetInstanceName: pulumi.Output<string>;
+    /** The change request of a governed clone (sysId, number) and the clone's scheduled start. */
+    declare readonly change: pulumi.Output<{ sysId: string; number: string; scheduledStart: string } | undefined>;
 
     constructor(name: string, args: CloneRunArgs = {}, opts?: pulumi.CustomResourceOptions) {
         super(
@@ -87,6 +96,7 @@ export class CloneRun extends pulumi.dynamic.Resource {
                 epoch: undefined,
                 reclonedSinceApply: undefined,
                 targetInstanceName: undefined,
+                change: undefined,
                 ...args,
             },
             opts,

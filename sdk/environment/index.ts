@@ -4,6 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { packageShimProvider } from "../../provider/pulumi/shim";
+import type { ChangeClosure } from "../change-closure";
 import { CloneRun } from "../clone-run";
 import { EmailPolicy } from "../email-policy";
 import { InstanceBranding } from "../instance-branding";
@@ -13,6 +14,7 @@ import { MidServerState } from "../mid-server-state";
 import { ScheduledJobState } from "../scheduled-job-state";
 import { SystemProperty } from "../system-property";
 import { UserLockout } from "../user-lockout";
+import { closeChangeAfter, governanceOf } from "./change";
 import { type EnvironmentConfig, environmentKeys, parseEnvironmentConfig } from "./config";
 
 export * from "./config";
@@ -29,6 +31,8 @@ export interface Environment {
     midServers?: MidServerState;
     integrations?: IntegrationEndpoints;
     properties: SystemProperty[];
+    /** Closes the governed clone's change once the checklist converged, when `change` is configured. */
+    changeClosure?: ChangeClosure;
 }
 
 /**
@@ -59,7 +63,7 @@ export class EnvironmentConfigCheck extends pulumi.dynamic.Resource {
 export function defineEnvironment(config: EnvironmentConfig, opts?: pulumi.CustomResourceOptions): Environment {
     const env: Environment = { properties: [] };
     if (config.clone) {
-        env.clone = new CloneRun("clone", config.clone, opts);
+        env.clone = new CloneRun("clone", { ...config.clone, ...governanceOf(config) }, opts);
         // Every checklist resource waits for the clone, so a requested clone completes before the policy is applied.
         opts = { ...opts, dependsOn: [env.clone] };
     }
@@ -78,6 +82,8 @@ export function defineEnvironment(config: EnvironmentConfig, opts?: pulumi.Custo
     for (const [name, value] of Object.entries(config.properties ?? {})) {
         env.properties.push(new SystemProperty(`property-${name}`, { name, value, ...epoch }, opts));
     }
+    const converged = [env.branding, env.email, env.access, env.ldap, env.jobs, env.midServers, env.integrations];
+    env.changeClosure = closeChangeAfter(config, env, [...converged.filter((r) => r !== undefined), ...env.properties]);
     return env;
 }
 
