@@ -290,6 +290,13 @@ export function attachCloneEngine(
                 phase: "",
             });
         }
+        // A request canceled before the engine picked it up never started: it ends there, the target untouched.
+        for (const row of source.db.query(REQUEST_TABLE, `state=${CloneState.Canceled}^completedISEMPTY`)) {
+            if (runs.has(keyOf(source, row.sys_id))) continue;
+            log({ source, id: row.sys_id }, "info", "Clone canceled; the target instance was not changed");
+            const ended = source.db.update(REQUEST_TABLE, row.sys_id, { completed: glideDateTime(now()) });
+            if (ended) cloneMilestone(source.db, ended, now());
+        }
         for (const row of source.db.query(REQUEST_TABLE, `state=${CloneState.RollbackRequested}`)) {
             const key = keyOf(source, row.sys_id);
             if (rollbacks.has(key)) continue;
