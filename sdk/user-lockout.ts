@@ -3,6 +3,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { shimProvider } from "../provider/pulumi/shim";
+import { stackOwner } from "./stack-owner";
 
 /** Arguments of a {@link UserLockout}. */
 export interface UserLockoutArgs {
@@ -23,6 +24,12 @@ export interface UserLockoutArgs {
      * re-asserts the policy even if nothing else changed. @default none
      */
     cloneEpoch?: pulumi.Input<string>;
+    /**
+     * Proceed although another stack's policy of the same kind already manages some of the records `scope` selects
+     * (preview names that stack otherwise). Destroying either then undoes records the other still wants; the other's
+     * next preview shows them as drift. @default false
+     */
+    allowOverlap?: pulumi.Input<boolean>;
 }
 
 /**
@@ -55,6 +62,7 @@ export class UserLockout extends pulumi.dynamic.Resource {
                 unlockedCount: undefined,
                 pendingUnlockCount: undefined,
                 ...args,
+                owner: stackOwner(),
             },
             opts,
             "servicenow",

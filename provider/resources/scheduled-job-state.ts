@@ -31,6 +31,7 @@ export const ScheduledJobStateInputs = z.object({
         )
         .default([]),
     allowQuery: z.string().default(""),
+    allowOverlap: z.boolean().default(false),
 });
 
 // ---- types ----
@@ -55,7 +56,7 @@ export interface ScheduledJobStateOutputs extends ScheduledJobStateInputs, Chang
 // Querying sysauto covers sysauto_script, sysauto_report, sysauto_template and any other extension; each write goes
 // to the row's own class.
 const FLAG: FlagField = { table: "sysauto", field: "active", enforced: "false", original: "true", writeToClass: true };
-const INPUT_KEYS = ["connection", "scope", "allowNames", "allowSysIds", "allowQuery"] as const;
+const INPUT_KEYS = ["connection", "scope", "allowNames", "allowSysIds", "allowQuery", "allowOverlap"] as const;
 
 // ---- provider ----
 

@@ -28,6 +28,7 @@ export const UserLockoutInputs = z.object({
     allowGroups: z.array(z.string().min(1, "a group name cannot be empty")).default([]),
     allowUsers: z.array(z.string().min(1, "a user name cannot be empty")).default([]),
     allowQuery: z.string().default(""),
+    allowOverlap: z.boolean().default(false),
 });
 
 // ---- types ----
@@ -50,7 +51,15 @@ export interface UserLockoutOutputs extends UserLockoutInputs, ChangeRecord {
 // ---- constants ----
 
 const FLAG: FlagField = { table: "sys_user", field: "locked_out", enforced: "true", original: "false" };
-const INPUT_KEYS = ["connection", "scope", "allowRoles", "allowGroups", "allowUsers", "allowQuery"] as const;
+const INPUT_KEYS = [
+    "connection",
+    "scope",
+    "allowRoles",
+    "allowGroups",
+    "allowUsers",
+    "allowQuery",
+    "allowOverlap",
+] as const;
 
 // ---- provider ----
 

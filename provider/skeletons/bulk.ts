@@ -9,6 +9,7 @@ import { converge, inspect, type MissingEntry, type PolicyCounts, revertAll } fr
 import type { ChangeRecord, FlagField } from "../bulk/reconcile";
 import type { ServiceNowClient } from "../client/client";
 import { type ConnectionName, clientFor, configureFromStack } from "../connection";
+import { type Claim, overlapMessage, overlaps, removeClaim, writeClaim } from "../crash/ownership";
 import { JOURNAL_NONCE, newNonce, WriteAheadJournal } from "../crash/write-ahead";
 import { AllowListError, PartialWriteError } from "../errors";
 import { containsUnknown, toCheckResult } from "../pulumi/check";
@@ -18,7 +19,15 @@ import { sameInputs } from "../pulumi/diff";
 export interface BulkPolicyInputs {
     connection: ConnectionName;
     scope: string;
+    /** Proceed although another stack's policy of the same kind manages some of the same records. */
+    allowOverlap?: boolean;
 }
+
+/**
+ * The hidden input the SDK classes add: `<project>/<stack>` of the stack declaring the resource, written into its claim
+ * on the instance so another stack's preview can name it (see provider/crash/ownership.ts).
+ */
+export const OWNER = "owner";
 
 /** What a bulk resource resolves its allow-lists to: the exempt sys_ids, and each entry that matched nothing. */
 export interface AllowedRecords {
@@ -94,6 +103,14 @@ export function bulkPolicyProvider<I extends BulkPolicyInputs, O extends I & Cha
         return entry.data;
     };
     const withNonce = (outs: O, nonce: string): O => ({ ...outs, [JOURNAL_NONCE]: nonce }) as O;
+    const ownerOf = (props: object): string => String((props as Record<string, unknown>)[OWNER] ?? "");
+    const withOwner = <T extends object>(props: T, owner: string): T => (owner ? { ...props, [OWNER]: owner } : props);
+    const claimOf = (inputs: I, owner: string): Claim => ({
+        owner,
+        kind: idPrefix,
+        table: flag.table,
+        scope: inputs.scope,
+    });
 
     return {
         async configure(req) {
@@ -101,12 +118,22 @@ export function bulkPolicyProvider<I extends BulkPolicyInputs, O extends I & Cha
         },
 
         async check(_olds, news) {
-            const result = toCheckResult(schema, news as unknown as Record<string, unknown>);
+            const owner = ownerOf(news);
+            const checked = toCheckResult(schema, news as unknown as Record<string, unknown>);
+            const result = checked.inputs ? { ...checked, inputs: withOwner(checked.inputs, owner) } : checked;
             if (result.failures?.length || containsUnknown(result.inputs)) return result;
             const inputs = result.inputs!;
-            const { missing } = await allowed(await client(inputs), inputs);
+            const c = await client(inputs);
+            const { missing } = await allowed(c, inputs);
             if (missing.length > 0)
                 return { failures: missing.map((m) => ({ property: m.property, reason: m.reason })) };
+            if (owner && !inputs.allowOverlap) {
+                const found = await overlaps(c, claimOf(inputs, owner));
+                if (found.length > 0)
+                    return {
+                        failures: [{ property: "scope", reason: overlapMessage(claimOf(inputs, owner), found, c.url) }],
+                    };
+            }
             return result;
         },
 
@@ -123,10 +150,12 @@ export function bulkPolicyProvider<I extends BulkPolicyInputs, O extends I & Cha
             // A create killed part-way left its plan on disk: those rows are ours, not "already locked by someone".
             const wal = journalOf(c, inputs);
             const nonce = newNonce();
+            const owner = ownerOf(inputs);
+            if (owner) await writeClaim(c, claimOf(inputs, owner));
             const done = await converge(c, flag, inputs.scope, exempt, interrupted(wal), (covering) =>
                 wal.save(nonce, covering),
             );
-            const outs = withNonce(outputs(inputs, done.record, done.counts), nonce);
+            const outs = withOwner(withNonce(outputs(inputs, done.record, done.counts), nonce), owner);
             if (done.error) throw done.wroteAny ? new PartialWriteError(id, outs, done.error) : done.error;
             return { id, outs };
         },
@@ -140,11 +169,11 @@ export function bulkPolicyProvider<I extends BulkPolicyInputs, O extends I & Cha
             // State holds the outputs of the run that wrote the journal: the journal has done its job.
             const wal = journalOf(c, inputs);
             if (nonceOf(props) !== undefined && wal.load()?.nonce === nonceOf(props)) wal.remove();
-            const next = outputs(inputs, props, counts);
+            const next = withOwner(outputs(inputs, props, counts), ownerOf(props));
             return {
                 id,
                 props: nonceOf(props) === undefined ? next : withNonce(next, String(nonceOf(props))),
-                inputs: inputs as unknown as O,
+                inputs: withOwner(inputs, ownerOf(props)) as unknown as O,
             };
         },
 
@@ -155,8 +184,13 @@ export function bulkPolicyProvider<I extends BulkPolicyInputs, O extends I & Cha
             const nonce = newNonce();
             // Rows an interrupted earlier run changed count as ours too, so they are reverted when they leave scope.
             const previous = [olds, interrupted(wal, olds), interrupted(journalOf(c, olds), olds)];
+            const owner = ownerOf(news);
+            if (owner && (ownerOf(olds) !== owner || olds.scope !== news.scope)) {
+                await writeClaim(c, claimOf(news, owner));
+                if (ownerOf(olds)) await removeClaim(c, claimOf(olds, ownerOf(olds)));
+            }
             const done = await converge(c, flag, news.scope, exempt, previous, (covering) => wal.save(nonce, covering));
-            const outs = withNonce(outputs(news, done.record, done.counts), nonce);
+            const outs = withOwner(withNonce(outputs(news, done.record, done.counts), nonce), owner);
             if (done.error) throw done.wroteAny ? new PartialWriteError(id, outs, done.error) : done.error;
             return { outs };
         },
@@ -167,6 +201,7 @@ export function bulkPolicyProvider<I extends BulkPolicyInputs, O extends I & Cha
             // A killed update may have changed rows its outputs never listed: revert what the journal covers too.
             await revertAll(c, flag, [props, interrupted(wal, props)]);
             wal.remove();
+            if (ownerOf(props)) await removeClaim(c, claimOf(inputsOf(props), ownerOf(props)));
         },
     };
 }
