@@ -1,4 +1,5 @@
 import { type FieldDef, fields, type TableDef } from "./schema";
+import { textIndexTables } from "./text-index";
 
 /** Adds a choice list (stored value to label) to one column of a field list. */
 function withChoices(list: FieldDef[], name: string, choices: Record<string, string>): FieldDef[] {
@@ -602,5 +603,6 @@ export function platformTables(welcomeTable = "welcome_page_content"): TableDef[
             label: "Table",
             fields: fields("name", "label", "super_class:ref:sys_db_object"),
         },
+        ...textIndexTables(),
     ];
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { InstanceDb } from "../db";
 import { compileQuery, parseEncodedQuery } from "../query";
+import { markTextIndexesStale } from "../text-index";
 import {
     type CloneOptions,
     type CloneRow,
@@ -346,6 +347,7 @@ export function attachCloneEngine(
             case ClonePhase.NodeRepoint:
                 for (const [root, rows] of run.staging!) run.target!.db.replaceRows(root, rows);
                 run.staging = undefined;
+                markTextIndexesStale(run.target!.db);
                 return;
             case ClonePhase.CleanupScripts:
                 runCleanupScripts(run);
