@@ -1,6 +1,8 @@
 /**
  * Deterministic seeds: a realistic production instance at a chosen size, or an empty base system.
  */
+
+import { seedAtf } from "./cicd/atf-seed";
 import type { InstanceDb } from "./db";
 import { Prng } from "./prng";
 import { eq } from "./query";
@@ -333,6 +335,7 @@ export function seedInstance(db: InstanceDb, opts: SeedOptions): void {
     });
     seedCloneConfiguration(b);
     for (const r of seedTextIndexRows(Date.UTC(2025, 10, 1, 2))) b.add(r.table, r.values);
+    seedAtf((table, values) => b.add(table, values));
     for (const t of db.schema.names()) {
         const info = db.schema.table(t);
         b.add("sys_db_object", { name: t, label: info.label, super_class: "" });

@@ -1,3 +1,4 @@
+import { atfTables } from "./cicd/atf-tables";
 import { type FieldDef, fields, type TableDef } from "./schema";
 import { textIndexTables } from "./text-index";
 
@@ -604,5 +605,6 @@ export function platformTables(welcomeTable = "welcome_page_content"): TableDef[
             fields: fields("name", "label", "super_class:ref:sys_db_object"),
         },
         ...textIndexTables(),
+        ...atfTables(),
     ];
 }

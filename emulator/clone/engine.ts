@@ -762,8 +762,8 @@ export function fieldMap(db: Pick<CloneDb, "schema">, table: string): Record<str
     return out;
 }
 
-/** The instance as a cleanup script sees it. */
-function sandboxOf(db: CloneDb): SandboxDb {
+/** The instance as a server-side script (cleanup script, ATF step) sees it. */
+export function sandboxOf(db: CloneDb): SandboxDb {
     return {
         query: (table, q) => db.query(table, q),
         insert: (table, fields) => db.insert(table, fields),
