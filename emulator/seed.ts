@@ -1,6 +1,7 @@
 /**
  * Deterministic seeds: a realistic production instance at a chosen size, or an empty base system.
  */
+import { seedPlugins } from "./cicd/plugins";
 import type { InstanceDb } from "./db";
 import { Prng } from "./prng";
 import { eq } from "./query";
@@ -54,6 +55,7 @@ const BASE_ROLES = [
     "user_admin",
     "clone_admin",
     "clone_profile_admin",
+    "sn_cicd.sys_ci_automation",
     "mid_server",
     "soap",
     "rest_service",
@@ -331,7 +333,9 @@ export function seedInstance(db: InstanceDb, opts: SeedOptions): void {
         description: "Default update set",
     });
     seedCloneConfiguration(b);
+    const uninstalled = new Set(seedPlugins((t, v) => b.add(t, v)));
     for (const t of db.schema.names()) {
+        if (uninstalled.has(t)) continue;
         const info = db.schema.table(t);
         b.add("sys_db_object", { name: t, label: info.label, super_class: "" });
     }
