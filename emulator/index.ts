@@ -11,6 +11,7 @@ import type * as http from "node:http";
 import * as os from "node:os";
 import * as path from "node:path";
 import { Authenticator } from "./auth";
+import { attachCicd } from "./cicd/registry";
 import { attachCloneEngine } from "./clone/engine";
 import { InstanceDb, instanceDataDir } from "./db";
 import { type FaultConfig, FaultInjector } from "./faults";
@@ -112,6 +113,12 @@ export interface EmulatorOptions {
      * @default 30000
      */
     batchQuotaMs?: number;
+    /**
+     * Wall time of one step of a CI/CD operation (plugin activation, update set retrieve/preview/commit...).
+     *
+     * @default 40
+     */
+    cicdStepMs?: number;
     /** Any other initial fault settings (rate-limit rules, resets, hibernation...). */
     faults?: Partial<FaultConfig>;
     /**
@@ -240,12 +247,14 @@ export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmula
             stopped = true;
             engine.stop();
             running.textIndexer.stop();
+            cicd.stop();
             await Promise.all(servers.map(closeServer));
             for (const i of instances.values()) i.db.close();
             if (tempTlsDir) fs.rmSync(tempTlsDir, { recursive: true, force: true });
         },
     };
     const engine = attachCloneEngine(running, { cloneDurationMs: opts.cloneDurationMs });
+    const cicd = attachCicd(running, { stepMs: opts.cicdStepMs });
     return running;
 }
 

@@ -1,8 +1,8 @@
 /**
  * Deterministic seeds: a realistic production instance at a chosen size, or an empty base system.
  */
-
 import { seedAtf } from "./cicd/atf-seed";
+import { seedPlugins } from "./cicd/plugins";
 import type { InstanceDb } from "./db";
 import { Prng } from "./prng";
 import { eq } from "./query";
@@ -57,6 +57,7 @@ const BASE_ROLES = [
     "user_admin",
     "clone_admin",
     "clone_profile_admin",
+    "sn_cicd.sys_ci_automation",
     "mid_server",
     "soap",
     "rest_service",
@@ -336,7 +337,9 @@ export function seedInstance(db: InstanceDb, opts: SeedOptions): void {
     seedCloneConfiguration(b);
     for (const r of seedTextIndexRows(Date.UTC(2025, 10, 1, 2))) b.add(r.table, r.values);
     seedAtf((table, values) => b.add(table, values));
+    const uninstalled = new Set(seedPlugins((t, v) => b.add(t, v)));
     for (const t of db.schema.names()) {
+        if (uninstalled.has(t)) continue;
         const info = db.schema.table(t);
         b.add("sys_db_object", { name: t, label: info.label, super_class: "" });
     }
