@@ -245,7 +245,7 @@ function wrapStepScript(script: string): string {
     return `${STEP_PRELUDE}\n__atf.finish(eval(${JSON.stringify(script)}));`;
 }
 
-const STEP_PRELUDE = String.raw`var __atf = (function () {
+const STEP_PRELUDE = `var __atf = (function () {
     var state = { failed: false, message: "" };
     var stepResult = Object.freeze({
         setOutputMessage: function (m) { state.message = String(m); },
