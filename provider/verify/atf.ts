@@ -4,15 +4,15 @@
  * `testsuite/results/{id}` for the rolled-up counts, and the per-test results from `sys_atf_test_result` (Table API).
  * A run refused because test execution is disabled comes back as a suite that did not run, with the platform's text.
  */
+import { ServiceNowError } from "../errors";
 import { type AtfSuiteOutcome, type AtfTestOutcome, suiteOutcome } from "./report";
 
-/** One CI/CD API call: status and parsed body, without throwing on 4xx (a refusal is data here). */
+/**
+ * The calls a suite run makes: the CI/CD API (a refused run answers with its `result`; other failures throw) and
+ * Table API reads. The `ServiceNowClient` satisfies it.
+ */
 export interface CicdCaller {
-    cicd(
-        method: "GET" | "POST",
-        path: string,
-        params?: Record<string, string>,
-    ): Promise<{ status: number; body: unknown }>;
+    cicd(method: "GET" | "POST", path: string, params?: Record<string, string>): Promise<unknown>;
     query(
         table: string,
         options: { query: string; fields?: string[]; limit?: number },
@@ -89,10 +89,18 @@ export async function runSuite(
             },
             threshold,
         );
-    const started = await api.cicd("POST", "/api/sn_cicd/testsuite/run", { test_suite_name: suite.name });
-    const first = resultOf<Progress>(started.body);
-    if (started.status !== 200 || !first.links?.progress?.id) {
-        return notRun("refused", first.error || errorText(started.body) || `HTTP ${started.status}`);
+    let first: Progress;
+    try {
+        first = resultOf<Progress>(
+            await api.cicd("POST", "/api/sn_cicd/testsuite/run", { test_suite_name: suite.name }),
+        );
+    } catch (e) {
+        // No such suite, no CI/CD role, the API's plugin inactive: the suite did not run, and the report says why.
+        if (e instanceof ServiceNowError) return notRun("error", e.message);
+        throw e;
+    }
+    if (!first.links?.progress?.id) {
+        return notRun("refused", first.error || first.status_message || "the run was refused");
     }
     const progressId = first.links.progress.id;
     const deadline = Date.now() + (opts.timeoutMs ?? 1_800_000);
@@ -102,11 +110,11 @@ export async function runSuite(
             return notRun("timeout", `suite still running after ${opts.timeoutMs ?? 1_800_000} ms`);
         await sleep(opts.pollMs ?? 500, opts.signal);
         const r = await api.cicd("GET", `/api/sn_cicd/progress/${progressId}`);
-        progress = resultOf<Progress>(r.body);
+        progress = resultOf<Progress>(r);
     }
     const resultId = progress.links?.results?.id;
     if (!resultId) return notRun("error", progress.error || progress.status_message || "the run produced no results");
-    const results = resultOf<SuiteResults>((await api.cicd("GET", `/api/sn_cicd/testsuite/results/${resultId}`)).body);
+    const results = resultOf<SuiteResults>(await api.cicd("GET", `/api/sn_cicd/testsuite/results/${resultId}`));
     const tests: AtfTestOutcome[] = (
         await api.query("sys_atf_test_result", {
             query: `parent=${resultId}^ORDERBYsys_created_on`,
@@ -132,9 +140,4 @@ export async function runSuite(
 
 function resultOf<T>(body: unknown): T {
     return ((body as { result?: unknown } | undefined)?.result ?? {}) as T;
-}
-
-function errorText(body: unknown): string {
-    const e = (body as { error?: { message?: string; detail?: string } } | undefined)?.error;
-    return e ? [e.message, e.detail].filter(Boolean).join(": ") : "";
 }

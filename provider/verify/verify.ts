@@ -3,9 +3,10 @@
  * test execution turned on for them as a managed setting (adopted, then put back as it was), so the runner property
  * is the only thing a verification writes.
  */
+
+import { applyProperties, type PropertyMemory, restoreProperties } from "../adopt";
 import type { ServiceNowClient } from "../client/client";
-import { applyProperties, type PropertyMemory, restoreProperties } from "../properties";
-import { type CicdCaller, runSuite, type SuiteSpec } from "./atf";
+import { runSuite, type SuiteSpec } from "./atf";
 import { type ChecksSpec, readCloneEpoch, runChecks } from "./gather";
 import { type AtfSuiteOutcome, type VerificationReport, verificationReport } from "./report";
 
@@ -45,15 +46,12 @@ export interface VerifyOptions {
     onStage?: (message: string) => void;
 }
 
-/** The client verification uses: Table API reads, and the CI/CD calls that run suites. */
-export type VerifyClient = ServiceNowClient & Pick<CicdCaller, "cicd">;
-
 /**
  * Verifies an instance and returns the report; writes nothing but `sn_atf.runner.enabled`, and only when there are
  * suites to run and it is off (put back as it was afterwards unless `keepRunnerEnabled`).
  */
 export async function verifyInstance(
-    client: VerifyClient,
+    client: ServiceNowClient,
     spec: VerifySpec,
     opts: VerifyOptions = {},
 ): Promise<VerificationReport> {

@@ -5,3 +5,4 @@ export * from "./clone";
 export * from "./drift";
 export * from "./environment";
 export * from "./progress";
+export * from "./verify";

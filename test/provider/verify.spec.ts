@@ -1,31 +1,15 @@
 import * as assert from "node:assert/strict";
 import { type RunningEmulator, startEmulator } from "../../emulator/index";
 import { ServiceNowClient } from "../../provider/client/client";
-import { type CicdCaller, runSuite } from "../../provider/verify/atf";
+import { runSuite } from "../../provider/verify/atf";
 import { readCloneEpoch, runChecks } from "../../provider/verify/gather";
 
 const HOSTS = ["api.payments.acme-corp.com", "dw.acme-corp.com", "sap-pi.acme-corp.com", "ebs.acme-corp.com"];
-
-/** The CI/CD calls over plain fetch, as the verify command makes them through the client. */
-function cicdOver(url: string, client: ServiceNowClient): CicdCaller {
-    const auth = `Basic ${Buffer.from("admin:admin").toString("base64")}`;
-    return {
-        async cicd(method, path, params = {}) {
-            const res = await fetch(`${url}${path}?${new URLSearchParams(params)}`, {
-                method,
-                headers: { authorization: auth, accept: "application/json" },
-            });
-            return { status: res.status, body: await res.json() };
-        },
-        query: (table, options) => client.query(table, options),
-    };
-}
 
 describe("post-clone verification against the emulator", function () {
     this.timeout(60_000);
     let emu: RunningEmulator;
     let client: ServiceNowClient;
-    let qaUrl: string;
 
     before(async () => {
         emu = await startEmulator({
@@ -51,9 +35,8 @@ describe("post-clone verification against the emulator", function () {
         for (let i = 0; i < 400 && prod.get("sn_instance_clone_request", req.sys_id!)!.state !== "Completed"; i++) {
             await new Promise((r) => setTimeout(r, 15));
         }
-        qaUrl = emu.instances.get("acme-qa")!.url;
         client = new ServiceNowClient({
-            url: qaUrl,
+            url: emu.instances.get("acme-qa")!.url,
             credentials: { kind: "basic", username: "admin", password: "admin" },
             instanceName: "acme-qa",
         });
@@ -100,21 +83,20 @@ describe("post-clone verification against the emulator", function () {
     });
 
     it("reports a suite refused while test execution is disabled, then its failing test once enabled", async () => {
-        const api = cicdOver(qaUrl, client);
-        const refused = await runSuite(api, { name: "Post-clone safety" }, { pollMs: 10 });
+        const refused = await runSuite(client, { name: "Post-clone safety" }, { pollMs: 10 });
         assert.equal(refused.passed, false);
         assert.equal(refused.status, "refused");
         assert.match(refused.message, /sn_atf\.runner\.enabled' to true/);
 
         emu.instances.get("acme-qa")!.db.setProperty("sn_atf.runner.enabled", "true");
-        const failing = await runSuite(api, { name: "Post-clone safety" }, { pollMs: 10 });
+        const failing = await runSuite(client, { name: "Post-clone safety" }, { pollMs: 10 });
         assert.equal(failing.passed, false);
         assert.deepEqual(failing.counts, { success: 0, failure: 1, error: 0, skip: 0 });
         assert.deepEqual(
             failing.tests.map((t) => [t.name, t.status]),
             [["Email cannot reach real users", "failure"]],
         );
-        const tolerated = await runSuite(api, { name: "Post-clone safety", allowedFailures: 1 }, { pollMs: 10 });
+        const tolerated = await runSuite(client, { name: "Post-clone safety", allowedFailures: 1 }, { pollMs: 10 });
         assert.equal(tolerated.passed, true);
     });
 });
