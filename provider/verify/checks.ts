@@ -36,8 +36,10 @@ export interface CheckOutcome {
     id: string;
     title: string;
     severity: Severity;
-    /** Records (or settings) that fail the check, each named so a reader can find it. */
+    /** Records (or settings) that fail the check, each named so a reader can find it; the first {@link KEPT} only. */
     offenders: string[];
+    /** How many records fail the check (right after a clone that can be every user). */
+    offenderCount: number;
     /** How many offenders are tolerated before the check fails. */
     threshold: number;
     /** True when offenders do not exceed the threshold. */
@@ -48,6 +50,8 @@ export interface CheckOutcome {
 
 /** Offenders listed by name in a message; the rest are counted. */
 const LISTED = 10;
+/** Offenders kept in a report (its JSON stays small when a clone let every user back in). */
+export const KEPT = 100;
 
 function outcome(
     id: CheckId,
@@ -66,7 +70,8 @@ function outcome(
         id,
         title: CHECKS[id].title,
         severity: severity ?? CHECKS[id].severity,
-        offenders,
+        offenders: offenders.slice(0, KEPT),
+        offenderCount: offenders.length,
         threshold,
         passed,
         message: offenders.length === 0 || passed ? `${ok}${tolerated}` : bad(`${shown}${more}`),

@@ -143,7 +143,7 @@ export function formatVerificationText(report: VerificationReport, opts: TextOpt
         if (!check.passed) {
             lines.push(`      ${check.message.split(": ")[0]}`);
             for (const o of check.offenders.slice(0, 10)) lines.push(c.dim(`        • ${o}`));
-            if (check.offenders.length > 10) lines.push(c.dim(`        … and ${check.offenders.length - 10} more`));
+            if (check.offenderCount > 10) lines.push(c.dim(`        … and ${check.offenderCount - 10} more`));
         } else lines.push(c.dim(`      ${check.message}`));
     }
     if (report.suites.length > 0) {

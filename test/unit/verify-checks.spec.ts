@@ -95,11 +95,17 @@ describe("post-clone checks", () => {
         assert.match(tolerated.message, /\(1 within the threshold of 1\)$/);
     });
 
-    it("lockout lists users outside the allow-list who can sign in, capped at ten names", () => {
+    it("lockout lists users outside the allow-list who can sign in: ten in the message, a hundred in the report", () => {
         const users = Array.from({ length: 13 }, (_, i) => ({ sysId: `u${i}`, userName: `user.${i}` }));
         const o = checkLockout(users, new Set(["u0"]));
         assert.equal(o.offenders.length, 12);
         assert.match(o.message, /user\.1, .*user\.10 and 2 more; apply environment:access/);
+        const many = checkLockout(
+            Array.from({ length: 150 }, (_, i) => ({ sysId: `u${i}`, userName: `user.${i}` })),
+            new Set(),
+        );
+        assert.equal(many.offenderCount, 150);
+        assert.equal(many.offenders.length, 100, "the report keeps the first hundred names");
     });
 });
 
