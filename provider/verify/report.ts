@@ -144,6 +144,9 @@ export function formatVerificationText(report: VerificationReport, opts: TextOpt
             lines.push(`      ${check.message.split(": ")[0]}`);
             for (const o of check.offenders.slice(0, 10)) lines.push(c.dim(`        • ${o}`));
             if (check.offenderCount > 10) lines.push(c.dim(`        … and ${check.offenderCount - 10} more`));
+            // The message ends with what to do ("…; apply environment:access or …"): keep it in view.
+            const fix = check.message.includes("; ") ? check.message.slice(check.message.lastIndexOf("; ") + 2) : "";
+            if (fix) lines.push(`      → ${fix}`);
         } else lines.push(c.dim(`      ${check.message}`));
     }
     if (report.suites.length > 0) {

@@ -174,7 +174,10 @@ describe("the verification report", () => {
         assert.equal(text.includes("\u001b["), false);
         assert.match(text, /^Verification of qa \(clone 01234567… started 2026-11-30 10:00:00 UTC\)/);
         assert.match(text, /✖ Email cannot reach real users \[critical\]/);
-        assert.match(text, /▲ MID servers are up \[warning\]\n {6}MID servers not up\n {8}• m \(Down\)/);
+        assert.match(
+            text,
+            /▲ MID servers are up \[warning\]\n {6}MID servers not up\n {8}• m \(Down\)\n {6}→ check their credentials and restart them/,
+        );
         assert.match(text, /✖ Post-clone safety \(0 passed, 1 failed, 0 errored, 0 skipped\)/);
         assert.match(text, /✖ Not ready: 2 findings block the gate\n$/);
         assert.ok(formatVerificationText(report, { color: true }).includes("\u001b[31m✖\u001b[0m"));
