@@ -11,12 +11,14 @@ import type * as http from "node:http";
 import * as os from "node:os";
 import * as path from "node:path";
 import { Authenticator } from "./auth";
+import { attachCicd } from "./cicd/registry";
 import { attachCloneEngine } from "./clone/engine";
 import { InstanceDb, instanceDataDir } from "./db";
 import { type FaultConfig, FaultInjector } from "./faults";
 import { EmulatorStats } from "./observability";
 import { registerInstances, type SeedKind, seedInstance } from "./seed";
 import { createInstanceServer, type SharedRuntime } from "./server";
+import { attachTextIndexer, type TextIndexer, type TextIndexerOptions } from "./text-index";
 import { localTls } from "./tls";
 
 export { InstanceDb } from "./db";
@@ -117,8 +119,20 @@ export interface EmulatorOptions {
      * @default 30000
      */
     batchQuotaMs?: number;
+    /**
+     * Wall time of one step of a CI/CD operation (plugin activation, update set retrieve/preview/commit...).
+     *
+     * @default 40
+     */
+    cicdStepMs?: number;
     /** Any other initial fault settings (rate-limit rules, resets, hibernation...). */
     faults?: Partial<FaultConfig>;
+    /**
+     * Pace of the text-index job that regenerates indexes after a `textindex.all` event, and whether it starts paused.
+     *
+     * @default { msPerTable: 50, paused: false }
+     */
+    textIndexer?: TextIndexerOptions;
 }
 
 /** A running instance. */
@@ -137,6 +151,8 @@ export interface RunningEmulator {
     faults: FaultInjector;
     /** Request counts and log (also `GET /emulator/stats`, `/emulator/requests`). */
     stats: EmulatorStats;
+    /** The text-index job of every instance: pause it to hold a regeneration where a clone left it. */
+    textIndexer: TextIndexer;
     /** Path of the CA certificate when serving HTTPS. */
     caPath?: string;
     /** PEM of the CA certificate when serving HTTPS. */
@@ -229,12 +245,15 @@ export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmula
         instances,
         faults: rt.faults,
         stats: rt.stats,
+        textIndexer: attachTextIndexer({ instances }, opts.textIndexer),
         caPath: tls?.caPath,
         caCert: tls?.caCert,
         async stop() {
             if (stopped) return;
             stopped = true;
             engine.stop();
+            running.textIndexer.stop();
+            cicd.stop();
             await Promise.all(servers.map(closeServer));
             for (const i of instances.values()) i.db.close();
             if (tempTlsDir) fs.rmSync(tempTlsDir, { recursive: true, force: true });
@@ -244,6 +263,7 @@ export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmula
         cloneDurationMs: opts.cloneDurationMs,
         minGapDays: opts.cloneMinGapDays,
     });
+    const cicd = attachCicd(running, { stepMs: opts.cicdStepMs });
     return running;
 }
 

@@ -7,6 +7,7 @@ import * as https from "node:https";
 import type { ApiRequest, InstanceContext } from "./api-types";
 import { batchApi } from "./batch-api";
 import { changeApi, changeControl } from "./change/routes";
+import { CICD_PATH, cicdApi } from "./cicd/routes";
 import { type ApiResponse, errors, failure, json } from "./envelope";
 import { type FaultConfig, type FaultInjector, gatewayErrorPage, HIBERNATING_PAGE } from "./faults";
 import { tokenEndpoint } from "./oauth";
@@ -73,6 +74,7 @@ export function createHandler(ctx: InstanceContext, rt: SharedRuntime): http.Req
         if (m) return tableApi(ctx, req, decodeURIComponent(m[2]!), m[3] ? decodeURIComponent(m[3]) : undefined, m[1]);
         m = STATS_PATH.exec(req.pathname);
         if (m) return statsApi(ctx, req, decodeURIComponent(m[1]!));
+        if (CICD_PATH.test(req.pathname)) return cicdApi(ctx, req);
         if (BATCH_PATH.test(req.pathname) && !isBatchItem) {
             return batchApi(
                 req,

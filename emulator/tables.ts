@@ -1,5 +1,8 @@
 import { changeTables } from "./change/tables";
+import { atfTables } from "./cicd/atf-tables";
+import { cicdTables } from "./cicd/tables";
 import { type FieldDef, fields, type TableDef } from "./schema";
+import { textIndexTables } from "./text-index";
 
 /** Adds a choice list (stored value to label) to one column of a field list. */
 function withChoices(list: FieldDef[], name: string, choices: Record<string, string>): FieldDef[] {
@@ -437,36 +440,11 @@ export function platformTables(welcomeTable = "welcome_page_content"): TableDef[
             ),
         },
         {
-            name: "sys_update_xml",
-            label: "Customer Update",
-            acl: { write: ["admin"] },
-            fields: fields(
-                "name",
-                "update_set:ref:sys_update_set",
-                "type",
-                "target_name",
-                "action=INSERT_OR_UPDATE",
-                "payload",
-            ),
-        },
-        {
             name: "sn_instance_clone_log",
             label: "Clone Log",
             display: "message",
             acl: cloneAdmin,
             fields: fields("clone:ref:sn_instance_clone_request", "level=info", "phase", "message"),
-        },
-        {
-            name: "sys_update_set",
-            label: "Update Set",
-            fields: fields(
-                "name",
-                "state=in progress",
-                "application=global",
-                "description",
-                "is_default:boolean=false",
-                "completed_on:glide_date_time",
-            ),
         },
         {
             name: "instance",
@@ -607,5 +585,8 @@ export function platformTables(welcomeTable = "welcome_page_content"): TableDef[
             fields: fields("name", "label", "super_class:ref:sys_db_object"),
         },
         ...changeTables(),
+        ...textIndexTables(),
+        ...atfTables(),
+        ...cicdTables(),
     ];
 }

@@ -14,6 +14,7 @@ import type * as instanceBranding from "./resources/instance-branding";
 import type * as integrationEndpoints from "./resources/integration-endpoints";
 import type * as ldapServerState from "./resources/ldap-server-state";
 import type * as midServerState from "./resources/mid-server-state";
+import type * as postCloneChecks from "./resources/post-clone-checks";
 import type * as scheduledJobState from "./resources/scheduled-job-state";
 import type * as systemProperty from "./resources/system-property";
 import type * as userLockout from "./resources/user-lockout";
@@ -31,6 +32,7 @@ interface ProviderModules {
     "integration-endpoints": typeof integrationEndpoints;
     "ldap-server-state": typeof ldapServerState;
     "mid-server-state": typeof midServerState;
+    "post-clone-checks": typeof postCloneChecks;
     "scheduled-job-state": typeof scheduledJobState;
     "system-property": typeof systemProperty;
     "user-lockout": typeof userLockout;
@@ -52,6 +54,7 @@ export const PROVIDERS: { readonly [K in ProviderKey]: keyof ProviderModules[K] 
     "integration-endpoints": "integrationEndpointsProvider",
     "ldap-server-state": "ldapServerStateProvider",
     "mid-server-state": "midServerStateProvider",
+    "post-clone-checks": "postCloneChecksProvider",
     "scheduled-job-state": "scheduledJobStateProvider",
     "system-property": "systemPropertyProvider",
     "user-lockout": "userLockoutProvider",

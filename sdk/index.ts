@@ -18,6 +18,7 @@ export * from "./instance-branding";
 export * from "./integration-endpoints";
 export * from "./ldap-server-state";
 export * from "./mid-server-state";
+export * from "./post-clone-checks";
 export * from "./scheduled-job-state";
 export * from "./system-property";
 export * from "./toolchain";

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { InstanceDb } from "../db";
 import { compileQuery, parseEncodedQuery } from "../query";
+import { markTextIndexesStale } from "../text-index";
 import {
     type CloneOptions,
     type CloneRow,
@@ -375,6 +376,7 @@ export function attachCloneEngine(
             case ClonePhase.NodeRepoint:
                 for (const [root, rows] of run.staging!) run.target!.db.replaceRows(root, rows);
                 run.staging = undefined;
+                markTextIndexesStale(run.target!.db);
                 return;
             case ClonePhase.CleanupScripts:
                 runCleanupScripts(run);
@@ -789,8 +791,8 @@ export function fieldMap(db: Pick<CloneDb, "schema">, table: string): Record<str
     return out;
 }
 
-/** The instance as a cleanup script sees it. */
-function sandboxOf(db: CloneDb): SandboxDb {
+/** The instance as a server-side script (cleanup script, ATF step) sees it. */
+export function sandboxOf(db: CloneDb): SandboxDb {
     return {
         query: (table, q) => db.query(table, q),
         insert: (table, fields) => db.insert(table, fields),

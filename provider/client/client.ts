@@ -5,6 +5,7 @@
 import { CHANGE_API_WRITE, type ConnectionName, writeFence } from "../fence";
 import { AggregateApi } from "./aggregate";
 import { BatchApi, type BatchResult, type RecordUpdate } from "./batch";
+import { CicdApi } from "./cicd";
 import { type BeforeWrite, type PageOptions, type QueryOptions, type SnRecord, TableApi } from "./table";
 import { Transport, type TransportOptions } from "./transport";
 
@@ -44,6 +45,7 @@ export class ServiceNowClient {
     private readonly table: TableApi;
     private readonly aggregate: AggregateApi;
     private readonly batch: BatchApi;
+    private readonly cicdApi: CicdApi;
     private readonly beforeWrite: BeforeWrite;
 
     constructor(options: ClientOptions) {
@@ -66,6 +68,7 @@ export class ServiceNowClient {
         this.table = new TableApi(this.transport, this.beforeWrite);
         this.aggregate = new AggregateApi(this.transport);
         this.batch = new BatchApi(this.transport, this.beforeWrite, Math.max(1, options.batchSize ?? 200));
+        this.cicdApi = new CicdApi(this.transport);
     }
 
     /** HTTP requests sent by this client so far, retries and token requests excluded from the latter. */
@@ -116,6 +119,11 @@ export class ServiceNowClient {
     /** Applies many PATCHes through the Batch API (after the fence); see {@link BatchApi.batchUpdate}. */
     batchUpdate(table: string, updates: readonly RecordUpdate[]): Promise<BatchResult> {
         return this.batch.batchUpdate(table, updates);
+    }
+
+    /** Calls the CI/CD API (test suite runs, progress, results); see {@link CicdApi.call}. */
+    cicd(method: "GET" | "POST", path: string, params?: Record<string, string>): Promise<Record<string, unknown>> {
+        return this.cicdApi.call(method, path, params);
     }
 
     /** The live `instance_name` system property ("" when the instance has none). */

@@ -7,6 +7,7 @@
  * provider's read returned (`metadata.new.outputs`). Keys starting with `__` are engine bookkeeping and skipped.
  */
 import type { EngineEvent, StepEventMetadata } from "@pulumi/pulumi/automation";
+import { formatJunit, type JunitCase } from "./junit";
 
 /** One property that differs: the value the stack recorded and the value found live. */
 export interface PropertyDrift {
@@ -168,40 +169,19 @@ export function formatDriftJson(report: DriftReport): string {
  */
 export function formatDriftJunit(report: DriftReport): string {
     const clean = report.checked - report.resources.length;
-    const cases = report.resources.map((r) => {
-        const body = r.properties
-            .map((p) => `${p.path}: expected ${showValue(p.expected)}, found ${showValue(p.actual)}`)
-            .join("\n");
-        const message =
-            r.change === "deleted" ? "gone from the instance" : `${r.properties.length} property(ies) drifted`;
-        return (
-            `    <testcase classname="${xml(report.environment)}.${xml(r.type)}" name="${xml(r.name)}">\n` +
-            `      <failure message="${xml(message)}" type="drift">${xml(body)}</failure>\n` +
-            "    </testcase>"
-        );
-    });
-    if (clean > 0) {
-        cases.push(
-            `    <testcase classname="${xml(report.environment)}" name="${clean} resource(s) without drift"></testcase>`,
-        );
-    }
-    return (
-        '<?xml version="1.0" encoding="UTF-8"?>\n' +
-        `<testsuites name="drift" tests="${cases.length}" failures="${report.resources.length}">\n` +
-        `  <testsuite name="${xml(report.environment)}" tests="${cases.length}" failures="${report.resources.length}" timestamp="${xml(report.checkedAt)}">\n` +
-        `${cases.join("\n")}\n` +
-        "  </testsuite>\n" +
-        "</testsuites>\n"
-    );
-}
-
-function xml(text: string): string {
-    return text
-        .replaceAll("&", "&amp;")
-        .replaceAll("<", "&lt;")
-        .replaceAll(">", "&gt;")
-        .replaceAll('"', "&quot;")
-        .replaceAll("'", "&apos;");
+    const cases: JunitCase[] = report.resources.map((r) => ({
+        classname: `${report.environment}.${r.type}`,
+        name: r.name,
+        failure: {
+            message: r.change === "deleted" ? "gone from the instance" : `${r.properties.length} property(ies) drifted`,
+            type: "drift",
+            body: r.properties
+                .map((p) => `${p.path}: expected ${showValue(p.expected)}, found ${showValue(p.actual)}`)
+                .join("\n"),
+        },
+    }));
+    if (clean > 0) cases.push({ classname: report.environment, name: `${clean} resource(s) without drift` });
+    return formatJunit({ name: "drift", suites: [{ name: report.environment, timestamp: report.checkedAt, cases }] });
 }
 
 function joinPath(path: string, key: string): string {

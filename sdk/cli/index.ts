@@ -2,7 +2,7 @@
  * `sn-clone`: the environment stacks from a release pipeline or a terminal.
  *
  * Exit codes: 0 done (and no drift), 2 drift found, 3 unsafe target (the production fence refused before writing),
- * 1 any other error.
+ * 4 verification failed (`verify`, `apply --verify`), 1 any other error.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -18,6 +18,7 @@ import {
 } from "../automation/environment";
 import { CLONES_HELP, type HistoryCliOptions, printCloneHistory } from "./clone-history";
 import { createProgressView } from "./progress-view";
+import { registerVerify } from "./verify";
 
 /** Exit codes of `sn-clone`. */
 export const ExitCode = { Ok: 0, Error: 1, Drift: 2, UnsafeTarget: 3 } as const;
@@ -47,7 +48,8 @@ export async function main(argv: readonly string[], io: CliIo = process): Promis
         .description(
             "Apply, preview, check for drift, destroy and list the history of the post-clone environment stacks " +
                 "(dev, qa, uat, training) of pulumi-servicenow-clone.\n\n" +
-                "Exit codes: 0 done and clean, 2 drift found, 3 unsafe target (refused before writing), 1 error.",
+                "Exit codes: 0 done and clean, 2 drift found, 3 unsafe target (refused before writing), 4 verification " +
+                "failed, 1 error.",
         )
         .option("--work-dir <dir>", "directory of the environment project's Pulumi.yaml (default: this package's)")
         .option(
@@ -209,6 +211,7 @@ export async function main(argv: readonly string[], io: CliIo = process): Promis
             }),
         );
 
+    registerVerify({ program, io, run });
     try {
         await program.parseAsync([...argv]);
         return code;

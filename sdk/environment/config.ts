@@ -12,6 +12,7 @@ import { InstanceBrandingInputs } from "../../provider/resources/instance-brandi
 import { IntegrationEndpointsInputs } from "../../provider/resources/integration-endpoints";
 import { LdapServerStateInputs } from "../../provider/resources/ldap-server-state";
 import { MidServerStateInputs } from "../../provider/resources/mid-server-state";
+import { PostCloneChecksInputs } from "../../provider/resources/post-clone-checks";
 import { ScheduledJobStateInputs } from "../../provider/resources/scheduled-job-state";
 import { UserLockoutInputs } from "../../provider/resources/user-lockout";
 
@@ -93,6 +94,14 @@ export const CloneConfig = z.strictObject({
     pollSeconds: z.number().positive().optional(),
 });
 
+/**
+ * `environment:verify`: the verification gate (ATF suites, and thresholds and severities of the built-in checks). The
+ * hosts and allow-lists the checks compare against are the environment's own `integrations`, `access` and `jobs`.
+ */
+export const VerifyConfig = z.strictObject(
+    PostCloneChecksInputs.pick({ suites: true, thresholds: true, severities: true, enforce: true }).shape,
+);
+
 /** The whole environment: every checklist item is optional. */
 export const EnvironmentConfig = z
     .strictObject({
@@ -111,6 +120,7 @@ export const EnvironmentConfig = z
         midServers: MidServersConfig.optional(),
         integrations: IntegrationsConfig.optional(),
         properties: PropertiesConfig.optional(),
+        verify: VerifyConfig.optional(),
         /** Set by release tooling after a clone: every resource re-asserts its policy when it changes. */
         cloneEpoch: z.string().optional(),
     })
@@ -207,7 +217,7 @@ function unknownKeyReason(path: readonly PropertyKey[], key: string): string {
     return `unknown key "${key}" (a typo?)${list}`;
 }
 
-const TOP_KEYS = ["label", "clone", "change", "window", ...CHECKLIST_ITEMS, "cloneEpoch"];
+const TOP_KEYS = ["label", "clone", "change", "window", ...CHECKLIST_ITEMS, "verify", "cloneEpoch"];
 
 const ITEM_KEYS: Record<string, string[]> = {
     branding: Object.keys(BrandingConfig.shape),
@@ -219,6 +229,7 @@ const ITEM_KEYS: Record<string, string[]> = {
     integrations: Object.keys(IntegrationsConfig.shape),
     clone: Object.keys(CloneConfig.shape),
     change: Object.keys(GovernanceInputs.shape),
+    verify: Object.keys(VerifyConfig.shape),
 };
 
 function formatKey(path: readonly PropertyKey[]): string {

@@ -11,6 +11,7 @@ import { InstanceBranding } from "../instance-branding";
 import { IntegrationEndpoints } from "../integration-endpoints";
 import { LdapServerState } from "../ldap-server-state";
 import { MidServerState } from "../mid-server-state";
+import { PostCloneChecks } from "../post-clone-checks";
 import { ScheduledJobState } from "../scheduled-job-state";
 import { SystemProperty } from "../system-property";
 import { UserLockout } from "../user-lockout";
@@ -33,6 +34,8 @@ export interface Environment {
     properties: SystemProperty[];
     /** Closes the governed clone's change once the checklist converged, when `change` is configured. */
     changeClosure?: ChangeClosure;
+    /** The verification gate, when `verify` is configured; it runs after every other item. */
+    verify?: PostCloneChecks;
 }
 
 /**
@@ -82,9 +85,47 @@ export function defineEnvironment(config: EnvironmentConfig, opts?: pulumi.Custo
     for (const [name, value] of Object.entries(config.properties ?? {})) {
         env.properties.push(new SystemProperty(`property-${name}`, { name, value, ...epoch }, opts));
     }
-    const converged = [env.branding, env.email, env.access, env.ldap, env.jobs, env.midServers, env.integrations];
+    if (config.verify) env.verify = definePostCloneChecks(config, env, epoch, opts);
+    // The change closes after the checklist converged and, where declared, the verification gate passed.
+    const converged = [
+        env.branding,
+        env.email,
+        env.access,
+        env.ldap,
+        env.jobs,
+        env.midServers,
+        env.integrations,
+        env.verify,
+    ];
     env.changeClosure = closeChangeAfter(config, env, [...converged.filter((r) => r !== undefined), ...env.properties]);
     return env;
+}
+
+/** The gate runs last: it judges what the other items converged, against their own policy. */
+function definePostCloneChecks(
+    config: EnvironmentConfig,
+    env: Environment,
+    epoch: { cloneEpoch?: pulumi.Input<string> },
+    opts: pulumi.CustomResourceOptions | undefined,
+): PostCloneChecks {
+    const items = [env.branding, env.email, env.access, env.ldap, env.jobs, env.midServers, env.integrations];
+    const dependsOn = [
+        ...((opts?.dependsOn as pulumi.Resource[] | undefined) ?? []),
+        ...items.filter((r): r is NonNullable<typeof r> => r !== undefined),
+        ...env.properties,
+    ];
+    return new PostCloneChecks(
+        "verify",
+        {
+            environment: config.label ?? pulumi.getStack(),
+            ...config.verify,
+            productionHosts: config.integrations?.productionHosts ?? [],
+            ...(config.access ? { access: config.access } : {}),
+            ...(config.jobs ? { jobs: config.jobs } : {}),
+            ...epoch,
+        },
+        { ...opts, dependsOn },
+    );
 }
 
 /**
@@ -114,5 +155,6 @@ export function environmentProgram(): Record<string, pulumi.Output<unknown> | un
         ...(env.ldap ? { ldapServers: env.ldap.serverNames } : {}),
         ...(env.midServers ? { downMidServers: env.midServers.downMidServers } : {}),
         ...(env.integrations ? { rewrittenEndpoints: env.integrations.rewrittenCount } : {}),
+        ...(env.verify ? { verified: env.verify.passed, verifyFindings: env.verify.findings } : {}),
     };
 }

@@ -16,6 +16,7 @@ import type { InstanceBrandingInputs } from "../../provider/resources/instance-b
 import type { IntegrationEndpointsInputs } from "../../provider/resources/integration-endpoints";
 import type { LdapServerStateInputs } from "../../provider/resources/ldap-server-state";
 import type { MidServerStateInputs } from "../../provider/resources/mid-server-state";
+import type { PostCloneChecksInputs } from "../../provider/resources/post-clone-checks";
 import type { ScheduledJobStateInputs } from "../../provider/resources/scheduled-job-state";
 import type { SystemPropertyInputs } from "../../provider/resources/system-property";
 import type { UserLockoutInputs } from "../../provider/resources/user-lockout";
@@ -30,6 +31,7 @@ import type { InstanceBrandingArgs } from "../../sdk/instance-branding";
 import type { IntegrationEndpointsArgs } from "../../sdk/integration-endpoints";
 import type { LdapServerStateArgs } from "../../sdk/ldap-server-state";
 import type { MidServerStateArgs } from "../../sdk/mid-server-state";
+import type { PostCloneChecksArgs } from "../../sdk/post-clone-checks";
 import type { ScheduledJobStateArgs } from "../../sdk/scheduled-job-state";
 import type { SystemPropertyArgs } from "../../sdk/system-property";
 import type { UserLockoutArgs } from "../../sdk/user-lockout";
@@ -61,6 +63,7 @@ const checks = {
     IntegrationEndpoints: true as Matches<IntegrationEndpointsArgs, typeof IntegrationEndpointsInputs>,
     LdapServerState: true as Matches<LdapServerStateArgs, typeof LdapServerStateInputs>,
     MidServerState: true as Matches<MidServerStateArgs, typeof MidServerStateInputs>,
+    PostCloneChecks: true as Matches<PostCloneChecksArgs, typeof PostCloneChecksInputs>,
     ScheduledJobState: true as Matches<ScheduledJobStateArgs, typeof ScheduledJobStateInputs>,
     SystemProperty: true as Matches<SystemPropertyArgs, typeof SystemPropertyInputs>,
     UserLockout: true as Matches<UserLockoutArgs, typeof UserLockoutInputs>,
