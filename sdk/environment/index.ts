@@ -68,10 +68,15 @@ export function defineEnvironment(config: EnvironmentConfig, opts?: pulumi.Custo
     const epoch = epochValue !== undefined ? { cloneEpoch: epochValue } : {};
     if (config.branding) env.branding = new InstanceBranding("branding", { ...config.branding, ...epoch }, opts);
     if (config.email) env.email = new EmailPolicy("email", { ...config.email, ...epoch }, opts);
-    if (config.access) env.access = new UserLockout("access", { ...config.access, ...epoch }, opts);
+    if (config.midServers) env.midServers = new MidServerState("mid-servers", { ...config.midServers, ...epoch }, opts);
+    if (config.access) {
+        // MidServerState creates the MID users and grants their role; run in parallel, the lockout could survey the
+        // users before they exist (allowedCount 8, then 9 at the next refresh) or, worse, lock one out.
+        const after = env.midServers ? { ...opts, dependsOn: [...dependencies(opts), env.midServers] } : opts;
+        env.access = new UserLockout("access", { ...config.access, ...epoch }, after);
+    }
     if (config.ldap) env.ldap = new LdapServerState("ldap", { ...config.ldap, ...epoch }, opts);
     if (config.jobs) env.jobs = new ScheduledJobState("jobs", { ...config.jobs, ...epoch }, opts);
-    if (config.midServers) env.midServers = new MidServerState("mid-servers", { ...config.midServers, ...epoch }, opts);
     if (config.integrations) {
         env.integrations = new IntegrationEndpoints("integrations", { ...config.integrations, ...epoch }, opts);
     }
@@ -79,6 +84,13 @@ export function defineEnvironment(config: EnvironmentConfig, opts?: pulumi.Custo
         env.properties.push(new SystemProperty(`property-${name}`, { name, value, ...epoch }, opts));
     }
     return env;
+}
+
+/** The resources `opts.dependsOn` names, as an array. */
+function dependencies(opts: pulumi.CustomResourceOptions | undefined): pulumi.Input<pulumi.Resource>[] {
+    const d = opts?.dependsOn;
+    if (d === undefined) return [];
+    return Array.isArray(d) ? d : [d as pulumi.Input<pulumi.Resource>];
 }
 
 /**
