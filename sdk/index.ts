@@ -18,6 +18,7 @@ export * from "./integration-endpoints";
 export * from "./ldap-server-state";
 export * from "./mid-server-state";
 export * from "./scheduled-job-state";
+export * from "./servicenow-provider";
 export * from "./system-property";
 export * from "./toolchain";
 export * from "./user-lockout";

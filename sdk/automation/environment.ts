@@ -19,6 +19,7 @@ import {
     type UpdateSummary,
 } from "@pulumi/pulumi/automation";
 import { ConnectionConfigError, ServiceNowError, UnsafeTargetError } from "../../provider/client/errors";
+import { PROJECT_DIR_ENV } from "../../provider/stack-config";
 import { offlineEnv, packageRoot, resolvePulumiCommand } from "../toolchain";
 import { defaultBackendUrl } from "./backend";
 import { type CloneRequest, type CloneResult, cloneInstance } from "./clone";
@@ -204,7 +205,13 @@ export class EnvironmentSession {
                     );
                 }),
                 ...(opts.pulumiHome ? { pulumiHome: opts.pulumiHome } : {}),
-                envVars: offlineEnv({ ...env, ...scratchEnv(scratch), ...opts.envVars }),
+                envVars: offlineEnv({
+                    ...env,
+                    ...scratchEnv(scratch),
+                    // The providers read the stack config from this project (a scratch copy has the session's config).
+                    [PROJECT_DIR_ENV]: scratch ?? projectDir,
+                    ...opts.envVars,
+                }),
             };
             let stack: Stack;
             if (opts.create === false) {

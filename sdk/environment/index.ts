@@ -11,6 +11,7 @@ import { IntegrationEndpoints } from "../integration-endpoints";
 import { LdapServerState } from "../ldap-server-state";
 import { MidServerState } from "../mid-server-state";
 import { ScheduledJobState } from "../scheduled-job-state";
+import { servicenowProvider } from "../servicenow-provider";
 import { SystemProperty } from "../system-property";
 import { UserLockout } from "../user-lockout";
 import { type EnvironmentConfig, environmentKeys, parseEnvironmentConfig } from "./config";
@@ -101,11 +102,13 @@ function dependencies(opts: pulumi.CustomResourceOptions | undefined): pulumi.In
 export function environmentProgram(): Record<string, pulumi.Output<unknown> | unknown> {
     const raw = environmentKeys(pulumi.runtime.allConfig());
     const parsed = parseEnvironmentConfig(raw);
+    // The explicit provider keeps the stack config out of state (the default provider would record all of it).
+    const provider = servicenowProvider();
     if (!parsed.ok) {
-        new EnvironmentConfigCheck("environment-config", raw);
+        new EnvironmentConfigCheck("environment-config", raw, { provider });
         return {};
     }
-    const env = defineEnvironment(parsed.config);
+    const env = defineEnvironment(parsed.config, { provider });
     return {
         environment: parsed.config.label ?? pulumi.getStack(),
         instanceName: new pulumi.Config("servicenow").get("instanceName"),

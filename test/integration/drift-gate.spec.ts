@@ -34,21 +34,49 @@ function writesSince(emu: RunningEmulator, instance: string, since: number): Req
     return emu.stats.requests(instance, since).filter((e) => WRITES.has(e.method));
 }
 
-/** Sets a user's password over the Table API, as an administrator rotating it would. */
-async function setPassword(i: RunningInstance, user: string, current: string, next: string): Promise<void> {
-    const auth = `Basic ${Buffer.from(`admin:${current}`).toString("base64")}`;
-    const headers = { authorization: auth, "content-type": "application/json", accept: "application/json" };
-    const found = await fetch(`${i.url}/api/now/table/sys_user?sysparm_query=user_name=${user}&sysparm_limit=1`, {
-        headers,
+/** The integration user the stack connects as; its password is distinctive, so finding it anywhere is unambiguous. */
+const SERVICE_USER = "svc.pulumi";
+
+/** A Table API call as the emulator's administrator (admin/admin), as an administrator at a browser would. */
+async function asAdmin(
+    i: RunningInstance,
+    method: string,
+    urlPath: string,
+    body?: unknown,
+): Promise<{ sys_id: string }[]> {
+    const res = await fetch(`${i.url}${urlPath}`, {
+        method,
+        headers: {
+            authorization: `Basic ${Buffer.from("admin:admin").toString("base64")}`,
+            "content-type": "application/json",
+            accept: "application/json",
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
     });
-    assert.equal(found.status, 200, `GET sys_user on ${i.name}`);
-    const [row] = ((await found.json()) as { result: { sys_id: string }[] }).result;
-    const res = await fetch(`${i.url}/api/now/table/sys_user/${row!.sys_id}`, {
-        method: "PATCH",
-        headers,
-        body: JSON.stringify({ user_password: next }),
+    assert.ok(res.ok, `${method} ${urlPath} on ${i.name}: HTTP ${res.status}`);
+    const json = (await res.json()) as { result: { sys_id: string }[] | { sys_id: string } };
+    return Array.isArray(json.result) ? json.result : [json.result];
+}
+
+/** Creates the integration user with the admin role. */
+async function createServiceUser(i: RunningInstance, password: string): Promise<void> {
+    const [user] = await asAdmin(i, "POST", "/api/now/table/sys_user", {
+        user_name: SERVICE_USER,
+        user_password: password,
+        active: "true",
     });
-    assert.equal(res.status, 200, `PATCH the password of ${user} on ${i.name}`);
+    const [role] = await asAdmin(i, "GET", "/api/now/table/sys_user_role?sysparm_query=name=admin&sysparm_limit=1");
+    await asAdmin(i, "POST", "/api/now/table/sys_user_has_role", { user: user!.sys_id, role: role!.sys_id });
+}
+
+/** Sets the integration user's password, as an administrator rotating it would. */
+async function setPassword(i: RunningInstance, password: string): Promise<void> {
+    const [user] = await asAdmin(
+        i,
+        "GET",
+        `/api/now/table/sys_user?sysparm_query=user_name=${SERVICE_USER}&sysparm_limit=1`,
+    );
+    await asAdmin(i, "PATCH", `/api/now/table/sys_user/${user!.sys_id}`, { user_password: password });
 }
 
 describe("the drift gate through the real CLI", function () {
@@ -63,17 +91,24 @@ describe("the drift gate through the real CLI", function () {
         const qa = fs.readFileSync(path.join(packageRoot, "stacks", "Pulumi.qa.yaml"), "utf8");
         const text = qa
             .replace(/servicenow:instanceUrl: .*/, `servicenow:instanceUrl: ${f.qa.url}`)
-            .replace(/servicenow:username: .*/, "servicenow:username: admin")
+            .replace(/servicenow:username: .*/, `servicenow:username: ${SERVICE_USER}`)
             .replace(/servicenow:instanceName: .*/, `servicenow:instanceName: ${instanceName}`)
             .replace(/servicenow:sourceInstanceUrl: .*/, `servicenow:sourceInstanceUrl: ${f.prod.url}`)
-            .replace(/servicenow:sourceUsername: .*/, "servicenow:sourceUsername: admin")
+            .replace(/servicenow:sourceUsername: .*/, `servicenow:sourceUsername: ${SERVICE_USER}`)
             .replace(/servicenow:productionInstances: .*/, "servicenow:productionInstances: acme");
         const file = path.join(PROJECT, `Pulumi.${stack}.yaml`);
         fs.writeFileSync(file, text);
         stackFiles.push(file);
     };
 
-    const envVars = () => offlineEnv({ PULUMI_BACKEND_URL: f.backendUrl, PULUMI_CONFIG_PASSPHRASE: PASSPHRASE });
+    // The fixture's program lives in dist/, outside the fixture directory, so the providers are told where the
+    // project is (a user's own project has its program inside it and needs nothing).
+    const envVars = () =>
+        offlineEnv({
+            PULUMI_BACKEND_URL: f.backendUrl,
+            PULUMI_CONFIG_PASSPHRASE: PASSPHRASE,
+            PULUMI_SERVICENOW_PROJECT_DIR: PROJECT,
+        });
 
     /** The stack through the Automation API, as a user's own `pulumi` would see it (creating it on first use). */
     const pulumiStack = async (stack: string): Promise<Stack> =>
@@ -113,9 +148,9 @@ describe("the drift gate through the real CLI", function () {
     before(async () => {
         assert.ok(fs.existsSync(path.join(packageRoot, "dist", "sdk", "cli", "index.js")), "run `npm run build` first");
         f = await startEnvFixture();
-        // One password on both instances (a clone copies production's users onto the target).
-        await setPassword(f.prod, "admin", "admin", FIRST_PASSWORD);
-        await setPassword(f.qa, "admin", "admin", FIRST_PASSWORD);
+        // The same user on both instances (a clone copies production's users onto the target).
+        await createServiceUser(f.prod, FIRST_PASSWORD);
+        await createServiceUser(f.qa, FIRST_PASSWORD);
         writeStackFile(name);
         const stack = await pulumiStack(name);
         await stack.setConfig("servicenow:password", { value: FIRST_PASSWORD, secret: true });
@@ -144,7 +179,23 @@ describe("the drift gate through the real CLI", function () {
 
     it("keeps no connection setting or credential in state, not even encrypted", async () => {
         const exported = JSON.stringify((await (await pulumiStack(name)).exportStack()).deployment);
-        for (const secret of [FIRST_PASSWORD, f.qa.url, f.prod.url, "ciphertext", "servicenow:"]) {
+        const settings = [
+            "instanceUrl",
+            "username",
+            "password",
+            "instanceName",
+            "productionInstances",
+            "sourceInstanceUrl",
+        ];
+        for (const secret of [
+            FIRST_PASSWORD,
+            f.qa.url,
+            f.prod.url,
+            SERVICE_USER,
+            "ciphertext",
+            "secure",
+            ...settings.map((k) => `servicenow:${k}`),
+        ]) {
             assert.equal(exported.includes(secret), false, `state holds ${JSON.stringify(secret)}`);
         }
         // The stack's config (encrypted in the stack file) is where the password lives instead.
@@ -194,7 +245,7 @@ describe("the drift gate through the real CLI", function () {
     });
 
     it("uses a rotated password for drift and refresh as soon as the stack config has it", async () => {
-        await setPassword(f.qa, "admin", FIRST_PASSWORD, ROTATED_PASSWORD);
+        await setPassword(f.qa, ROTATED_PASSWORD);
         const stack = await pulumiStack(name);
         await stack.setConfig("servicenow:password", { value: ROTATED_PASSWORD, secret: true });
         const drift = await snClone(["--no-progress", "drift", name]);
@@ -224,7 +275,7 @@ describe("the drift gate through the real CLI", function () {
         moved = await startEmulator({ instances: [{ name: "acme-qa", seed: "production" }], users: 300, jobs: 60 });
         const next = moved.instances.get("acme-qa")!;
         next.db.setProperty("glide.installation.production", "false");
-        await setPassword(next, "admin", "admin", ROTATED_PASSWORD);
+        await createServiceUser(next, ROTATED_PASSWORD);
         const stack = await pulumiStack(name);
         await stack.setConfig("servicenow:instanceUrl", { value: next.url });
         const mark = f.emu.stats.lastSeq;
@@ -246,7 +297,7 @@ describe("the drift gate through the real CLI", function () {
         const stack = await pulumiStack(wrong);
         await stack.setConfig("servicenow:password", { value: FIRST_PASSWORD, secret: true });
         await stack.setConfig("servicenow:sourcePassword", { value: FIRST_PASSWORD, secret: true });
-        await setPassword(f.qa, "admin", ROTATED_PASSWORD, FIRST_PASSWORD);
+        await setPassword(f.qa, FIRST_PASSWORD);
         const mark = f.emu.stats.lastSeq;
         const r = await snClone(["--no-progress", "apply", wrong]);
         assert.equal(r.code, 3, r.stdout + r.stderr);
