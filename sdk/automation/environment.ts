@@ -271,7 +271,7 @@ export class EnvironmentSession {
         const clone = options.clone ? await this.clone(options.clone === true ? {} : options.clone) : undefined;
         progress.emit({ kind: "stage", message: `Applying ${this.environment}` });
         const refresh = options.refresh ?? true;
-        const { result } = await this.run("apply", progress, (onEvent) =>
+        const { result, events } = await this.run("apply", progress, (onEvent) =>
             this.stack.up({
                 onEvent,
                 signal: this.opts.signal,
@@ -288,7 +288,7 @@ export class EnvironmentSession {
         );
         return {
             environment: this.environment,
-            changes: result.summary.resourceChanges ?? {},
+            changes: withoutProviders(result.summary.resourceChanges ?? {}, events),
             outputs,
             durationSeconds: secondsBetween(result.summary.startTime, result.summary.endTime),
             ...(clone ? { clone } : {}),
@@ -358,7 +358,7 @@ export class EnvironmentSession {
                 ),
             });
         }
-        return { environment: this.environment, changes: result.changeSummary, planned };
+        return { environment: this.environment, changes: withoutProviders(result.changeSummary, events), planned };
     }
 
     /**
@@ -391,10 +391,13 @@ export class EnvironmentSession {
         await this.preflight();
         // --run-program: the providers are configured from the current stack config (a rotated password, a new URL,
         // a changed productionInstances), not from what the last update saw.
-        const { result } = await this.run("destroy", progress, (onEvent) =>
+        const { result, events } = await this.run("destroy", progress, (onEvent) =>
             this.stack.destroy({ onEvent, signal: this.opts.signal, runProgram: true }),
         );
-        return { environment: this.environment, changes: result.summary.resourceChanges ?? {} };
+        return {
+            environment: this.environment,
+            changes: withoutProviders(result.summary.resourceChanges ?? {}, events),
+        };
     }
 
     /**
@@ -579,6 +582,25 @@ export function engineFailureText(err: unknown): string {
     if (lines.length > 0) return lines.slice(0, 12).join("\n");
     const code = result?.code;
     return `the Pulumi engine stopped without saying why${code !== undefined ? ` (exit code ${code})` : ""}; run again with --verbose to see its messages`;
+}
+
+/**
+ * The engine's change counts without the explicit provider resource (sdk/servicenow-provider.ts): it is bookkeeping,
+ * like the default provider the engine never counts, so "9 created" still means the stack and its resources.
+ */
+export function withoutProviders(changes: OpMap, events: readonly EngineEvent[]): OpMap {
+    const out: Record<string, number> = { ...(changes as Record<string, number>) };
+    const seen = new Set<string>();
+    for (const e of events) {
+        const m = e.resourcePreEvent?.metadata;
+        if (!m?.type.startsWith("pulumi:providers:") || m.urn.endsWith("::default") || m.urn.includes("::default_")) {
+            continue;
+        }
+        if (seen.has(m.urn)) continue;
+        seen.add(m.urn);
+        if ((out[m.op] ?? 0) > 0) out[m.op] = (out[m.op] ?? 0) - 1;
+    }
+    return Object.fromEntries(Object.entries(out).filter(([, n]) => n > 0)) as OpMap;
 }
 
 function secondsBetween(start: Date | string, end: Date | string | undefined): number {
