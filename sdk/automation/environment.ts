@@ -584,23 +584,28 @@ export function engineFailureText(err: unknown): string {
     return `the Pulumi engine stopped without saying why${code !== undefined ? ` (exit code ${code})` : ""}; run again with --verbose to see its messages`;
 }
 
+/** The steps of one replacement, which the engine counts once as `replace`. */
+const REPLACE_STEPS = new Set(["replace", "create-replacement", "delete-replaced", "discard-replaced"]);
+
 /**
- * The engine's change counts without the explicit provider resource (sdk/servicenow-provider.ts): it is bookkeeping,
- * like the default provider the engine never counts, so "9 created" still means the stack and its resources.
+ * The engine's change counts without provider resources. The explicit provider (sdk/servicenow-provider.ts) is
+ * bookkeeping, like the default provider the engine never counts, so "9 created" still means the stack and its
+ * resources. Counted from the steps the events report (the engine hides an unchanged provider's step but counts it);
+ * the engine's own counts are kept when the events carry no steps.
  */
 export function withoutProviders(changes: OpMap, events: readonly EngineEvent[]): OpMap {
-    const out: Record<string, number> = { ...(changes as Record<string, number>) };
-    const seen = new Set<string>();
+    const ops = new Map<string, string>();
     for (const e of events) {
-        const m = e.resourcePreEvent?.metadata;
-        if (!m?.type.startsWith("pulumi:providers:") || m.urn.endsWith("::default") || m.urn.includes("::default_")) {
-            continue;
-        }
-        if (seen.has(m.urn)) continue;
-        seen.add(m.urn);
-        if ((out[m.op] ?? 0) > 0) out[m.op] = (out[m.op] ?? 0) - 1;
+        const m = e.resourcePreEvent?.metadata ?? e.resOutputsEvent?.metadata;
+        if (!m || m.type.startsWith("pulumi:providers:") || m.op === "refresh" || m.op === "read") continue;
+        // The outputs event of a step repeats its pre event's op; the first one seen per URN is the step's.
+        const op = REPLACE_STEPS.has(m.op) ? "replace" : m.op;
+        if (!ops.has(m.urn) || op === "replace") ops.set(m.urn, op);
     }
-    return Object.fromEntries(Object.entries(out).filter(([, n]) => n > 0)) as OpMap;
+    if (ops.size === 0) return changes;
+    const out: Record<string, number> = {};
+    for (const op of ops.values()) out[op] = (out[op] ?? 0) + 1;
+    return out as OpMap;
 }
 
 function secondsBetween(start: Date | string, end: Date | string | undefined): number {
