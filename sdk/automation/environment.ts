@@ -193,6 +193,10 @@ export class EnvironmentSession {
             const env: Record<string, string> = {};
             const backend = opts.backendUrl ?? defaultBackendUrl(projectDir, opts.pulumiHome);
             if (backend) env.PULUMI_BACKEND_URL = backend;
+            // A file backend's directory must exist; the default one is created on first use.
+            if (!opts.backendUrl && backend?.startsWith("file://")) {
+                fs.mkdirSync(backend.slice("file://".length), { recursive: true });
+            }
             if (opts.passphrase !== undefined) env.PULUMI_CONFIG_PASSPHRASE = opts.passphrase;
             const args = { stackName: opts.environment, workDir: scratch ?? projectDir };
             const wsOpts = {
@@ -236,6 +240,14 @@ export class EnvironmentSession {
             return new EnvironmentSession(stack, opts, scratch);
         } catch (err) {
             if (scratch) fs.rmSync(scratch, { recursive: true, force: true });
+            if (err instanceof Error && "commandResult" in err) {
+                // The CLI refused to open the stack (passphrase, backend): say what it said, not how it was called.
+                throw new EnvironmentOperationError(
+                    `could not open environment ${opts.environment}: ${engineFailureText(err)}`,
+                    [],
+                    { cause: err },
+                );
+            }
             throw err;
         }
     }
