@@ -12,7 +12,7 @@
  */
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { ConnectionConfigError } from "./client/errors";
+import { ConnectionConfigError } from "./errors";
 
 /** The one input of the explicit provider: the stack whose config the provider reads. Not a connection setting. */
 export const STACK_MARKER = "servicenow:configFromStack";

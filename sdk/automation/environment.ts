@@ -18,7 +18,7 @@ import {
     StackNotFoundError,
     type UpdateSummary,
 } from "@pulumi/pulumi/automation";
-import { ConnectionConfigError, ServiceNowError, UnsafeTargetError } from "../../provider/client/errors";
+import { ConnectionConfigError, ServiceNowError, UnsafeTargetError } from "../../provider/errors";
 import { PROJECT_DIR_ENV } from "../../provider/stack-config";
 import { offlineEnv, packageRoot, resolvePulumiCommand } from "../toolchain";
 import { defaultBackendUrl } from "./backend";
@@ -27,7 +27,7 @@ import { type DriftReport, driftFromEvents } from "./drift";
 import { connectionSettings, hasCompletedClone, preflightTarget } from "./preflight";
 import { type ProgressListener, ProgressTranslator, stripAnsi } from "./progress";
 
-export { UnsafeTargetError } from "../../provider/client/errors";
+export { UnsafeTargetError } from "../../provider/errors";
 
 /** Where an environment lives and how to reach it. */
 export interface EnvironmentOptions {

@@ -8,8 +8,8 @@
  * fallbacks, exactly as the providers resolve them.
  */
 import { ServiceNowClient } from "../../provider/client/client";
-import { ConnectionConfigError } from "../../provider/client/errors";
 import { configureConnections, connectionOptions, resetConnections, settingKeys } from "../../provider/connection";
+import { ConnectionConfigError } from "../../provider/errors";
 import { assertSafeTarget } from "../../provider/fence";
 
 /** Stack config as the Automation API returns it (`pulumi config --show-secrets --json`). */

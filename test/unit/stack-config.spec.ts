@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { EngineEvent } from "@pulumi/pulumi/automation";
-import { ConnectionConfigError } from "../../provider/client/errors";
+import { ConnectionConfigError } from "../../provider/errors";
 import { readStackConfig } from "../../provider/stack-config";
 import { withoutProviders } from "../../sdk/automation/environment";
 
