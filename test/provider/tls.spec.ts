@@ -29,7 +29,7 @@ describe("an instance behind a certificate from a private CA", function () {
             assert.equal(err.retryable, false);
             assert.match(
                 err.message,
-                /TLS certificate is not trusted.*NODE_EXTRA_CA_CERTS.*\(SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|DEPTH_ZERO_SELF_SIGNED_CERT\)/,
+                /TLS certificate is not trusted.*NODE_EXTRA_CA_CERTS.*\((SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|DEPTH_ZERO_SELF_SIGNED_CERT)\)/,
             );
             assert.doesNotMatch(err.message, /after retries|admin/);
             return true;
