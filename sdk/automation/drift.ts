@@ -205,7 +205,10 @@ function plannedProperties(plan: StepEventMetadata, refresh: StepEventMetadata |
         if (value === undefined || isConverged(value)) continue;
         add([{ path: field, expected: Array.isArray(value) ? [] : 0, actual: value }]);
     }
-    if (refresh) add(resourceDrift(refresh)?.properties ?? []);
+    // What the refresh changed in the saved outputs, except leaves of a property already named (`unlockedUsers[0]`
+    // when `unlockedUsers` is listed).
+    const named = (p: string) => [...found.keys()].some((k) => p.startsWith(`${k}[`) || p.startsWith(`${k}.`));
+    if (refresh) add((resourceDrift(refresh)?.properties ?? []).filter((p) => !named(p.path)));
     return [...found.values()].sort((a, b) => a.path.localeCompare(b.path));
 }
 
