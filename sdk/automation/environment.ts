@@ -487,25 +487,26 @@ export class EnvironmentSession {
             return { result, events };
         } catch (err) {
             const failure = typedFailure(`${what} of ${this.environment}`, events, err);
-            if (failure instanceof EnvironmentConfigError) throw await this.explainFirstRun(failure);
+            if (failure instanceof EnvironmentOperationError) throw await this.explainFirstRun(failure);
             throw failure;
         }
     }
 
     /**
-     * A check failure on an instance that was never cloned (an allow-list matching nothing, because the instance still
-     * holds its own data) is reported as what it is, with the way out.
+     * A failure on an instance that was never cloned (an allow-list matching nothing because the instance still holds
+     * its own data, or no clone to attach to) is reported as what it is, with the way out.
      */
-    private async explainFirstRun(failure: EnvironmentConfigError): Promise<EnvironmentConfigError> {
+    private async explainFirstRun(failure: EnvironmentOperationError): Promise<EnvironmentOperationError> {
         const settings = await this.connectionSettings().catch(() => undefined);
         const cloned = settings ? await hasCompletedClone(settings) : undefined;
         if (cloned !== false) return failure;
         const target = settings?.get("servicenow:instanceName") ?? this.environment;
         const source = settings?.get("servicenow:sourceInstanceName") ?? "the source";
         return new EnvironmentConfigError(
-            `${target} has not been cloned from ${source} yet (the source has no completed clone into it), so the ` +
-                `stack's allow-lists name records it does not hold; clone it first: sn-clone apply ${this.environment} --clone\n` +
-                `The checks that failed:\n${failure.diagnostics.join("\n")}`,
+            `${target} has not been cloned from ${source} yet (the source has no completed clone into it), and the ` +
+                `stack expects what a clone brings (the records its allow-lists name, a clone to follow); clone it first: ` +
+                `sn-clone apply ${this.environment} --clone\n` +
+                `What failed:\n${(failure.diagnostics.length > 0 ? failure.diagnostics : [failure.message]).join("\n")}`,
             failure.diagnostics,
             { cause: failure },
         );
