@@ -134,7 +134,7 @@ function page(r) {
         (r.example ?? `new ${r.name}("${r.module}", {});`).trim(),
         "```",
         "",
-        "Type token: `pulumi-nodejs:dynamic/servicenow:" + r.name + "`. Existing records and settings are adopted by",
+        `Type token: \`pulumi-nodejs:dynamic/servicenow:${r.name}\`. Existing records and settings are adopted by`,
         "their natural key (this is the import: Pulumi cannot `pulumi import` a dynamic resource); `destroy` restores what",
         "the resource changed.",
         "",
