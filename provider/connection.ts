@@ -11,6 +11,7 @@ import { type ClientOptions, ServiceNowClient } from "./client/client";
 import { watchEngine } from "./crash/engine-watch";
 import { ConnectionConfigError } from "./errors";
 import { type ConnectionName, parseProductionInstances } from "./fence";
+import { STACK_MARKER, stackConfigOnce } from "./stack-config";
 
 export type { ConnectionName } from "./fence";
 
@@ -65,12 +66,35 @@ const clients = new Map<string, ServiceNowClient>();
 /** Client tuning that tests and benchmarks may override; not user configuration. */
 let tuning: Partial<ClientOptions> = {};
 
+/** Settles when the settings are known: at once, or when the stack config read at run time has arrived. */
+let ready: Promise<void> = Promise.resolve();
+
 /**
  * Remembers the `servicenow:*` stack config for this provider process. Called by every provider's configure().
  *
  * @param config the dynamic provider's config: the whole stack config, secrets decrypted.
  */
 export function configureConnections(config: pulumi.dynamic.Config): void {
+    const stack = config.get(STACK_MARKER);
+    if (stack) {
+        // The explicit provider (sdk/servicenow-provider.ts) passes only the stack's name: the settings are read from
+        // the stack config now, so none of them is ever a provider input kept in state. Every resource type
+        // configures once; the stack is read once, and each call remembers the same settings (nothing is cleared in
+        // between, so a resource already checking never sees an empty configuration).
+        ready = stackConfigOnce(stack).then((all) => remember({ get: (key) => all[key] }));
+        ready.catch(() => undefined);
+        return;
+    }
+    ready = Promise.resolve();
+    remember(config);
+}
+
+/** Resolves when the connection settings are known (see {@link configureConnections}); rejects if they cannot be read. */
+export function connectionsReady(): Promise<void> {
+    return ready;
+}
+
+function remember(config: Pick<pulumi.dynamic.Config, "get">): void {
     const next: Record<string, string | undefined> = {};
     for (const conn of ["target", "source"] as const) {
         for (const s of SETTINGS) {
@@ -103,6 +127,7 @@ export function setClientTuning(options: Partial<ClientOptions>): void {
 
 /** Forgets configured settings and cached clients (tests). */
 export function resetConnections(): void {
+    ready = Promise.resolve();
     configured = {};
     clients.clear();
 }
@@ -182,6 +207,7 @@ export function connectionOptions(connection: ConnectionName, overrides?: Connec
  * @throws ConnectionConfigError when the connection is not configured.
  */
 export async function clientFor(name: ConnectionName, overrides?: ConnectionOverrides): Promise<ServiceNowClient> {
+    await ready;
     const options = connectionOptions(name, overrides);
     // Keyed by the resolved settings: an environment variable changed between calls gives a fresh client.
     const key = JSON.stringify([

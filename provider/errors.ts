@@ -42,6 +42,12 @@ export class TransportError extends ServiceNowError {
 }
 
 /**
+ * The instance's TLS certificate was refused (unknown issuer, expired, or issued for another host). Not retryable: it
+ * fails the same way until the trust store or the URL changes.
+ */
+export class UntrustedCertificateError extends ServiceNowError {}
+
+/**
  * The instance answered with something other than JSON: typically a hibernating developer instance, which answers
  * 200 with an HTML wake-up page, or a proxy's error page.
  */

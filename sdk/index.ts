@@ -20,6 +20,7 @@ export * from "./ldap-server-state";
 export * from "./mid-server-state";
 export * from "./post-clone-checks";
 export * from "./scheduled-job-state";
+export * from "./servicenow-provider";
 export * from "./system-property";
 export * from "./toolchain";
 export * from "./user-lockout";

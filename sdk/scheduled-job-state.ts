@@ -46,6 +46,8 @@ export class ScheduledJobState extends pulumi.dynamic.Resource {
     declare readonly activeCount: pulumi.Output<number>;
     /** Jobs this resource deactivated that the policy no longer covers and that are still inactive. */
     declare readonly pendingReactivationCount: pulumi.Output<number>;
+    /** The names of up to five jobs the last read found active against the policy (empty when converged). */
+    declare readonly activeJobs: pulumi.Output<string[]>;
 
     constructor(name: string, args: ScheduledJobStateArgs = {}, opts?: pulumi.CustomResourceOptions) {
         super(
@@ -56,6 +58,7 @@ export class ScheduledJobState extends pulumi.dynamic.Resource {
                 allowedCount: undefined,
                 activeCount: undefined,
                 pendingReactivationCount: undefined,
+                activeJobs: undefined,
                 ...args,
                 owner: stackOwner(),
             },

@@ -51,6 +51,8 @@ export class UserLockout extends pulumi.dynamic.Resource {
     declare readonly unlockedCount: pulumi.Output<number>;
     /** Users this resource locked that the policy no longer covers and that are still locked out. */
     declare readonly pendingUnlockCount: pulumi.Output<number>;
+    /** The user names of up to five users the last read found unlocked against the policy (empty when converged). */
+    declare readonly unlockedUsers: pulumi.Output<string[]>;
 
     constructor(name: string, args: UserLockoutArgs = {}, opts?: pulumi.CustomResourceOptions) {
         super(
@@ -61,6 +63,7 @@ export class UserLockout extends pulumi.dynamic.Resource {
                 allowedCount: undefined,
                 unlockedCount: undefined,
                 pendingUnlockCount: undefined,
+                unlockedUsers: undefined,
                 ...args,
                 owner: stackOwner(),
             },

@@ -48,6 +48,10 @@ export function packageShimProvider(distPath: string, exportName: string): pulum
     return {
         async configure(req) {
             await load().configure?.(req);
+            // Settings read from the stack config at run time must be there before check or read runs.
+            await (
+                require("pulumi-servicenow-clone/dist/provider/connection") as typeof import("../connection")
+            ).connectionsReady();
         },
         async check(olds, news) {
             const p = load();

@@ -49,6 +49,8 @@ export interface ScheduledJobStateOutputs extends ScheduledJobStateInputs, Chang
     activeCount: number;
     /** Jobs this resource deactivated that the policy no longer covers and that are still inactive. */
     pendingReactivationCount: number;
+    /** The names of up to five jobs the last read found active against the policy. */
+    activeJobs: string[];
 }
 
 // ---- constants ----
@@ -76,6 +78,7 @@ export const scheduledJobStateProvider: pulumi.dynamic.ResourceProvider<
         driftCount: "activeCount",
         pendingRevertCount: "pendingReactivationCount",
     },
+    driftSample: { field: "name", output: "activeJobs" },
 });
 
 // ---- helpers ----

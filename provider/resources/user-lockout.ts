@@ -46,6 +46,8 @@ export interface UserLockoutOutputs extends UserLockoutInputs, ChangeRecord {
     unlockedCount: number;
     /** Users this resource locked that the policy no longer covers and that are still locked out. */
     pendingUnlockCount: number;
+    /** The user names of up to five users the last read found unlocked against the policy. */
+    unlockedUsers: string[];
 }
 
 // ---- constants ----
@@ -77,6 +79,7 @@ export const userLockoutProvider: pulumi.dynamic.ResourceProvider<UserLockoutInp
             driftCount: "unlockedCount",
             pendingRevertCount: "pendingUnlockCount",
         },
+        driftSample: { field: "user_name", output: "unlockedUsers" },
     });
 
 // ---- helpers ----

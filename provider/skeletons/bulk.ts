@@ -52,7 +52,15 @@ export interface BulkPolicySpec<I extends BulkPolicyInputs> {
     allowed(c: ServiceNowClient, inputs: I): Promise<AllowedRecords>;
     /** The output names of the counts. */
     countNames: CountNames;
+    /**
+     * Names a few of the records found drifted, so a report can say who or what, not only how many: the field that
+     * names a record (e.g. `user_name`) and the output it is published under (e.g. `unlockedUsers`).
+     */
+    driftSample?: { field: string; output: string };
 }
+
+/** How many drifted records a read names (a count says how many there are in all). */
+export const DRIFT_SAMPLE_SIZE = 5;
 
 /**
  * Builds the dynamic provider of a bulk resource: check resolves the allow-lists, create and update converge,
@@ -65,14 +73,14 @@ export interface BulkPolicySpec<I extends BulkPolicyInputs> {
 export function bulkPolicyProvider<I extends BulkPolicyInputs, O extends I & ChangeRecord>(
     spec: BulkPolicySpec<I>,
 ): pulumi.dynamic.ResourceProvider<I, O> {
-    const { schema, inputKeys, idPrefix, flag, allowed, countNames } = spec;
+    const { schema, inputKeys, idPrefix, flag, allowed, countNames, driftSample } = spec;
 
     const client = async (inputs: Pick<I, "connection">): Promise<ServiceNowClient> => clientFor(inputs.connection);
 
     const inputsOf = (props: I): I =>
         schema.parse(Object.fromEntries(inputKeys.map((k) => [k, (props as Record<string, unknown>)[k]])));
 
-    const outputs = (inputs: I, record: ChangeRecord, counts: PolicyCounts): O =>
+    const outputs = (inputs: I, record: ChangeRecord, counts: PolicyCounts, sample: string[] = []): O =>
         ({
             ...inputsOf(inputs),
             changes: record.changes,
@@ -81,7 +89,19 @@ export function bulkPolicyProvider<I extends BulkPolicyInputs, O extends I & Cha
             [countNames.exemptCount]: counts.exemptCount,
             [countNames.driftCount]: counts.driftCount,
             [countNames.pendingRevertCount]: counts.pendingRevertCount,
+            ...(driftSample ? { [driftSample.output]: sample } : {}),
         }) as unknown as O;
+
+    /** The names of the first few drifted records (one query), sorted. */
+    const namesOf = async (c: ServiceNowClient, sysIds: readonly string[]): Promise<string[]> => {
+        if (!driftSample || sysIds.length === 0) return [];
+        const rows = await c.query(flag.table, {
+            query: `sys_idIN${sysIds.slice(0, DRIFT_SAMPLE_SIZE).join(",")}`,
+            fields: [driftSample.field],
+            limit: DRIFT_SAMPLE_SIZE,
+        });
+        return rows.map((r) => r[driftSample.field] ?? "").sort();
+    };
 
     const requireAllowed = async (c: ServiceNowClient, inputs: I): Promise<Set<string>> => {
         const { exempt, missing } = await allowed(c, inputs);
@@ -165,11 +185,15 @@ export function bulkPolicyProvider<I extends BulkPolicyInputs, O extends I & Cha
             const inputs = inputsOf(props);
             const c = await client(inputs);
             const { exempt } = await allowed(c, inputs);
-            const { counts } = await inspect(c, flag, inputs.scope, exempt, props);
+            const { counts, plan } = await inspect(c, flag, inputs.scope, exempt, props);
+            const sample = await namesOf(
+                c,
+                plan.enforce.map((w) => w.sysId),
+            );
             // State holds the outputs of the run that wrote the journal: the journal has done its job.
             const wal = journalOf(c, inputs);
             if (nonceOf(props) !== undefined && wal.load()?.nonce === nonceOf(props)) wal.remove();
-            const next = withOwner(outputs(inputs, props, counts), ownerOf(props));
+            const next = withOwner(outputs(inputs, props, counts, sample), ownerOf(props));
             return {
                 id,
                 props: nonceOf(props) === undefined ? next : withNonce(next, String(nonceOf(props))),

@@ -13,6 +13,7 @@ import { LdapServerState } from "../ldap-server-state";
 import { MidServerState } from "../mid-server-state";
 import { PostCloneChecks } from "../post-clone-checks";
 import { ScheduledJobState } from "../scheduled-job-state";
+import { servicenowProvider } from "../servicenow-provider";
 import { SystemProperty } from "../system-property";
 import { UserLockout } from "../user-lockout";
 import { closeChangeAfter, governanceOf } from "./change";
@@ -75,10 +76,15 @@ export function defineEnvironment(config: EnvironmentConfig, opts?: pulumi.Custo
     const epoch = epochValue !== undefined ? { cloneEpoch: epochValue } : {};
     if (config.branding) env.branding = new InstanceBranding("branding", { ...config.branding, ...epoch }, opts);
     if (config.email) env.email = new EmailPolicy("email", { ...config.email, ...epoch }, opts);
-    if (config.access) env.access = new UserLockout("access", { ...config.access, ...epoch }, opts);
+    if (config.midServers) env.midServers = new MidServerState("mid-servers", { ...config.midServers, ...epoch }, opts);
+    if (config.access) {
+        // MidServerState creates the MID users and grants their role; run in parallel, the lockout could survey the
+        // users before they exist (allowedCount 8, then 9 at the next refresh) or, worse, lock one out.
+        const after = env.midServers ? { ...opts, dependsOn: [...dependencies(opts), env.midServers] } : opts;
+        env.access = new UserLockout("access", { ...config.access, ...epoch }, after);
+    }
     if (config.ldap) env.ldap = new LdapServerState("ldap", { ...config.ldap, ...epoch }, opts);
     if (config.jobs) env.jobs = new ScheduledJobState("jobs", { ...config.jobs, ...epoch }, opts);
-    if (config.midServers) env.midServers = new MidServerState("mid-servers", { ...config.midServers, ...epoch }, opts);
     if (config.integrations) {
         env.integrations = new IntegrationEndpoints("integrations", { ...config.integrations, ...epoch }, opts);
     }
@@ -110,7 +116,7 @@ function definePostCloneChecks(
 ): PostCloneChecks {
     const items = [env.branding, env.email, env.access, env.ldap, env.jobs, env.midServers, env.integrations];
     const dependsOn = [
-        ...((opts?.dependsOn as pulumi.Resource[] | undefined) ?? []),
+        ...dependencies(opts),
         ...items.filter((r): r is NonNullable<typeof r> => r !== undefined),
         ...env.properties,
     ];
@@ -128,6 +134,13 @@ function definePostCloneChecks(
     );
 }
 
+/** The resources `opts.dependsOn` names, as an array. */
+function dependencies(opts: pulumi.CustomResourceOptions | undefined): pulumi.Input<pulumi.Resource>[] {
+    const d = opts?.dependsOn;
+    if (d === undefined) return [];
+    return Array.isArray(d) ? d : [d as pulumi.Input<pulumi.Resource>];
+}
+
 /**
  * The environment program: reads `environment:*` from the stack config, declares its checklist and returns the
  * stack outputs. With a config mistake it declares only {@link EnvironmentConfigCheck}, whose check failures name
@@ -136,11 +149,13 @@ function definePostCloneChecks(
 export function environmentProgram(): Record<string, pulumi.Output<unknown> | unknown> {
     const raw = environmentKeys(pulumi.runtime.allConfig());
     const parsed = parseEnvironmentConfig(raw);
+    // The explicit provider keeps the stack config out of state (the default provider would record all of it).
+    const provider = servicenowProvider();
     if (!parsed.ok) {
-        new EnvironmentConfigCheck("environment-config", raw);
+        new EnvironmentConfigCheck("environment-config", raw, { provider });
         return {};
     }
-    const env = defineEnvironment(parsed.config);
+    const env = defineEnvironment(parsed.config, { provider });
     return {
         environment: parsed.config.label ?? pulumi.getStack(),
         instanceName: new pulumi.Config("servicenow").get("instanceName"),
