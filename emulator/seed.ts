@@ -2,6 +2,7 @@
  * Deterministic seeds: a realistic production instance at a chosen size, or an empty base system.
  */
 import type { InstanceDb } from "./db";
+import { dictionaryRows } from "./dictionary/tables";
 import { Prng } from "./prng";
 import { eq } from "./query";
 import { glideDateTime, hashSecret, type Row } from "./values";
@@ -335,6 +336,7 @@ export function seedInstance(db: InstanceDb, opts: SeedOptions): void {
         const info = db.schema.table(t);
         b.add("sys_db_object", { name: t, label: info.label, super_class: "" });
     }
+    for (const row of dictionaryRows(db)) b.add("sys_dictionary", row);
     b.add(opts.welcomeTable ?? "welcome_page_content", {
         short_description: production ? "Welcome to ACME IT Services" : "Welcome",
         active: "true",

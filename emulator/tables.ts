@@ -1,3 +1,4 @@
+import { dictionaryTables } from "./dictionary/tables";
 import { type FieldDef, fields, type TableDef } from "./schema";
 
 /** Adds a choice list (stored value to label) to one column of a field list. */
@@ -602,5 +603,6 @@ export function platformTables(welcomeTable = "welcome_page_content"): TableDef[
             label: "Table",
             fields: fields("name", "label", "super_class:ref:sys_db_object"),
         },
+        ...dictionaryTables(),
     ];
 }

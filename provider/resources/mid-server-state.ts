@@ -2,6 +2,7 @@
  * MidServerState: MID server users, roles, queued ECC output and clone issues put right after a clone, a spec of
  * the settings skeleton.
  */
+
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import {
@@ -13,6 +14,7 @@ import {
     restoreRecordChanges,
     UndoJournal,
 } from "../adopt";
+import { eqQuery, inQuery } from "../client/query";
 import { ConnectionInput } from "../connection";
 import { InputError } from "../errors";
 import { settingsProvider, singletonId } from "../skeletons/settings";
@@ -87,14 +89,14 @@ export async function readMidSnapshot(client: RecordClient, inputs: MidServerSta
     const users = new Map<string, Row>();
     if (names.length > 0) {
         const rows = await client.query("sys_user", {
-            query: `user_nameIN${names.join(",")}`,
+            query: inQuery("user_name", names),
             fields: ["sys_id", "user_name", "active", "locked_out"],
             limit: names.length + 10,
         });
         for (const r of rows) if (r.user_name) users.set(r.user_name, r);
     }
     const [role] = await client.query("sys_user_role", {
-        query: `name=${inputs.role}`,
+        query: eqQuery("name", inputs.role),
         fields: ["sys_id", "name"],
         limit: 1,
     });
@@ -111,7 +113,7 @@ export async function readMidSnapshot(client: RecordClient, inputs: MidServerSta
     const ecc =
         agentNames.length > 0
             ? await client.query("ecc_queue", {
-                  query: `queue=output^state=ready^agentIN${agentNames.join(",")}`,
+                  query: `queue=output^state=ready^${inQuery("agent", agentNames)}`,
                   fields: ["sys_id", "agent", "state"],
                   limit: 10000,
               })
