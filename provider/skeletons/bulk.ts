@@ -11,6 +11,7 @@ import type { ServiceNowClient } from "../client/client";
 import { type ConnectionName, clientFor, configureFromStack } from "../connection";
 import { AllowListError, PartialWriteError } from "../errors";
 import { containsUnknown, toCheckResult } from "../pulumi/check";
+import { checkQuery } from "../query/check";
 import { sameInputs } from "../pulumi/diff";
 
 /** The inputs every bulk resource has: the connection it writes through and the encoded query of its scope. */
@@ -42,6 +43,8 @@ export interface BulkPolicySpec<I extends BulkPolicyInputs> {
     allowed(c: ServiceNowClient, inputs: I): Promise<AllowedRecords>;
     /** The output names of the counts. */
     countNames: CountNames;
+    /** Inputs holding encoded queries of the flag's table, checked against its dictionary at check. */
+    queries?: readonly (keyof I & string)[];
 }
 
 /**
@@ -90,7 +93,14 @@ export function bulkPolicyProvider<I extends BulkPolicyInputs, O extends I & Cha
             const result = toCheckResult(schema, news as unknown as Record<string, unknown>);
             if (result.failures?.length || containsUnknown(result.inputs)) return result;
             const inputs = result.inputs!;
-            const { missing } = await allowed(await client(inputs), inputs);
+            const c = await client(inputs);
+            const problems = [];
+            for (const key of spec.queries ?? []) {
+                const query = (inputs as Record<string, unknown>)[key];
+                if (typeof query === "string") problems.push(...(await checkQuery(c, flag.table, query, key)));
+            }
+            if (problems.length > 0) return { failures: problems };
+            const { missing } = await allowed(c, inputs);
             if (missing.length > 0)
                 return { failures: missing.map((m) => ({ property: m.property, reason: m.reason })) };
             return result;
