@@ -159,14 +159,8 @@ function userReady(s: MidSnapshot, name: string): boolean {
     );
 }
 
-/** Converges MID users, ECC output and (optionally) clone issues; a failed first apply undoes what it did. */
-export async function applyMidServerState(
-    client: RecordClient,
-    inputs: MidServerStateInputs,
-    prior?: MidServerStateOutputs,
-    journal = new UndoJournal(),
-): Promise<MidServerStateOutputs> {
-    const s = await readMidSnapshot(client, inputs);
+/** Refuses a role that does not exist (the snapshot found no `sys_user_role` row by that name). */
+function requireRole(s: MidSnapshot, inputs: MidServerStateInputs): asserts s is MidSnapshot & { role: Row } {
     if (!s.role) {
         throw new InputError(
             `role "${inputs.role}" does not exist in sys_user_role; fix role (the platform's MID role is "mid_server")`,
@@ -177,6 +171,17 @@ export async function applyMidServerState(
             },
         );
     }
+}
+
+/** Converges MID users, ECC output and (optionally) clone issues; a failed first apply undoes what it did. */
+export async function applyMidServerState(
+    client: RecordClient,
+    inputs: MidServerStateInputs,
+    prior?: MidServerStateOutputs,
+    journal = new UndoJournal(),
+): Promise<MidServerStateOutputs> {
+    const s = await readMidSnapshot(client, inputs);
+    requireRole(s, inputs);
     let memory = [...(prior?.previous ?? [])];
     const createdUsers = [...(prior?.createdUsers ?? [])];
     const targets: RecordTarget[] = [];
@@ -278,6 +283,11 @@ export const midServerStateProvider: pulumi.dynamic.ResourceProvider<MidServerSt
         id: (inputs) => singletonId("mid-server-state", inputs.connection),
         schema: MidServerStateInputs,
         inputKeys: INPUT_KEYS,
+        // Every MID server and the role must exist: resolved at check, before anything is written.
+        async lookup(connect, inputs) {
+            requireRole(await readMidSnapshot(await connect(), inputs), inputs);
+            return [];
+        },
         apply: applyMidServerState,
         read: readMidServerState,
         async restore(client, props) {

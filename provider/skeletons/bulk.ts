@@ -11,8 +11,8 @@ import type { ServiceNowClient } from "../client/client";
 import { type ConnectionName, clientFor, configureFromStack } from "../connection";
 import { AllowListError, PartialWriteError } from "../errors";
 import { containsUnknown, toCheckResult } from "../pulumi/check";
-import { checkQuery } from "../query/check";
 import { sameInputs } from "../pulumi/diff";
+import { checkQuery } from "../query/check";
 
 /** The inputs every bulk resource has: the connection it writes through and the encoded query of its scope. */
 export interface BulkPolicyInputs {

@@ -40,9 +40,10 @@ export interface SettingsSpec<I extends { connection: ConnectionName }, O extend
     refuse?(inputs: I): CheckFailure | undefined;
     /**
      * Lookups at check, on the instance, before anything is written: every name the inputs reference must resolve.
-     * Throw {@link InputError} (or return failures) for a reference that does not.
+     * Throw {@link InputError} (or return failures) for a reference that does not. `connect` opens the resource's
+     * connection; a lookup with nothing to resolve need not call it.
      */
-    lookup?(client: SettingsClient, inputs: I): Promise<CheckFailure[]>;
+    lookup?(connect: () => Promise<SettingsClient>, inputs: I): Promise<CheckFailure[]>;
     /** Whether the resource must update although no input changed (e.g. a secret the outputs keep only hashed). */
     mustUpdate?(olds: O, news: I): boolean;
     /**
@@ -86,7 +87,7 @@ export function settingsProvider<I extends { connection: ConnectionName }, O ext
             }
             if (spec.lookup && !containsUnknown(inputs)) {
                 try {
-                    const failures = await spec.lookup(await connect(inputs.connection), inputs);
+                    const failures = await spec.lookup(() => connect(inputs.connection), inputs);
                     if (failures.length > 0) return { failures };
                 } catch (e) {
                     if (!(e instanceof InputError)) throw e;
