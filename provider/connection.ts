@@ -107,6 +107,8 @@ export function resetConnections(): void {
 export type ConnectionOverrides = Partial<Record<Setting, string>> & {
     productionInstances?: string;
     allowInsecureHttp?: boolean;
+    /** The target instance name clone requests must name (default: the target connection's instanceName). */
+    cloneTarget?: string;
 };
 
 function lookup(connection: ConnectionName, setting: Setting, overrides?: ConnectionOverrides): string | undefined {
@@ -158,6 +160,7 @@ export function connectionOptions(connection: ConnectionName, overrides?: Connec
         connection,
         instanceName: lookup(connection, "instanceName", overrides),
         productionInstances: parseProductionInstances(overrides?.productionInstances ?? shared("productionInstances")),
+        cloneTarget: overrides?.cloneTarget ?? lookup("target", "instanceName"),
         allowInsecureHttp: insecure === "true" || insecure === "1" || insecure === "yes",
     };
 }
@@ -180,6 +183,7 @@ export async function clientFor(name: ConnectionName, overrides?: ConnectionOver
         options.instanceName,
         options.productionInstances,
         options.allowInsecureHttp,
+        options.cloneTarget,
     ]);
     let client = clients.get(key);
     if (!client) {

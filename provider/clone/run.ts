@@ -110,7 +110,7 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
  */
 export async function findTargetRegistration(client: CloneClient, target: string): Promise<Row> {
     const byUrl = /^https?:\/\//i.test(target);
-    const query = byUrl ? `instance_url=${target.replace(/\/+$/, "")}` : `instance_name=${target}`;
+    const query = byUrl ? `instance_url=${target.replace(/\/+$/, "")}` : eqQuery("instance_name", target);
     // Only these fields: the instance table also holds the target's admin password.
     const rows = await client.query("instance", {
         query,
