@@ -8,7 +8,8 @@ import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import type { Credentials } from "./client/auth";
 import { type ClientOptions, ServiceNowClient } from "./client/client";
-import { ConnectionConfigError } from "./errors";
+import { validateUrl } from "./client/transport";
+import { ConnectionConfigError, MissingConnectionSettingError, ServiceNowError } from "./errors";
 import { type ConnectionName, parseProductionInstances } from "./fence";
 
 export type { ConnectionName } from "./fence";
@@ -131,7 +132,7 @@ function shared(key: "productionInstances" | "allowInsecureHttp"): string | unde
 export function connectionOptions(connection: ConnectionName, overrides?: ConnectionOverrides): ClientOptions {
     const missing = (s: Setting, why: string) => {
         const k = settingKeys(connection, s);
-        return new ConnectionConfigError(
+        return new MissingConnectionSettingError(
             `the ${connection} connection has no ${s}${why}; set it with \`pulumi config set ${k.config} ...\`` +
                 `${s === "password" || s === "clientSecret" ? " --secret" : ""} or the ${k.env} environment variable`,
         );
@@ -191,4 +192,30 @@ export async function clientFor(name: ConnectionName, overrides?: ConnectionOver
         clients.set(key, client);
     }
     return client;
+}
+
+/**
+ * What is wrong with a connection's settings, found without contacting the instance: an instance URL that is not an
+ * https URL, `productionInstances` that is not valid JSON, half an OAuth client. Settings not given at all are not a
+ * problem here (they are reported when the connection is used), so a preview of an unconfigured stack still runs.
+ *
+ * @returns a sentence naming the config key, the value and the fix; undefined when the settings are sound.
+ */
+export function connectionProblem(name: ConnectionName): string | undefined {
+    let options: ClientOptions;
+    try {
+        options = connectionOptions(name);
+    } catch (e) {
+        if (e instanceof MissingConnectionSettingError) return undefined;
+        if (e instanceof ServiceNowError) return `the ${name} connection: ${e.message}`;
+        throw e;
+    }
+    try {
+        validateUrl(options.url, options.allowInsecureHttp ?? false);
+        return undefined;
+    } catch (e) {
+        if (!(e instanceof ConnectionConfigError)) throw e;
+        const keys = settingKeys(name, "instanceUrl");
+        return `${keys.config} (or ${keys.env}) of the ${name} connection: ${e.message}`;
+    }
 }

@@ -53,6 +53,9 @@ export class UnsafeTargetError extends ServiceNowError {}
 /** A connection is missing settings or has invalid ones (no URL, no credentials, plain http to a remote host). */
 export class ConnectionConfigError extends ServiceNowError {}
 
+/** A connection setting is not given at all (as opposed to given with a wrong value). */
+export class MissingConnectionSettingError extends ConnectionConfigError {}
+
 /**
  * Maps an HTTP status and ServiceNow's error envelope to the error class for it: the only place that does.
  *

@@ -25,7 +25,7 @@ import {
     sleep,
     waitForClone,
 } from "../clone/run";
-import { clientFor, configureFromStack, connectionOptions } from "../connection";
+import { clientFor, configureFromStack, connectionOptions, connectionProblem } from "../connection";
 import { CloneFailedError, CloneTimeoutError, ConnectionConfigError, InputError, UnsafeTargetError } from "../errors";
 import { assertCloneTarget } from "../fence";
 import { containsUnknown, schemaDefaults, toCheckResult } from "../pulumi/check";
@@ -438,6 +438,12 @@ export const cloneRunProvider: pulumi.dynamic.ResourceProvider<CloneRunInputs, C
             inputs.historyFrom = inputs.mode === "attach" && !inputs.rollbackOnDestroy ? "target" : "source";
         }
         if (containsUnknown(inputs)) return { inputs };
+        for (const name of inputs.mode === "request" || inputs.historyFrom === "source"
+            ? (["target", "source"] as const)
+            : (["target"] as const)) {
+            const problem = connectionProblem(name);
+            if (problem) return { failures: [{ property: "connection", reason: problem }] };
+        }
         if (inputs.mode === "request") {
             const refusal = await cloneTargetRefusal(inputs.targetInstance);
             if (refusal) return { failures: [refusal] };

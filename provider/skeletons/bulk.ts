@@ -8,7 +8,7 @@ import type { z } from "zod";
 import { converge, inspect, type MissingEntry, type PolicyCounts, revertAll } from "../bulk/policy";
 import type { ChangeRecord, FlagField } from "../bulk/reconcile";
 import type { ServiceNowClient } from "../client/client";
-import { type ConnectionName, clientFor, configureFromStack } from "../connection";
+import { type ConnectionName, clientFor, configureFromStack, connectionProblem } from "../connection";
 import { AllowListError, PartialWriteError } from "../errors";
 import { containsUnknown, toCheckResult } from "../pulumi/check";
 import { sameInputs } from "../pulumi/diff";
@@ -93,6 +93,8 @@ export function bulkPolicyProvider<I extends BulkPolicyInputs, O extends I & Cha
             const result = toCheckResult(schema, news as unknown as Record<string, unknown>);
             if (result.failures?.length || containsUnknown(result.inputs)) return result;
             const inputs = result.inputs!;
+            const problem = connectionProblem(inputs.connection);
+            if (problem) return { failures: [{ property: "connection", reason: problem }] };
             const c = await client(inputs);
             const problems = [];
             for (const key of spec.queries ?? []) {

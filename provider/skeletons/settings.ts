@@ -9,7 +9,7 @@ import type { z } from "zod";
 import { UndoJournal } from "../adopt/journal";
 import type { RecordClient, RecordReader } from "../adopt/row";
 import type { ServiceNowClient } from "../client/client";
-import { clientFor, configureFromStack } from "../connection";
+import { clientFor, configureFromStack, connectionProblem } from "../connection";
 import { InputError } from "../errors";
 import type { ConnectionName } from "../fence";
 import { containsUnknown, toCheckResult } from "../pulumi/check";
@@ -85,6 +85,8 @@ export function settingsProvider<I extends { connection: ConnectionName }, O ext
                 })();
                 if (refusal) return { failures: [refusal] };
             }
+            const problem = containsUnknown(inputs.connection) ? undefined : connectionProblem(inputs.connection);
+            if (problem) return { failures: [{ property: "connection", reason: problem }] };
             if (spec.lookup && !containsUnknown(inputs)) {
                 try {
                     const failures = await spec.lookup(() => connect(inputs.connection), inputs);
