@@ -128,6 +128,9 @@ export class InputError extends ServiceNowError {
     }
 }
 
+/** Two resources of one stack manage the same record: each would undo the other's writes, and destroy restore wrongly. */
+export class DuplicateResourceError extends ServiceNowError {}
+
 /** An allow-list entry of a bulk resource matches nothing on the instance (create/update re-check what check did). */
 export class AllowListError extends ServiceNowError {}
 
