@@ -55,6 +55,7 @@ export function packageShimProvider(distPath: string, exportName: string): pulum
             const [oldRest] = split(olds);
             const [rest, value] = split(news);
             const result = p.check ? await p.check(oldRest, rest) : { inputs: rest };
+            if (result.failures?.length) return { ...result, failures: epoch().readableFailures(result.failures) };
             return result.inputs ? { ...result, inputs: defined(withEpoch(result.inputs, value)) } : result;
         },
         async diff(id, olds, news) {
@@ -130,4 +131,18 @@ export function defined<T>(value: T): T {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = defined(v);
     return out as T;
+}
+
+/**
+ * Check failures as the engine prints them: it shows `property <p> value <inputs[p]>`, looking `p` up as a top-level
+ * key only, so an item path such as `rules.0.from` printed `value {<nil>}`. The failure goes on the top-level
+ * property (whose value the engine then prints) and the reason starts with the item's path, `rules[0].from`.
+ */
+export function readableFailures(failures: readonly pulumi.dynamic.CheckFailure[]): pulumi.dynamic.CheckFailure[] {
+    return failures.map((f) => {
+        const top = /^[^.[]+/.exec(f.property)?.[0] ?? f.property;
+        if (top === f.property) return f;
+        const path = f.property.replace(/\.(\d+)(?=\.|$)/g, "[$1]");
+        return { property: top, reason: `${path}: ${f.reason}` };
+    });
 }
