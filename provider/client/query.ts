@@ -2,6 +2,8 @@
  * Encoded-query helpers: pure string functions for `sysparm_query`.
  */
 
+const LITERAL_CARET = "\u0000";
+
 /**
  * Adds the keyset condition `sys_id>{after}` and the order `ORDERBYsys_id` to a query.
  *
@@ -9,11 +11,13 @@
  * keyset condition is added to every part: appended once it would bind to the last part only and repeat rows.
  */
 export function keysetQuery(query: string, after: string | undefined): string {
-    const parts = splitNq(query).map((part) =>
+    // `^^` is a literal caret inside a value (a name like "EMEA ^ APAC"), not a separator: keep it whole.
+    const parts = splitNq(query.replaceAll("^^", LITERAL_CARET)).map((part) =>
         part
             .split("^")
             .filter((t) => t !== "" && !t.startsWith("ORDERBY"))
-            .join("^"),
+            .join("^")
+            .replaceAll(LITERAL_CARET, "^^"),
     );
     const cond = after ? `sys_id>${after}` : "";
     const joined = parts
