@@ -121,7 +121,7 @@ export class AuthHeaderSource {
             );
         }
         const type = String(res.headers?.["content-type"] ?? "");
-        if (res.status === 200 && !type.includes("json")) {
+        if (res.status === 200 && (typeof res.data === "string" || (type !== "" && !type.includes("json")))) {
             throw new NonJsonResponseError(
                 `OAuth ${grant} token request to ${this.baseUrl} answered ${res.status} with ${type || "no content type"} ` +
                     "instead of JSON; a hibernating instance answers this way: wake it (sign in to the developer portal) and run again",
