@@ -5,6 +5,7 @@ import { seedChangeManagement } from "./change/seed";
 import { seedAtf } from "./cicd/atf-seed";
 import { seedPlugins } from "./cicd/plugins";
 import type { InstanceDb } from "./db";
+import { dictionaryRows } from "./dictionary/tables";
 import { Prng } from "./prng";
 import { eq } from "./query";
 import { seedTextIndexRows } from "./text-index";
@@ -344,6 +345,7 @@ export function seedInstance(db: InstanceDb, opts: SeedOptions): void {
         const info = db.schema.table(t);
         b.add("sys_db_object", { name: t, label: info.label, super_class: "" });
     }
+    for (const row of dictionaryRows(db)) b.add("sys_dictionary", row);
     b.add(opts.welcomeTable ?? "welcome_page_content", {
         short_description: production ? "Welcome to ACME IT Services" : "Welcome",
         active: "true",

@@ -1,6 +1,7 @@
 import { changeTables } from "./change/tables";
 import { atfTables } from "./cicd/atf-tables";
 import { cicdTables } from "./cicd/tables";
+import { dictionaryTables } from "./dictionary/tables";
 import { type FieldDef, fields, type TableDef } from "./schema";
 import { textIndexTables } from "./text-index";
 
@@ -588,5 +589,6 @@ export function platformTables(welcomeTable = "welcome_page_content"): TableDef[
         ...textIndexTables(),
         ...atfTables(),
         ...cicdTables(),
+        ...dictionaryTables(),
     ];
 }

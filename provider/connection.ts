@@ -8,8 +8,9 @@ import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import type { Credentials } from "./client/auth";
 import { type ClientOptions, ServiceNowClient } from "./client/client";
+import { validateUrl } from "./client/transport";
 import { watchEngine } from "./crash/engine-watch";
-import { ConnectionConfigError } from "./errors";
+import { ConnectionConfigError, MissingConnectionSettingError, ServiceNowError } from "./errors";
 import { type ConnectionName, parseProductionInstances } from "./fence";
 import { STACK_MARKER, stackConfigOnce } from "./stack-config";
 
@@ -136,6 +137,8 @@ export function resetConnections(): void {
 export type ConnectionOverrides = Partial<Record<Setting, string>> & {
     productionInstances?: string;
     allowInsecureHttp?: boolean;
+    /** The target instance name clone requests must name (default: the target connection's instanceName). */
+    cloneTarget?: string;
 };
 
 function lookup(connection: ConnectionName, setting: Setting, overrides?: ConnectionOverrides): string | undefined {
@@ -164,7 +167,7 @@ function shared(key: keyof typeof SHARED_ENV): string | undefined {
 export function connectionOptions(connection: ConnectionName, overrides?: ConnectionOverrides): ClientOptions {
     const missing = (s: Setting, why: string) => {
         const k = settingKeys(connection, s);
-        return new ConnectionConfigError(
+        return new MissingConnectionSettingError(
             `the ${connection} connection has no ${s}${why}; set it with \`pulumi config set ${k.config} ...\`` +
                 `${s === "password" || s === "clientSecret" ? " --secret" : ""} or the ${k.env} environment variable`,
         );
@@ -193,6 +196,7 @@ export function connectionOptions(connection: ConnectionName, overrides?: Connec
         connection,
         instanceName: lookup(connection, "instanceName", overrides),
         productionInstances: parseProductionInstances(overrides?.productionInstances ?? shared("productionInstances")),
+        cloneTarget: overrides?.cloneTarget ?? lookup("target", "instanceName"),
         allowInsecureHttp: insecure === "true" || insecure === "1" || insecure === "yes",
         allowChangeRequests: ["true", "1", "yes"].includes((shared("allowChangeRequests") ?? "").toLowerCase()),
     };
@@ -218,6 +222,7 @@ export async function clientFor(name: ConnectionName, overrides?: ConnectionOver
         options.productionInstances,
         options.allowInsecureHttp,
         options.allowChangeRequests,
+        options.cloneTarget,
     ]);
     let client = clients.get(key);
     if (!client) {
@@ -225,4 +230,30 @@ export async function clientFor(name: ConnectionName, overrides?: ConnectionOver
         clients.set(key, client);
     }
     return client;
+}
+
+/**
+ * What is wrong with a connection's settings, found without contacting the instance: an instance URL that is not an
+ * https URL, `productionInstances` that is not valid JSON, half an OAuth client. Settings not given at all are not a
+ * problem here (they are reported when the connection is used), so a preview of an unconfigured stack still runs.
+ *
+ * @returns a sentence naming the config key, the value and the fix; undefined when the settings are sound.
+ */
+export function connectionProblem(name: ConnectionName): string | undefined {
+    let options: ClientOptions;
+    try {
+        options = connectionOptions(name);
+    } catch (e) {
+        if (e instanceof MissingConnectionSettingError) return undefined;
+        if (e instanceof ServiceNowError) return `the ${name} connection: ${e.message}`;
+        throw e;
+    }
+    try {
+        validateUrl(options.url, options.allowInsecureHttp ?? false);
+        return undefined;
+    } catch (e) {
+        if (!(e instanceof ConnectionConfigError)) throw e;
+        const keys = settingKeys(name, "instanceUrl");
+        return `${keys.config} (or ${keys.env}) of the ${name} connection: ${e.message}`;
+    }
 }

@@ -59,6 +59,9 @@ export class UnsafeTargetError extends ServiceNowError {}
 /** A connection is missing settings or has invalid ones (no URL, no credentials, plain http to a remote host). */
 export class ConnectionConfigError extends ServiceNowError {}
 
+/** A connection setting is not given at all (as opposed to given with a wrong value). */
+export class MissingConnectionSettingError extends ConnectionConfigError {}
+
 /**
  * Maps an HTTP status and ServiceNow's error envelope to the error class for it: the only place that does.
  *
@@ -130,6 +133,9 @@ export class InputError extends ServiceNowError {
         this.fix = detail.fix;
     }
 }
+
+/** Two resources of one stack manage the same record: each would undo the other's writes, and destroy restore wrongly. */
+export class DuplicateResourceError extends ServiceNowError {}
 
 /** An allow-list entry of a bulk resource matches nothing on the instance (create/update re-check what check did). */
 export class AllowListError extends ServiceNowError {}

@@ -71,6 +71,7 @@ export const scheduledJobStateProvider: pulumi.dynamic.ResourceProvider<
     inputKeys: INPUT_KEYS,
     idPrefix: "scheduledjobstate",
     flag: FLAG,
+    queries: ["scope", "allowQuery"],
     allowed: allowedJobs,
     countNames: {
         changedCount: "deactivatedCount",

@@ -72,6 +72,7 @@ export const userLockoutProvider: pulumi.dynamic.ResourceProvider<UserLockoutInp
         inputKeys: INPUT_KEYS,
         idPrefix: "userlockout",
         flag: FLAG,
+        queries: ["scope", "allowQuery"],
         allowed: allowedUsers,
         countNames: {
             changedCount: "lockedCount",

@@ -8,12 +8,13 @@ import type { z } from "zod";
 import { converge, inspect, type MissingEntry, type PolicyCounts, revertAll } from "../bulk/policy";
 import type { ChangeRecord, FlagField } from "../bulk/reconcile";
 import type { ServiceNowClient } from "../client/client";
-import { type ConnectionName, clientFor, configureFromStack } from "../connection";
+import { type ConnectionName, clientFor, configureFromStack, connectionProblem } from "../connection";
 import { type Claim, overlapMessage, overlaps, removeClaim, writeClaim } from "../crash/ownership";
 import { JOURNAL_NONCE, newNonce, WriteAheadJournal } from "../crash/write-ahead";
 import { AllowListError, PartialWriteError } from "../errors";
 import { containsUnknown, toCheckResult } from "../pulumi/check";
 import { sameInputs } from "../pulumi/diff";
+import { checkQuery } from "../query/check";
 
 /** The inputs every bulk resource has: the connection it writes through and the encoded query of its scope. */
 export interface BulkPolicyInputs {
@@ -57,6 +58,8 @@ export interface BulkPolicySpec<I extends BulkPolicyInputs> {
      * names a record (e.g. `user_name`) and the output it is published under (e.g. `unlockedUsers`).
      */
     driftSample?: { field: string; output: string };
+    /** Inputs holding encoded queries of the flag's table, checked against its dictionary at check. */
+    queries?: readonly (keyof I & string)[];
 }
 
 /** How many drifted records a read names (a count says how many there are in all). */
@@ -143,7 +146,15 @@ export function bulkPolicyProvider<I extends BulkPolicyInputs, O extends I & Cha
             const result = checked.inputs ? { ...checked, inputs: withOwner(checked.inputs, owner) } : checked;
             if (result.failures?.length || containsUnknown(result.inputs)) return result;
             const inputs = result.inputs!;
+            const problem = connectionProblem(inputs.connection);
+            if (problem) return { failures: [{ property: "connection", reason: problem }] };
             const c = await client(inputs);
+            const problems = [];
+            for (const key of spec.queries ?? []) {
+                const query = (inputs as Record<string, unknown>)[key];
+                if (typeof query === "string") problems.push(...(await checkQuery(c, flag.table, query, key)));
+            }
+            if (problems.length > 0) return { failures: problems };
             const { missing } = await allowed(c, inputs);
             if (missing.length > 0)
                 return { failures: missing.map((m) => ({ property: m.property, reason: m.reason })) };
