@@ -2,6 +2,8 @@
  * Deterministic seeds: a realistic production instance at a chosen size, or an empty base system.
  */
 import type { InstanceDb } from "./db";
+import { seedIntegrations } from "./integrations/seed";
+import { integrationTableNames } from "./integrations/tables";
 import { Prng } from "./prng";
 import { eq } from "./query";
 import { glideDateTime, hashSecret, type Row } from "./values";
@@ -331,7 +333,9 @@ export function seedInstance(db: InstanceDb, opts: SeedOptions): void {
         description: "Default update set",
     });
     seedCloneConfiguration(b);
+    const late = integrationTableNames();
     for (const t of db.schema.names()) {
+        if (late.has(t)) continue;
         const info = db.schema.table(t);
         b.add("sys_db_object", { name: t, label: info.label, super_class: "" });
     }
@@ -343,6 +347,8 @@ export function seedInstance(db: InstanceDb, opts: SeedOptions): void {
     });
 
     if (production) seedProduction(b, opts, { addUser, group, join, agents, host, password, name });
+    // Last, so the rows above keep their sys_ids whatever this area adds.
+    seedIntegrations(b, { production, host, password });
     b.flush();
     fixSuperClasses(db);
 }
