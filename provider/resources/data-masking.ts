@@ -1,0 +1,250 @@
+/**
+ * DataMasking: personal data in scope masked deterministically from a secret salt; a re-run writes nothing, a value
+ * restored by hand is drift (`unmaskedCount`), and destroy cannot unmask (originals are never kept) so it writes
+ * nothing. In verify mode it writes nothing either and checks the platform's Data Privacy clone jobs instead.
+ */
+import { randomUUID } from "node:crypto";
+import type * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { sameInputs } from "../bulk/policy";
+import { containsUnknown, toCheckResult } from "../check";
+import type { ServiceNowClient } from "../client/client";
+import {
+    countsOf,
+    exceptedUsers,
+    type MaskingCounts,
+    type MaskingRule,
+    maskAll,
+    planAll,
+    verifyDataPrivacy,
+} from "../masking/converge";
+import { DEFAULT_EMAIL_DOMAIN, isUndeliverableDomain, Technique } from "../masking/techniques";
+
+// ---- schema ----
+
+const TABLE = /^[a-z][a-z0-9_]*$/;
+
+/** One masking rule: a table, the records in scope, and a technique per field. */
+export const MaskingRuleInput = z.object({
+    table: z.string().regex(TABLE, { error: "rules[].table must be a table name such as sys_user" }),
+    query: z.string().default(""),
+    fields: z
+        .record(z.string().regex(TABLE, { error: "field names are column names such as email" }), Technique)
+        .refine((f) => Object.keys(f).length > 0, {
+            error: 'rules[].fields cannot be empty: name at least one field, e.g. { email: { technique: "fake", fake: "email" } }',
+        }),
+    exceptQuery: z.string().default(""),
+});
+
+/** Inputs of a DataMasking. */
+export const DataMaskingInputs = z
+    .object({
+        connection: z.enum(["target", "source"]).default("target"),
+        mode: z.enum(["mask", "verifyDataPrivacy"]).default("mask"),
+        rules: z.array(MaskingRuleInput).default([]),
+        exceptUsers: z.array(z.string().min(1, "a user name cannot be empty")).default([]),
+        emailDomain: z.string().default(DEFAULT_EMAIL_DOMAIN).refine(isUndeliverableDomain, {
+            error: "emailDomain must be unable to receive mail: use a .invalid domain (RFC 2606), e.g. example.invalid",
+        }),
+        allowUnknownCloneEpoch: z.boolean().default(false),
+        /** The clone epoch as the SDK saw it (the engine strips `cloneEpoch` before check; this copy lets check see it). */
+        knownCloneEpoch: z.string().default(""),
+    })
+    .superRefine((v, ctx) => {
+        if (v.connection === "source")
+            ctx.addIssue({
+                code: "custom",
+                path: ["connection"],
+                message: "DataMasking never writes the source (production) instance; use the target connection",
+            });
+        if (v.mode === "mask" && v.rules.length === 0)
+            ctx.addIssue({
+                code: "custom",
+                path: ["rules"],
+                message: 'rules cannot be empty in mask mode: add one, or use mode "verifyDataPrivacy"',
+            });
+        if (v.knownCloneEpoch === "" && !v.allowUnknownCloneEpoch)
+            ctx.addIssue({
+                code: "custom",
+                path: ["cloneEpoch"],
+                message:
+                    "the target's clone epoch is unknown, so nothing says its data came from the clone this policy masks; pass cloneEpoch (cloneRun.epoch) or set allowUnknownCloneEpoch: true",
+            });
+    });
+
+// ---- types ----
+
+/** Normalized inputs. */
+export type DataMaskingInputs = z.infer<typeof DataMaskingInputs>;
+
+/** Outputs: the inputs and counts; never a record id or an original value. */
+export interface DataMaskingOutputs extends DataMaskingInputs, MaskingCounts {
+    /** Verify mode: Data Privacy jobs not Completed, one line each (empty when converged). */
+    dataPrivacyProblems: string[];
+    /** What destroy does: nothing, and why. */
+    destroyBehaviour: string;
+}
+
+// ---- constants ----
+
+const INPUT_KEYS = [
+    "connection",
+    "mode",
+    "rules",
+    "exceptUsers",
+    "emailDomain",
+    "allowUnknownCloneEpoch",
+    "knownCloneEpoch",
+] as const;
+
+/** What destroy says, in state and in the docs. */
+export const DESTROY_BEHAVIOUR =
+    "destroy writes nothing: masking cannot be undone because the original values were never kept; re-clone to get them back";
+
+/** Thrown by verify mode when a Data Privacy job failed, is unfinished or is missing. Nothing was written. */
+export class DataPrivacyJobError extends Error {
+    constructor(readonly problems: readonly string[]) {
+        super(`Data Privacy clone jobs are not all Completed:\n  ${problems.join("\n  ")}`);
+        this.name = new.target.name;
+    }
+}
+
+// ---- provider ----
+
+/** The DataMasking dynamic provider (loaded through the shim; holds no client, credential or salt). */
+export const dataMaskingProvider: pulumi.dynamic.ResourceProvider<DataMaskingInputs, DataMaskingOutputs> = {
+    async configure(req) {
+        (require("../connection") as typeof import("../connection")).configureConnections(req.config);
+        (require("../masking/salt") as typeof import("../masking/salt")).configureSalt(req.config);
+    },
+
+    async check(_olds, news) {
+        const result = toCheckResult(DataMaskingInputs, news as unknown as Record<string, unknown>);
+        if (result.failures?.length || containsUnknown(result.inputs)) return result;
+        const inputs = result.inputs!;
+        const failures: pulumi.dynamic.CheckFailure[] = [];
+        if (inputs.mode === "mask") {
+            const s = saltOf();
+            if ("problem" in s) failures.push({ property: "maskingSalt", reason: s.problem });
+            const c = await client(inputs);
+            const { missing } = await exceptedUsers(c, inputs.exceptUsers);
+            for (const name of missing)
+                failures.push({
+                    property: "exceptUsers",
+                    reason: `user "${name}" in exceptUsers does not exist on ${c.url}; remove it or create the user first`,
+                });
+            failures.push(...(await checkRules(c, inputs.rules)));
+        }
+        return failures.length > 0 ? { failures } : result;
+    },
+
+    async diff(_id, olds, news) {
+        const drifted = (olds.unmaskedCount ?? 0) > 0 || (olds.dataPrivacyProblems ?? []).length > 0;
+        return {
+            changes: !sameInputs(INPUT_KEYS, olds, news) || drifted,
+            replaces: olds.connection === news.connection ? [] : ["connection"],
+            deleteBeforeReplace: true,
+        };
+    },
+
+    async create(inputs) {
+        return { id: `datamasking-${randomUUID()}`, outs: await converge(inputs) };
+    },
+
+    async read(id, props) {
+        if (!props) return { id };
+        const inputs = inputsOf(props);
+        const c = await client(inputs);
+        if (inputs.mode === "verifyDataPrivacy") {
+            const report = await verifyDataPrivacy(c, sinceOf(inputs.knownCloneEpoch));
+            return {
+                id,
+                props: { ...props, dataPrivacyProblems: report.problems },
+                inputs: inputs as DataMaskingOutputs,
+            };
+        }
+        const s = saltOf();
+        // Without the salt nothing can be compared; keep what state says rather than report false drift.
+        if ("problem" in s) return { id, props, inputs: inputs as DataMaskingOutputs };
+        const users = await exceptedUsers(c, inputs.exceptUsers);
+        const plans = await planAll(c, inputs.rules, users.ids, { salt: s.salt, emailDomain: inputs.emailDomain });
+        return { id, props: outputs(inputs, countsOf(plans), []), inputs: inputs as DataMaskingOutputs };
+    },
+
+    async update(_id, _olds, news) {
+        return { outs: await converge(news) };
+    },
+
+    async delete() {
+        // Nothing to restore: the originals were never kept (DESTROY_BEHAVIOUR says so in state and the docs).
+    },
+};
+
+// ---- helpers ----
+
+async function client(inputs: Pick<DataMaskingInputs, "connection">): Promise<ServiceNowClient> {
+    return (require("../connection") as typeof import("../connection")).clientFor(inputs.connection);
+}
+
+function saltOf(): { salt: string } | { problem: string } {
+    return (require("../masking/salt") as typeof import("../masking/salt")).maskingSalt();
+}
+
+function inputsOf(props: DataMaskingInputs): DataMaskingInputs {
+    return DataMaskingInputs.parse(Object.fromEntries(INPUT_KEYS.map((k) => [k, props[k]])));
+}
+
+function outputs(inputs: DataMaskingInputs, counts: MaskingCounts, problems: string[]): DataMaskingOutputs {
+    return { ...inputsOf(inputs), ...counts, dataPrivacyProblems: problems, destroyBehaviour: DESTROY_BEHAVIOUR };
+}
+
+/** The clone's completion from an epoch `<clone sys_id>@<completed>`, or "" when there is none. */
+export function sinceOf(epoch: string): string {
+    const at = epoch.indexOf("@");
+    return at < 0 ? "" : epoch.slice(at + 1);
+}
+
+async function converge(inputs: DataMaskingInputs): Promise<DataMaskingOutputs> {
+    const c = await client(inputs);
+    if (inputs.mode === "verifyDataPrivacy") {
+        const report = await verifyDataPrivacy(c, sinceOf(inputs.knownCloneEpoch));
+        if (report.problems.length > 0) throw new DataPrivacyJobError(report.problems);
+        return outputs(inputs, { maskedCount: 0, unmaskedCount: 0, exceptedCount: 0, writtenCount: 0 }, []);
+    }
+    const s = saltOf();
+    if ("problem" in s) throw new Error(s.problem);
+    const users = await exceptedUsers(c, inputs.exceptUsers);
+    const run = await maskAll(c, inputs.rules, users.ids, { salt: s.salt, emailDomain: inputs.emailDomain });
+    // A failed batch leaves its records unmasked and counted so; the next up retries exactly those.
+    if (run.error) throw run.error;
+    return outputs(inputs, run.counts, []);
+}
+
+/**
+ * Checks each rule against the instance: the table exists, and each masked field is a column of it (an unknown
+ * field in a query or a field list is silently ignored by the platform, which would mask nothing and look converged).
+ */
+async function checkRules(c: ServiceNowClient, rules: readonly MaskingRule[]): Promise<pulumi.dynamic.CheckFailure[]> {
+    const failures: pulumi.dynamic.CheckFailure[] = [];
+    for (const [i, rule] of rules.entries()) {
+        let sample: Record<string, string> | undefined;
+        try {
+            sample = (await c.query(rule.table, { limit: 1 }))[0];
+        } catch (e) {
+            failures.push({
+                property: `rules[${i}].table`,
+                reason: `table "${rule.table}" cannot be read on ${c.url} (${(e as Error).message}); check its name`,
+            });
+            continue;
+        }
+        if (!sample) continue;
+        for (const field of Object.keys(rule.fields)) {
+            if (!(field in sample))
+                failures.push({
+                    property: `rules[${i}].fields.${field}`,
+                    reason: `field "${field}" is not a column of ${rule.table} on ${c.url}; fix its name`,
+                });
+        }
+    }
+    return failures;
+}
