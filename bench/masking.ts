@@ -5,6 +5,7 @@
  *
  * Usage: `npx tsx bench/masking.ts` (100,000 users), `npx tsx bench/masking.ts --users 5000`.
  */
+import * as http from "node:http";
 import { performance } from "node:perf_hooks";
 import axios from "axios";
 
@@ -122,7 +123,11 @@ export async function runMaskingBenchmark(users: number): Promise<MaskingFigures
 
 /** POSTs the instance has served (the Batch API calls; this run inserts nothing). */
 async function posts(url: string): Promise<number> {
-    const res = await axios.get(`${url}/emulator/stats`, { auth: { username: "admin", password: "admin" } });
+    // A fresh connection each time: an idle keep-alive socket may be closed by the emulator between the two runs.
+    const res = await axios.get(`${url}/emulator/stats`, {
+        auth: { username: "admin", password: "admin" },
+        httpAgent: new http.Agent({ keepAlive: false }),
+    });
     return (res.data as { byMethod?: Record<string, number> }).byMethod?.POST ?? 0;
 }
 
