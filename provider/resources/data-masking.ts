@@ -168,7 +168,9 @@ export const dataMaskingProvider: pulumi.dynamic.ResourceProvider<DataMaskingInp
         if ("problem" in s) return { id, props, inputs: inputs as DataMaskingOutputs };
         const users = await exceptedUsers(c, inputs.exceptUsers);
         const plans = await planAll(c, inputs.rules, users.ids, { salt: s.salt, emailDomain: inputs.emailDomain });
-        return { id, props: outputs(inputs, countsOf(plans), []), inputs: inputs as DataMaskingOutputs };
+        // writtenCount is what the last apply wrote; a read writes nothing and keeps it.
+        const counts = countsOf(plans, props.writtenCount ?? 0);
+        return { id, props: outputs(inputs, counts, []), inputs: inputs as DataMaskingOutputs };
     },
 
     async update(_id, _olds, news) {
