@@ -200,11 +200,22 @@ function outputs(inputs: DataMaskingInputs, counts: MaskingCounts, problems: str
     return { ...inputsOf(inputs), ...counts, dataPrivacyProblems: problems, destroyBehaviour: DESTROY_BEHAVIOUR };
 }
 
-/** The clone's completion from an epoch `<clone sys_id>@<completed>`, or "" when there is none. */
+/**
+ * The earliest creation time of a Data Privacy job of the clone an epoch (`<clone sys_id>@<ISO completed>`) names, as
+ * a glide date-time; "" when the epoch has no time.
+ *
+ * The jobs start in the clone's last phase, just before it records its completion, so the window opens a day earlier:
+ * clones into one target are at least five days apart, so no older clone's jobs fall in it.
+ */
 export function sinceOf(epoch: string): string {
     const at = epoch.indexOf("@");
-    return at < 0 ? "" : epoch.slice(at + 1);
+    if (at < 0) return "";
+    const completed = Date.parse(epoch.slice(at + 1).replace(/\+rolled-back$/, ""));
+    if (Number.isNaN(completed)) return "";
+    return new Date(completed - DAY_MS).toISOString().slice(0, 19).replace("T", " ");
 }
+
+const DAY_MS = 86_400_000;
 
 async function converge(inputs: DataMaskingInputs): Promise<DataMaskingOutputs> {
     const c = await client(inputs);

@@ -73,7 +73,7 @@ describe("DataMasking through the Pulumi CLI", function () {
         await withTempStack(
             "masking",
             stackConfig("acme-uat", {
-                "masking:cloneEpoch": "0123456789abcdef0123456789abcdef@2026-11-30 09:00:00",
+                "masking:cloneEpoch": "0123456789abcdef0123456789abcdef@2026-11-30T09:00:00Z",
                 "masking:exceptUsers": JSON.stringify(["uat.lead"]),
             }),
             async ({ stack, readState, stateDir }) => {
@@ -125,7 +125,7 @@ describe("DataMasking through the Pulumi CLI", function () {
         const mark = logMark(emu, "acme");
         await withTempStack(
             "masking",
-            stackConfig("acme", { "masking:cloneEpoch": "0123456789abcdef0123456789abcdef@2026-11-30 09:00:00" }),
+            stackConfig("acme", { "masking:cloneEpoch": "0123456789abcdef0123456789abcdef@2026-11-30T09:00:00Z" }),
             async ({ stack }) => {
                 await assert.rejects(stack.up(), (e: Error) => {
                     assert.match(e.message, /refusing to write.*declared production instance/s);

@@ -43,7 +43,7 @@ async function check(news: Record<string, unknown>) {
 }
 
 async function checked(news: Record<string, unknown>): Promise<DataMaskingInputs> {
-    const r = await check({ knownCloneEpoch: "abc@2026-11-30 10:00:00", ...news });
+    const r = await check({ knownCloneEpoch: "abc@2026-11-30T10:00:00Z", ...news });
     assert.deepEqual(r.failures ?? [], [], "check passes");
     return r.inputs!;
 }
@@ -154,7 +154,7 @@ describe("DataMasking", function () {
             ((await check(news)).failures ?? []).map((f) => `${f.property}: ${f.reason}`);
         assert.match((await failures({ rules: [USERS_RULE] })).join("\n"), /^cloneEpoch: .*allowUnknownCloneEpoch/m);
         assert.deepEqual(await failures({ rules: [USERS_RULE], allowUnknownCloneEpoch: true }), []);
-        const epoch = { knownCloneEpoch: "abc@2026-11-30 10:00:00" };
+        const epoch = { knownCloneEpoch: "abc@2026-11-30T10:00:00Z" };
         assert.match(
             (await failures({ ...epoch, rules: [USERS_RULE], emailDomain: "example.com" })).join("\n"),
             /^emailDomain: .*\.invalid.*received "example.com"/m,
@@ -183,7 +183,7 @@ describe("DataMasking", function () {
     });
 
     it("in verify mode, reports missing, failed and unfinished Data Privacy jobs and writes nothing", async () => {
-        const inputs = await checked({ mode: "verifyDataPrivacy", knownCloneEpoch: "abc@2000-01-01 00:00:00" });
+        const inputs = await checked({ mode: "verifyDataPrivacy", knownCloneEpoch: "abc@2000-01-01T00:00:00Z" });
         const mark = logMark(emu, "acme-dev");
         await assert.rejects(provider.create(inputs), (e: Error) => {
             assert.ok(e instanceof DataPrivacyJobError);

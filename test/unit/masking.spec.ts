@@ -9,6 +9,7 @@ import {
     selectiveMask,
     Technique,
 } from "../../provider/masking/techniques";
+import { sinceOf } from "../../provider/resources/data-masking";
 
 const ctx = (sysId: string, over: Partial<MaskContext> = {}): MaskContext => ({
     salt: "s3cret-salt",
@@ -166,5 +167,14 @@ describe("masking planner", () => {
     it("computes the request lower bound of one read pass plus batched writes", () => {
         assert.equal(requestLowerBound(100_000, 100_000, 5000, 200), 21 + 500);
         assert.equal(requestLowerBound(10, 0, 5000, 200), 1);
+    });
+});
+
+describe("DataMasking's Data Privacy window", () => {
+    it("opens a day before the clone's completion, in glide date-time, and is empty without a time", () => {
+        assert.equal(sinceOf("0123@2026-11-30T10:00:00Z"), "2026-11-29 10:00:00");
+        assert.equal(sinceOf("0123@2026-11-30T10:00:00Z+rolled-back"), "2026-11-29 10:00:00");
+        assert.equal(sinceOf(""), "");
+        assert.equal(sinceOf("0123@"), "");
     });
 });
