@@ -54,18 +54,9 @@ export async function runMaskingBenchmark(users: number): Promise<MaskingFigures
         const cfg = { get: (k: string) => config[k], require: (k: string) => config[k]! };
         connection.configureConnections(cfg);
         configureSalt(cfg);
-        const rule = {
-            table: "sys_user",
-            query: "web_service_access_only=false",
-            fields: {
-                first_name: { technique: "fake", fake: "first_name" },
-                last_name: { technique: "fake", fake: "last_name" },
-                name: { technique: "fake", fake: "name" },
-                email: { technique: "fake", fake: "email" },
-                phone: { technique: "selective", end: -4, exclude: " +" },
-                mobile_phone: { technique: "fake", fake: "phone" },
-            },
-        };
+        const { PERSONAL_DATA_RULES } =
+            require("../provider/masking/presets") as typeof import("../provider/masking/presets");
+        const rule = PERSONAL_DATA_RULES[0];
         const checked = await provider.check!(
             {} as never,
             {

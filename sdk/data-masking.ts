@@ -4,6 +4,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { shimProvider } from "../provider/shim";
 
+export { PERSONAL_DATA_RULES } from "../provider/masking/presets";
+
 /** A masking technique, in the platform's vocabulary plus deterministic fakes. */
 export type MaskingTechnique =
     /** The same value everywhere; `preserveLength` repeats or cuts it to the original's length. */

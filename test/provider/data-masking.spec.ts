@@ -1,6 +1,7 @@
 import * as assert from "node:assert/strict";
 import type { ServiceNowClient } from "../../provider/client/client";
 import { UnsafeTargetError } from "../../provider/client/errors";
+import { PERSONAL_DATA_RULES } from "../../provider/masking/presets";
 import { configureSalt, resetSalt } from "../../provider/masking/salt";
 import {
     type DataMaskingInputs,
@@ -20,19 +21,7 @@ import {
 const SALT = "test-salt-0123456789abcdef";
 const PLANTED = "planted.original.value@acme-corp.com";
 
-const USERS_RULE = {
-    table: "sys_user",
-    query: "web_service_access_only=false",
-    fields: {
-        first_name: { technique: "fake", fake: "first_name" },
-        last_name: { technique: "fake", fake: "last_name" },
-        name: { technique: "fake", fake: "name" },
-        email: { technique: "fake", fake: "email" },
-        phone: { technique: "selective", end: -4, exclude: " +" },
-        mobile_phone: { technique: "fake", fake: "phone" },
-    },
-};
-const TICKETS_RULE = { table: "incident", fields: { description: { technique: "fake", fake: "text" } } };
+const [USERS_RULE, TICKETS_RULE] = PERSONAL_DATA_RULES;
 
 function useSalt(salt: string | undefined): void {
     configureSalt({ get: (k: string) => (k === "servicenow:maskingSalt" ? salt : undefined), require: () => "" });
