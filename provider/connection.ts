@@ -10,6 +10,7 @@ import type { Credentials } from "./client/auth";
 import { type ClientOptions, ServiceNowClient } from "./client/client";
 import { ConnectionConfigError } from "./errors";
 import { type ConnectionName, parseProductionInstances } from "./fence";
+import { configureSalt } from "./masking/salt";
 
 export type { ConnectionName } from "./fence";
 
@@ -89,6 +90,8 @@ export function configureConnections(config: pulumi.dynamic.Config): void {
  */
 export async function configureFromStack(req: { config: pulumi.dynamic.Config }): Promise<void> {
     configureConnections(req.config);
+    // DataMasking's secret lives in stack config beside the connections; it stays in this process, never in state.
+    configureSalt(req.config);
 }
 
 /** Overrides client tuning (concurrency, retries, backoff, batch size) for later clients; for tests and benchmarks. */

@@ -2,42 +2,27 @@
  * DataMasking: the typed face of provider/resources/data-masking.ts.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { shimProvider } from "../provider/shim";
+import type { z } from "zod";
+import type { MaskingRuleInputs } from "../provider/masking/presets";
+import type { Technique } from "../provider/masking/techniques";
+import { shimProvider } from "../provider/pulumi/shim";
 
 export { PERSONAL_DATA_RULES } from "../provider/masking/presets";
 
-/** A masking technique, in the platform's vocabulary plus deterministic fakes. */
-export type MaskingTechnique =
-    /** The same value everywhere; `preserveLength` repeats or cuts it to the original's length. */
-    | { technique: "static"; value: string; preserveLength?: boolean }
-    /** A fake of the given kind, the same for the same record on every run (keyed by the salt). */
-    | {
-          technique: "fake";
-          fake: "first_name" | "last_name" | "name" | "user_name" | "email" | "phone" | "text" | "number";
-      }
-    /** Keyed random characters, keeping the length. */
-    | { technique: "random"; charset?: "alphanumeric" | "letters" | "digits" }
-    /** Characters from `start` up to `end` (negative: from the end) replaced by `char`, except those in `exclude`. */
-    | { technique: "selective"; start?: number; end?: number; exclude?: string; char?: string }
-    /** The value emptied. */
-    | { technique: "remove" };
+/**
+ * A masking technique: `static` (`value`, `preserveLength`), `fake` (`first_name`, `last_name`, `name`, `user_name`,
+ * `email`, `phone`, `text`, `number`; keyed by the salt), `random` (`charset`), `selective` (`start`, `end` negative
+ * from the end, `exclude`, `char`) or `remove`.
+ */
+export type MaskingTechnique = z.input<typeof Technique>;
 
-/** One masking rule. */
-export interface MaskingRuleArgs {
-    /** Table whose records are masked (a parent table covers its children). */
-    table: string;
-    /** Encoded query selecting the records in scope. @default "" (every record) */
-    query?: string;
-    /** Column name to technique. */
-    fields: Record<string, MaskingTechnique>;
-    /** Records matching this encoded query are left alone. @default "" */
-    exceptQuery?: string;
-}
+/** One masking rule: a table, the encoded query of its scope (default every record), a technique per column. */
+export type MaskingRuleArgs = MaskingRuleInputs;
 
 /** Arguments of a {@link DataMasking}. */
 export interface DataMaskingArgs {
-    /** The named connection to write through; only the target is accepted. @default "target" */
-    connection?: pulumi.Input<"target">;
+    /** The named connection to write through; check refuses `source` (production is never masked). @default "target" */
+    connection?: pulumi.Input<"target" | "source">;
     /** `mask` masks by the rules; `verifyDataPrivacy` only checks the platform's Data Privacy clone jobs. @default "mask" */
     mode?: pulumi.Input<"mask" | "verifyDataPrivacy">;
     /** The rules (mask mode). @default [] */
@@ -84,7 +69,7 @@ export class DataMasking extends pulumi.dynamic.Resource {
 
     constructor(name: string, args: DataMaskingArgs, opts?: pulumi.CustomResourceOptions) {
         super(
-            shimProvider("data-masking", "dataMaskingProvider"),
+            shimProvider("data-masking"),
             name,
             {
                 maskedCount: undefined,

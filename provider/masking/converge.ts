@@ -5,8 +5,8 @@
  * Only counts leave this module: no original value is returned, logged or put in an error.
  */
 import type { ServiceNowClient } from "../client/client";
-import { BatchWriteError } from "../client/client";
 import { inQuery } from "../client/query";
+import { BatchWriteError } from "../errors";
 import { type MaskPlan, type MaskSettings, planMasking, type ScopedRecord } from "./plan";
 import type { Technique } from "./techniques";
 

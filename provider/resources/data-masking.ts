@@ -6,9 +6,8 @@
 import { randomUUID } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { sameInputs } from "../bulk/policy";
-import { containsUnknown, toCheckResult } from "../check";
 import type { ServiceNowClient } from "../client/client";
+import { ConnectionInput } from "../connection";
 import {
     countsOf,
     exceptedUsers,
@@ -18,7 +17,9 @@ import {
     planAll,
     verifyDataPrivacy,
 } from "../masking/converge";
+import { maskingSalt } from "../masking/salt";
 import { DEFAULT_EMAIL_DOMAIN, isUndeliverableDomain, Technique } from "../masking/techniques";
+import { type CheckFailure, settingsProvider } from "../skeletons/settings";
 
 // ---- schema ----
 
@@ -39,7 +40,7 @@ export const MaskingRuleInput = z.object({
 /** Inputs of a DataMasking. */
 export const DataMaskingInputs = z
     .object({
-        connection: z.enum(["target", "source"]).default("target"),
+        connection: ConnectionInput,
         mode: z.enum(["mask", "verifyDataPrivacy"]).default("mask"),
         rules: z.array(MaskingRuleInput).default([]),
         exceptUsers: z.array(z.string().min(1, "a user name cannot be empty")).default([]),
@@ -111,86 +112,53 @@ export class DataPrivacyJobError extends Error {
 
 // ---- provider ----
 
-/** The DataMasking dynamic provider (loaded through the shim; holds no client, credential or salt). */
-export const dataMaskingProvider: pulumi.dynamic.ResourceProvider<DataMaskingInputs, DataMaskingOutputs> = {
-    async configure(req) {
-        (require("../connection") as typeof import("../connection")).configureConnections(req.config);
-        (require("../masking/salt") as typeof import("../masking/salt")).configureSalt(req.config);
-    },
-
-    async check(_olds, news) {
-        const result = toCheckResult(DataMaskingInputs, news as unknown as Record<string, unknown>);
-        if (result.failures?.length || containsUnknown(result.inputs)) return result;
-        const inputs = result.inputs!;
-        const failures: pulumi.dynamic.CheckFailure[] = [];
-        if (inputs.mode === "mask") {
-            const s = saltOf();
-            if ("problem" in s) failures.push({ property: "maskingSalt", reason: s.problem });
-            const c = await client(inputs);
+/**
+ * The DataMasking dynamic provider, on the settings skeleton (loaded through the shim; holds no client, credential or
+ * salt). Create is convergent rather than undoable: a failed create leaves records masked that a re-run finds masked,
+ * and nothing is kept that could unmask them.
+ */
+export const dataMaskingProvider: pulumi.dynamic.ResourceProvider<DataMaskingInputs, DataMaskingOutputs> =
+    settingsProvider<DataMaskingInputs, DataMaskingOutputs>({
+        schema: DataMaskingInputs,
+        inputKeys: INPUT_KEYS,
+        id: (inputs) => `${inputs.connection}:data-masking:${randomUUID()}`,
+        refuse(inputs) {
+            if (inputs.mode !== "mask") return undefined;
+            const s = maskingSalt();
+            return "problem" in s ? { property: "maskingSalt", reason: s.problem } : undefined;
+        },
+        async lookup(c, inputs) {
+            if (inputs.mode !== "mask") return [];
             const { missing } = await exceptedUsers(c, inputs.exceptUsers);
-            for (const name of missing)
-                failures.push({
-                    property: "exceptUsers",
-                    reason: `user "${name}" in exceptUsers does not exist on ${c.url}; remove it or create the user first`,
-                });
-            failures.push(...(await checkRules(c, inputs.rules)));
-        }
-        return failures.length > 0 ? { failures } : result;
-    },
-
-    async diff(_id, olds, news) {
-        const drifted = (olds.unmaskedCount ?? 0) > 0 || (olds.dataPrivacyProblems ?? []).length > 0;
-        return {
-            changes: !sameInputs(INPUT_KEYS, olds, news) || drifted,
-            replaces: olds.connection === news.connection ? [] : ["connection"],
-            deleteBeforeReplace: true,
-        };
-    },
-
-    async create(inputs) {
-        return { id: `datamasking-${randomUUID()}`, outs: await converge(inputs) };
-    },
-
-    async read(id, props) {
-        if (!props) return { id };
-        const inputs = inputsOf(props);
-        const c = await client(inputs);
-        if (inputs.mode === "verifyDataPrivacy") {
-            const report = await verifyDataPrivacy(c, sinceOf(inputs.knownCloneEpoch));
-            return {
-                id,
-                props: { ...props, dataPrivacyProblems: report.problems },
-                inputs: inputs as DataMaskingOutputs,
-            };
-        }
-        const s = saltOf();
-        // Without the salt nothing can be compared; keep what state says rather than report false drift.
-        if ("problem" in s) return { id, props, inputs: inputs as DataMaskingOutputs };
-        const users = await exceptedUsers(c, inputs.exceptUsers);
-        const plans = await planAll(c, inputs.rules, users.ids, { salt: s.salt, emailDomain: inputs.emailDomain });
-        // writtenCount is what the last apply wrote; a read writes nothing and keeps it.
-        const counts = countsOf(plans, props.writtenCount ?? 0);
-        return { id, props: outputs(inputs, counts, []), inputs: inputs as DataMaskingOutputs };
-    },
-
-    async update(_id, _olds, news) {
-        return { outs: await converge(news) };
-    },
-
-    async delete() {
-        // Nothing to restore: the originals were never kept (DESTROY_BEHAVIOUR says so in state and the docs).
-    },
-};
+            const failures: CheckFailure[] = missing.map((name) => ({
+                property: "exceptUsers",
+                reason: `user "${name}" in exceptUsers does not exist on ${c.url}; remove it or create the user first`,
+            }));
+            return [...failures, ...(await checkRules(c, inputs.rules))];
+        },
+        // Drift (a value restored by hand, a job not Completed) makes the next up run although no input changed.
+        mustUpdate: (olds) => (olds.unmaskedCount ?? 0) > 0 || (olds.dataPrivacyProblems ?? []).length > 0,
+        apply: (c, inputs) => converge(c, inputs),
+        async read(c, props) {
+            const inputs = inputsOf(props);
+            if (inputs.mode === "verifyDataPrivacy") {
+                const report = await verifyDataPrivacy(c, sinceOf(inputs.knownCloneEpoch));
+                return { props: { ...props, dataPrivacyProblems: report.problems }, inputs };
+            }
+            const s = maskingSalt();
+            // Without the salt nothing can be compared; keep what state says rather than report false drift.
+            if ("problem" in s) return { props, inputs };
+            const users = await exceptedUsers(c, inputs.exceptUsers);
+            const plans = await planAll(c, inputs.rules, users.ids, { salt: s.salt, emailDomain: inputs.emailDomain });
+            // writtenCount is what the last apply wrote; a read writes nothing and keeps it.
+            return { props: outputs(inputs, countsOf(plans, props.writtenCount ?? 0), []), inputs };
+        },
+        async restore() {
+            // Nothing to put back: the originals were never kept (DESTROY_BEHAVIOUR says so in state and the docs).
+        },
+    });
 
 // ---- helpers ----
-
-async function client(inputs: Pick<DataMaskingInputs, "connection">): Promise<ServiceNowClient> {
-    return (require("../connection") as typeof import("../connection")).clientFor(inputs.connection);
-}
-
-function saltOf(): { salt: string } | { problem: string } {
-    return (require("../masking/salt") as typeof import("../masking/salt")).maskingSalt();
-}
 
 function inputsOf(props: DataMaskingInputs): DataMaskingInputs {
     return DataMaskingInputs.parse(Object.fromEntries(INPUT_KEYS.map((k) => [k, props[k]])));
@@ -217,14 +185,13 @@ export function sinceOf(epoch: string): string {
 
 const DAY_MS = 86_400_000;
 
-async function converge(inputs: DataMaskingInputs): Promise<DataMaskingOutputs> {
-    const c = await client(inputs);
+async function converge(c: ServiceNowClient, inputs: DataMaskingInputs): Promise<DataMaskingOutputs> {
     if (inputs.mode === "verifyDataPrivacy") {
         const report = await verifyDataPrivacy(c, sinceOf(inputs.knownCloneEpoch));
         if (report.problems.length > 0) throw new DataPrivacyJobError(report.problems);
         return outputs(inputs, { maskedCount: 0, unmaskedCount: 0, exceptedCount: 0, writtenCount: 0 }, []);
     }
-    const s = saltOf();
+    const s = maskingSalt();
     if ("problem" in s) throw new Error(s.problem);
     const users = await exceptedUsers(c, inputs.exceptUsers);
     const run = await maskAll(c, inputs.rules, users.ids, { salt: s.salt, emailDomain: inputs.emailDomain });
@@ -237,8 +204,8 @@ async function converge(inputs: DataMaskingInputs): Promise<DataMaskingOutputs> 
  * Checks each rule against the instance: the table exists, and each masked field is a column of it (an unknown
  * field in a query or a field list is silently ignored by the platform, which would mask nothing and look converged).
  */
-async function checkRules(c: ServiceNowClient, rules: readonly MaskingRule[]): Promise<pulumi.dynamic.CheckFailure[]> {
-    const failures: pulumi.dynamic.CheckFailure[] = [];
+async function checkRules(c: ServiceNowClient, rules: readonly MaskingRule[]): Promise<CheckFailure[]> {
+    const failures: CheckFailure[] = [];
     for (const [i, rule] of rules.entries()) {
         let sample: Record<string, string> | undefined;
         try {

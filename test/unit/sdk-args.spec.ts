@@ -10,6 +10,7 @@ import type { CloneExclusionInputs } from "../../provider/resources/clone-exclus
 import type { ClonePreserverInputs } from "../../provider/resources/clone-preserver";
 import type { CloneProfileInputs } from "../../provider/resources/clone-profile";
 import type { CloneRunInputs } from "../../provider/resources/clone-run";
+import type { DataMaskingInputs } from "../../provider/resources/data-masking";
 import type { EmailPolicyInputs } from "../../provider/resources/email-policy";
 import type { InstanceBrandingInputs } from "../../provider/resources/instance-branding";
 import type { IntegrationEndpointsInputs } from "../../provider/resources/integration-endpoints";
@@ -23,6 +24,7 @@ import type { CloneExclusionArgs } from "../../sdk/clone-exclusion";
 import type { ClonePreserverArgs } from "../../sdk/clone-preserver";
 import type { CloneProfileArgs } from "../../sdk/clone-profile";
 import type { CloneRunArgs } from "../../sdk/clone-run";
+import type { DataMaskingArgs } from "../../sdk/data-masking";
 import type { EmailPolicyArgs } from "../../sdk/email-policy";
 import type { InstanceBrandingArgs } from "../../sdk/instance-branding";
 import type { IntegrationEndpointsArgs } from "../../sdk/integration-endpoints";
@@ -53,6 +55,8 @@ const checks = {
     ClonePreserver: true as Matches<ClonePreserverArgs, typeof ClonePreserverInputs>,
     CloneProfile: true as Matches<CloneProfileArgs, typeof CloneProfileInputs>,
     CloneRun: true as Matches<CloneRunArgs, typeof CloneRunInputs>,
+    // The class adds knownCloneEpoch itself (a copy of cloneEpoch the provider's check can see).
+    DataMasking: true as Matches<DataMaskingArgs & { knownCloneEpoch?: string }, typeof DataMaskingInputs>,
     EmailPolicy: true as Matches<EmailPolicyArgs, typeof EmailPolicyInputs>,
     InstanceBranding: true as Matches<InstanceBrandingArgs, typeof InstanceBrandingInputs>,
     IntegrationEndpoints: true as Matches<IntegrationEndpointsArgs, typeof IntegrationEndpointsInputs>,
@@ -69,7 +73,7 @@ const mismatch: true = true as Matches<UserLockoutArgs, typeof ScheduledJobState
 
 describe("the SDK's Args", () => {
     it("match their provider schemas (a compile-time check; this only lists what was checked)", () => {
-        assert.equal(Object.keys(checks).length, 13);
+        assert.equal(Object.keys(checks).length, 14);
         assert.equal(mismatch, true);
     });
 });
