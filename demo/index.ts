@@ -99,6 +99,8 @@ async function main(signal: AbortSignal): Promise<void> {
                 "servicenow:sourceUsername": { value: ADMIN.username },
                 "servicenow:sourcePassword": { value: ADMIN.password, secret: true },
                 "servicenow:sourceInstanceName": { value: PROD },
+                // qa masks personal data (environment:masking); its key is a secret like the passwords.
+                "servicenow:maskingSalt": { value: "demo-masking-salt-2f9c41", secret: true },
             },
         });
         sessions.set(t.env, session);

@@ -13,6 +13,7 @@ import { LdapServerStateInputs } from "../../provider/resources/ldap-server-stat
 import { MidServerStateInputs } from "../../provider/resources/mid-server-state";
 import { ScheduledJobStateInputs } from "../../provider/resources/scheduled-job-state";
 import { UserLockoutInputs } from "../../provider/resources/user-lockout";
+import { MaskingConfig } from "./masking";
 
 /** The config namespace of the checklist items. */
 export const NAMESPACE = "environment";
@@ -105,6 +106,7 @@ export const EnvironmentConfig = z
         jobs: JobsConfig.optional(),
         midServers: MidServersConfig.optional(),
         integrations: IntegrationsConfig.optional(),
+        masking: MaskingConfig.optional(),
         properties: PropertiesConfig.optional(),
         /** Set by release tooling after a clone: every resource re-asserts its policy when it changes. */
         cloneEpoch: z.string().optional(),
@@ -132,6 +134,7 @@ export const CHECKLIST_ITEMS = [
     "jobs",
     "midServers",
     "integrations",
+    "masking",
     "properties",
 ] as const;
 /** One checklist item's config key (without the namespace). */
@@ -205,6 +208,7 @@ const ITEM_KEYS: Record<string, string[]> = {
     jobs: Object.keys(JobsConfig.shape),
     midServers: Object.keys(MidServersConfig.shape),
     integrations: Object.keys(IntegrationsConfig.shape),
+    masking: Object.keys(MaskingConfig.shape),
     clone: Object.keys(CloneConfig.shape),
 };
 

@@ -5,6 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { packageShimProvider } from "../../provider/pulumi/shim";
 import { CloneRun } from "../clone-run";
+import { DataMasking } from "../data-masking";
 import { EmailPolicy } from "../email-policy";
 import { InstanceBranding } from "../instance-branding";
 import { IntegrationEndpoints } from "../integration-endpoints";
@@ -14,6 +15,7 @@ import { ScheduledJobState } from "../scheduled-job-state";
 import { SystemProperty } from "../system-property";
 import { UserLockout } from "../user-lockout";
 import { type EnvironmentConfig, environmentKeys, parseEnvironmentConfig } from "./config";
+import { maskingArgs } from "./masking";
 
 export * from "./config";
 
@@ -28,6 +30,7 @@ export interface Environment {
     jobs?: ScheduledJobState;
     midServers?: MidServerState;
     integrations?: IntegrationEndpoints;
+    masking?: DataMasking;
     properties: SystemProperty[];
 }
 
@@ -75,6 +78,7 @@ export function defineEnvironment(config: EnvironmentConfig, opts?: pulumi.Custo
     if (config.integrations) {
         env.integrations = new IntegrationEndpoints("integrations", { ...config.integrations, ...epoch }, opts);
     }
+    if (config.masking) env.masking = new DataMasking("masking", { ...maskingArgs(config.masking), ...epoch }, opts);
     for (const [name, value] of Object.entries(config.properties ?? {})) {
         env.properties.push(new SystemProperty(`property-${name}`, { name, value, ...epoch }, opts));
     }
@@ -108,5 +112,6 @@ export function environmentProgram(): Record<string, pulumi.Output<unknown> | un
         ...(env.ldap ? { ldapServers: env.ldap.serverNames } : {}),
         ...(env.midServers ? { downMidServers: env.midServers.downMidServers } : {}),
         ...(env.integrations ? { rewrittenEndpoints: env.integrations.rewrittenCount } : {}),
+        ...(env.masking ? { maskedRecords: env.masking.maskedCount, unmaskedRecords: env.masking.unmaskedCount } : {}),
     };
 }

@@ -72,6 +72,7 @@ describe("the sn-clone CLI", function () {
         PULUMI_CONFIG_PASSPHRASE: "test",
         SERVICENOW_PASSWORD: "admin",
         SERVICENOW_SOURCE_PASSWORD: "admin",
+        SERVICENOW_MASKING_SALT: "cli-test-masking-salt",
     });
     const stackName = `cli${process.pid}`;
 
@@ -113,7 +114,7 @@ describe("the sn-clone CLI", function () {
         const first = await snClone([...common(), "apply", stackName, "--clone"], env());
         assert.equal(first.code, 0, first.stderr);
         assert.match(first.stdout, /Cloned into .*: request [0-9a-f]{32}/);
-        assert.match(first.stdout, /Applied .*9 created/);
+        assert.match(first.stdout, /Applied .*10 created/);
         assert.match(first.stderr, /clone Completed/, "clone progress on stderr");
         assert.match(first.stderr, /✓ created\s+UserLockout access/, "progress on stderr");
         assert.equal(f.qa.db.getProperty("glide.product.description"), "ACME QA (non-production)");

@@ -1,5 +1,6 @@
 import * as assert from "node:assert/strict";
 import { planMasking, requestLowerBound, type ScopedRecord } from "../../provider/masking/plan";
+import { PERSONAL_DATA_RULES } from "../../provider/masking/presets";
 import {
     DEFAULT_EMAIL_DOMAIN,
     FAKE_KINDS,
@@ -10,6 +11,8 @@ import {
     Technique,
 } from "../../provider/masking/techniques";
 import { sinceOf } from "../../provider/resources/data-masking";
+import { parseEnvironmentConfig } from "../../sdk/environment/config";
+import { maskingArgs } from "../../sdk/environment/masking";
 
 const ctx = (sysId: string, over: Partial<MaskContext> = {}): MaskContext => ({
     salt: "s3cret-salt",
@@ -176,5 +179,22 @@ describe("DataMasking's Data Privacy window", () => {
         assert.equal(sinceOf("0123@2026-11-30T10:00:00Z+rolled-back"), "2026-11-29 10:00:00");
         assert.equal(sinceOf(""), "");
         assert.equal(sinceOf("0123@"), "");
+    });
+});
+
+describe("environment:masking", () => {
+    it("defaults to the personal-data rules and names a bad key with the fix", () => {
+        const ok = parseEnvironmentConfig({ masking: { exceptUsers: ["uat.lead"] } });
+        assert.ok(ok.ok);
+        assert.deepEqual(maskingArgs(ok.config.masking!).rules, [...PERSONAL_DATA_RULES]);
+        const verify = parseEnvironmentConfig({ masking: { mode: "verifyDataPrivacy" } });
+        assert.ok(verify.ok);
+        assert.deepEqual(maskingArgs(verify.config.masking!).rules, []);
+
+        const bad = parseEnvironmentConfig({ masking: { emailDomain: "acme-corp.com", knownCloneEpoch: "x" } });
+        assert.ok(!bad.ok);
+        const lines = bad.problems.map((p) => `${p.key}: ${p.reason}`).join("\n");
+        assert.match(lines, /environment:masking\.emailDomain: .*\.invalid.*received "acme-corp.com"/);
+        assert.match(lines, /environment:masking\.knownCloneEpoch: unknown key/);
     });
 });
