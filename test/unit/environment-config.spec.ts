@@ -152,6 +152,7 @@ function scalar(text: string): unknown {
             .map((s) => s.trim())
             .filter(Boolean);
     }
-    if (t.startsWith('"')) return JSON.parse(t);
+    // A flow map written as JSON (valid YAML), e.g. bannerAnnouncement: {"heading": "..."}.
+    if (t.startsWith('"') || t.startsWith("{")) return JSON.parse(t);
     return t;
 }
