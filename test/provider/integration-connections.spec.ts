@@ -31,7 +31,10 @@ describe("IntegrationEndpoints on IntegrationHub connections, data sources and O
         );
         await assert.rejects(provider.create(checked.inputs!), (err: Error) => {
             assert.match(err.message, /nothing was written/);
-            assert.match(err.message, /sys_data_source "Payroll feed \(SFTP\)" \([0-9a-f]{32}; credential attached\): sftp\.acme-corp\.com/);
+            assert.match(
+                err.message,
+                /sys_data_source "Payroll feed \(SFTP\)" \([0-9a-f]{32}; credential attached\): sftp\.acme-corp\.com/,
+            );
             assert.match(
                 err.message,
                 /http_connection "Payments API" \([0-9a-f]{32}; alias x_acme_pay\.Payments, credential attached\): https:\/\/api\.payments\.acme-corp\.com\/v2/,
