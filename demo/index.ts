@@ -17,6 +17,7 @@ import { EnvironmentSession } from "../sdk/automation/environment";
 import type { ProgressEvent } from "../sdk/automation/progress";
 import { describeChanges } from "../sdk/cli/index";
 import { createProgressView } from "../sdk/cli/progress-view";
+import { maskingRows } from "./masking";
 
 const USERS = 5000;
 const JOBS = 500;
@@ -245,6 +246,7 @@ function checklist(i: RunningInstance): Checklist {
         "Active scheduled jobs": String(db.count("sysauto", "active=true")),
         "MID server users OK": `${db.count("sys_user", "user_nameSTARTSWITHmid.^locked_out!=true")} of ${db.count("sys_user", "user_nameSTARTSWITHmid.")}`,
         "Endpoints on production": String(onProd),
+        ...maskingRows(i),
     };
 }
 
