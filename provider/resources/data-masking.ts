@@ -195,7 +195,7 @@ async function converge(c: ServiceNowClient, inputs: DataMaskingInputs): Promise
     if ("problem" in s) throw new Error(s.problem);
     const users = await exceptedUsers(c, inputs.exceptUsers);
     const run = await maskAll(c, inputs.rules, users.ids, { salt: s.salt, emailDomain: inputs.emailDomain });
-    // A failed batch leaves its records unmasked and counted so; the next up retries exactly those.
+    // Records of a failed batch stay unmasked: a refresh counts them in unmaskedCount, so `up --refresh` retries them.
     if (run.error) throw run.error;
     return outputs(inputs, run.counts, []);
 }
