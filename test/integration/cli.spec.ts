@@ -121,7 +121,7 @@ describe("the sn-clone CLI", function () {
 
         const second = await snClone([...common(), "apply", stackName, "--expect-no-changes"], env());
         assert.equal(second.code, 0, second.stderr);
-        assert.match(second.stdout, /9 unchanged/);
+        assert.match(second.stdout, /10 unchanged/);
     });
 
     it("exits 0 from drift when the instance matches", async () => {
