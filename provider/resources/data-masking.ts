@@ -7,6 +7,7 @@ import { randomUUID } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import type { ServiceNowClient } from "../client/client";
+import { queryFields } from "../client/query";
 import { ConnectionInput } from "../connection";
 import {
     countsOf,
@@ -224,6 +225,17 @@ async function checkRules(c: ServiceNowClient, rules: readonly MaskingRule[]): P
                     property: `rules[${i}].fields.${field}`,
                     reason: `field "${field}" is not a column of ${rule.table} on ${c.url}; fix its name`,
                 });
+        }
+        // A query on an unknown field matches every record: masking would reach far beyond the intended scope.
+        for (const key of ["query", "exceptQuery"] as const) {
+            for (const field of queryFields(rule[key])) {
+                const column = field.split(".")[0]!;
+                if (!(column in sample))
+                    failures.push({
+                        property: `rules[${i}].${key}`,
+                        reason: `${key} "${rule[key]}" filters on "${column}", which is not a column of ${rule.table} on ${c.url}; the platform would ignore it and match every record; fix the field name`,
+                    });
+            }
         }
     }
     return failures;

@@ -155,6 +155,10 @@ describe("DataMasking", function () {
             /^rules\[0\]\.fields\.u_ssn: field "u_ssn" is not a column of sys_user/m,
         );
         assert.match((await failures({ ...epoch, rules: [USERS_RULE], exceptUsers: ["nobody"] })).join("\n"), /nobody/);
+        assert.match(
+            (await failures({ ...epoch, rules: [{ ...USERS_RULE, query: "u_departmnt=IT" }] })).join("\n"),
+            /^rules\[0\]\.query: .*"u_departmnt".*match every record/m,
+        );
         useSalt("short");
         assert.match(
             (await failures({ ...epoch, rules: [USERS_RULE] })).join("\n"),
