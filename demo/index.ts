@@ -17,6 +17,7 @@ import { EnvironmentSession } from "../sdk/automation/environment";
 import type { ProgressEvent } from "../sdk/automation/progress";
 import { describeChanges } from "../sdk/cli/index";
 import { createProgressView } from "../sdk/cli/progress-view";
+import { maskingRows } from "./masking";
 import { demoVerify } from "./verify";
 
 const USERS = 5000;
@@ -100,6 +101,8 @@ async function main(signal: AbortSignal): Promise<void> {
                 "servicenow:sourceUsername": { value: ADMIN.username },
                 "servicenow:sourcePassword": { value: ADMIN.password, secret: true },
                 "servicenow:sourceInstanceName": { value: PROD },
+                // qa masks personal data (environment:masking); its key is a secret like the passwords.
+                "servicenow:maskingSalt": { value: "demo-masking-salt-2f9c41", secret: true },
             },
         });
         sessions.set(t.env, session);
@@ -246,6 +249,7 @@ function checklist(i: RunningInstance): Checklist {
         "Active scheduled jobs": String(db.count("sysauto", "active=true")),
         "MID server users OK": `${db.count("sys_user", "user_nameSTARTSWITHmid.^locked_out!=true")} of ${db.count("sys_user", "user_nameSTARTSWITHmid.")}`,
         "Endpoints on production": String(onProd),
+        ...maskingRows(i),
     };
 }
 

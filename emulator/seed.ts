@@ -6,6 +6,8 @@ import { seedAtf } from "./cicd/atf-seed";
 import { seedPlugins } from "./cicd/plugins";
 import type { InstanceDb } from "./db";
 import { dictionaryRows } from "./dictionary/tables";
+import { seedIntegrations } from "./integrations/seed";
+import { integrationTableNames } from "./integrations/tables";
 import { Prng } from "./prng";
 import { eq } from "./query";
 import { seedTextIndexRows } from "./text-index";
@@ -340,8 +342,9 @@ export function seedInstance(db: InstanceDb, opts: SeedOptions): void {
     for (const r of seedTextIndexRows(Date.UTC(2025, 10, 1, 2))) b.add(r.table, r.values);
     seedAtf((table, values) => b.add(table, values));
     const uninstalled = new Set(seedPlugins((t, v) => b.add(t, v)));
+    const late = integrationTableNames();
     for (const t of db.schema.names()) {
-        if (uninstalled.has(t)) continue;
+        if (uninstalled.has(t) || late.has(t)) continue;
         const info = db.schema.table(t);
         b.add("sys_db_object", { name: t, label: info.label, super_class: "" });
     }
@@ -355,6 +358,8 @@ export function seedInstance(db: InstanceDb, opts: SeedOptions): void {
 
     if (production) seedProduction(b, opts, { addUser, group, join, agents, host, password, name });
     seedChangeManagement((table, values) => b.add(table, values));
+    // Last, so the rows above keep their sys_ids whatever this area adds.
+    seedIntegrations(b, { production, host, password });
     b.flush();
     fixSuperClasses(db);
 }

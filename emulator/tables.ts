@@ -2,6 +2,7 @@ import { changeTables } from "./change/tables";
 import { atfTables } from "./cicd/atf-tables";
 import { cicdTables } from "./cicd/tables";
 import { dictionaryTables } from "./dictionary/tables";
+import { integrationTables } from "./integrations/tables";
 import { type FieldDef, fields, type TableDef } from "./schema";
 import { textIndexTables } from "./text-index";
 
@@ -91,6 +92,8 @@ export function platformTables(welcomeTable = "welcome_page_content"): TableDef[
                 "vip:boolean=false",
                 "time_zone",
                 "user_password:password",
+                "phone",
+                "mobile_phone",
             ),
         },
         { name: "customer_contact", label: "Contact", parent: "sys_user", fields: fields("account") },
@@ -255,7 +258,27 @@ export function platformTables(welcomeTable = "welcome_page_content"): TableDef[
         {
             name: "sys_data_source",
             label: "Data Source",
-            fields: fields("name", "type=LDAP", "import_set_table_name", "ldaptarget:ref:ldap_ou_config"),
+            fields: fields(
+                "name",
+                "type=LDAP",
+                "import_set_table_name",
+                "ldaptarget:ref:ldap_ou_config",
+                // File and JDBC sources [INF column names]: where the rows come from, and who signs in there.
+                "format",
+                "file_retrieval_method",
+                "file_path",
+                "server",
+                "port",
+                "username",
+                "password:password",
+                "jdbc_server",
+                "database_name",
+                "database_port",
+                "connection_url",
+                "connection_alias:ref:sys_alias",
+                "use_mid_server:boolean=false",
+                "mid_server:ref:ecc_agent",
+            ),
         },
         {
             name: "sys_rest_message",
@@ -553,6 +576,12 @@ export function platformTables(welcomeTable = "welcome_page_content"): TableDef[
                 "access_token_lifespan:integer=1800",
                 "refresh_token_lifespan:integer=8640000",
                 "application_user:ref:sys_user",
+                // "client" registers an inbound client; "oauth_provider" a third-party provider the instance calls.
+                "type=client",
+                "token_url",
+                "auth_url",
+                "redirect_url",
+                "default_grant_type",
             ),
         },
         {
@@ -590,5 +619,6 @@ export function platformTables(welcomeTable = "welcome_page_content"): TableDef[
         ...atfTables(),
         ...cicdTables(),
         ...dictionaryTables(),
+        ...integrationTables(),
     ];
 }

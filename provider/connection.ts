@@ -12,6 +12,7 @@ import { validateUrl } from "./client/transport";
 import { watchEngine } from "./crash/engine-watch";
 import { ConnectionConfigError, MissingConnectionSettingError, ServiceNowError } from "./errors";
 import { type ConnectionName, parseProductionInstances } from "./fence";
+import { configureSalt } from "./masking/salt";
 import { STACK_MARKER, stackConfigOnce } from "./stack-config";
 
 export type { ConnectionName } from "./fence";
@@ -118,6 +119,8 @@ export async function configureFromStack(req: { config: pulumi.dynamic.Config })
     configureConnections(req.config);
     // Every provider process is configured before its first call: the right moment to start watching the engine.
     watchEngine();
+    // DataMasking's secret lives in stack config beside the connections; it stays in this process, never in state.
+    configureSalt(req.config);
 }
 
 /** Overrides client tuning (concurrency, retries, backoff, batch size) for later clients; for tests and benchmarks. */

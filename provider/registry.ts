@@ -9,6 +9,7 @@ import type * as cloneExclusion from "./resources/clone-exclusion";
 import type * as clonePreserver from "./resources/clone-preserver";
 import type * as cloneProfile from "./resources/clone-profile";
 import type * as cloneRun from "./resources/clone-run";
+import type * as dataMasking from "./resources/data-masking";
 import type * as emailPolicy from "./resources/email-policy";
 import type * as instanceBranding from "./resources/instance-branding";
 import type * as integrationEndpoints from "./resources/integration-endpoints";
@@ -27,6 +28,7 @@ interface ProviderModules {
     "clone-preserver": typeof clonePreserver;
     "clone-profile": typeof cloneProfile;
     "clone-run": typeof cloneRun;
+    "data-masking": typeof dataMasking;
     "email-policy": typeof emailPolicy;
     "instance-branding": typeof instanceBranding;
     "integration-endpoints": typeof integrationEndpoints;
@@ -49,6 +51,7 @@ export const PROVIDERS: { readonly [K in ProviderKey]: keyof ProviderModules[K] 
     "clone-preserver": "clonePreserverProvider",
     "clone-profile": "cloneProfileProvider",
     "clone-run": "cloneRunProvider",
+    "data-masking": "dataMaskingProvider",
     "email-policy": "emailPolicyProvider",
     "instance-branding": "instanceBrandingProvider",
     "integration-endpoints": "integrationEndpointsProvider",

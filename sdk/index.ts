@@ -12,6 +12,7 @@ export * from "./clone-exclusion";
 export * from "./clone-preserver";
 export * from "./clone-profile";
 export * from "./clone-run";
+export * from "./data-masking";
 export * from "./email-policy";
 export * from "./environment";
 export * from "./instance-branding";

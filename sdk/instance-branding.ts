@@ -2,7 +2,16 @@
  * The SDK face of InstanceBranding: typed arguments and outputs over the shimmed `instance-branding` provider.
  */
 import * as pulumi from "@pulumi/pulumi";
+import type { z } from "zod";
+import type { BannerAnnouncementInput } from "../provider/branding/banner-announcement";
 import { shimProvider } from "../provider/pulumi/shim";
+
+/**
+ * The Next Experience banner announcement (`sys_ux_banner_announcement`): `heading` (required), `summary`, `color`
+ * (`info`, `warning` (default), `critical`, `positive`), `name` (the record's key, default "Environment notice"), and
+ * `exclusive` (default true: every other active announcement, such as production's, is switched off).
+ */
+export type BannerAnnouncementArgs = z.input<typeof BannerAnnouncementInput>;
 
 /** Arguments of an {@link InstanceBranding}. Each setting left out is not managed. */
 export interface InstanceBrandingArgs {
@@ -24,6 +33,11 @@ export interface InstanceBrandingArgs {
      */
     welcomePageTable?: pulumi.Input<string>;
     /**
+     * The banner users see on Next Experience ("configure banner announcements instead of updating
+     * glide.product.description"), adopted by name or created. @default not managed
+     */
+    bannerAnnouncement?: pulumi.Input<BannerAnnouncementArgs>;
+    /**
      * The completion of the clone this policy follows (usually `cloneRun.epoch`): when it changes, the next `up`
      * re-asserts the policy even if nothing else changed. @default none
      */
@@ -31,8 +45,9 @@ export interface InstanceBrandingArgs {
 }
 
 /**
- * Labels an instance as non-production: banner text, base colour and an active welcome notice. Previous values are
- * restored on destroy, and a welcome record it created is deleted.
+ * Labels an instance as non-production: banner text, base colour, an active welcome notice and the Next Experience
+ * banner announcement. Previous values are restored on destroy, and a welcome or announcement record it created is
+ * deleted.
  *
  * @example
  * new InstanceBranding("qa-branding", {
@@ -44,6 +59,8 @@ export interface InstanceBrandingArgs {
 export class InstanceBranding extends pulumi.dynamic.Resource {
     /** The welcome content record managed. */
     declare readonly welcomeSysId: pulumi.Output<string | undefined>;
+    /** The banner announcement record managed. */
+    declare readonly bannerAnnouncementSysId: pulumi.Output<string | undefined>;
     /** Property values before this resource first wrote them (null: created by it). */
     declare readonly previous: pulumi.Output<Record<string, string | null>>;
 
@@ -51,7 +68,7 @@ export class InstanceBranding extends pulumi.dynamic.Resource {
         super(
             shimProvider("instance-branding"),
             name,
-            { welcomeSysId: undefined, previous: undefined, ...args },
+            { welcomeSysId: undefined, bannerAnnouncementSysId: undefined, previous: undefined, ...args },
             opts,
             "servicenow",
             "InstanceBranding",

@@ -29,9 +29,13 @@ export interface IntegrationEndpointsArgs {
 }
 
 /**
- * Rewrites outbound REST and SOAP endpoints (sys_rest_message, sys_rest_message_fn, sys_soap_message_function) by
- * rules, with a tripwire: the apply fails, naming each record and writing nothing, if any active endpoint would still
- * point at a production host. Destroy restores the previous endpoints.
+ * Rewrites outbound endpoints by rules — REST and SOAP (sys_rest_message, sys_rest_message_fn,
+ * sys_soap_message_function), IntegrationHub connections (http_connection URL and host, jdbc_connection host, named
+ * with their alias), JDBC and file data sources (sys_data_source server, JDBC server, file URL) and OAuth provider
+ * token and authorization URLs (oauth_entity) — with a tripwire: the apply fails, naming each record and writing
+ * nothing, if any active endpoint would still point at a production host. Connections and data sources left on a
+ * production host with a credential attached are listed in `productionCredentials`. Destroy restores the previous
+ * endpoints.
  *
  * @example
  * new IntegrationEndpoints("qa-endpoints", {
@@ -44,6 +48,8 @@ export class IntegrationEndpoints extends pulumi.dynamic.Resource {
     declare readonly tripwireHosts: pulumi.Output<string[]>;
     /** Active endpoints on a production host (empty when converged). */
     declare readonly productionEndpoints: pulumi.Output<string[]>;
+    /** Connections and data sources on a production host, active or not, that carry a credential. */
+    declare readonly productionCredentials: pulumi.Output<string[]>;
     /** Endpoints rewritten by the rules. */
     declare readonly rewrittenCount: pulumi.Output<number>;
 
@@ -51,7 +57,13 @@ export class IntegrationEndpoints extends pulumi.dynamic.Resource {
         super(
             shimProvider("integration-endpoints"),
             name,
-            { tripwireHosts: undefined, productionEndpoints: undefined, rewrittenCount: undefined, ...args },
+            {
+                tripwireHosts: undefined,
+                productionEndpoints: undefined,
+                productionCredentials: undefined,
+                rewrittenCount: undefined,
+                ...args,
+            },
             opts,
             "servicenow",
             "IntegrationEndpoints",

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { InstanceDb } from "../db";
+import { afterCloneIntegrations } from "../integrations/clone";
 import { compileQuery, parseEncodedQuery } from "../query";
 import { markTextIndexesStale } from "../text-index";
 import {
@@ -380,6 +381,8 @@ export function attachCloneEngine(
                 return;
             case ClonePhase.CleanupScripts:
                 runCleanupScripts(run);
+                for (const l of afterCloneIntegrations(run.source.db, run.target!.db, now()))
+                    log(run, l.level, l.message);
                 return;
             default:
                 return;

@@ -1,6 +1,6 @@
 /**
- * InstanceBranding: banner text, base colour and the welcome notice that say "not production", a spec of the
- * settings skeleton (properties and welcome records adopted and restored).
+ * InstanceBranding: banner text, base colour, the welcome notice and the Next Experience banner announcement that say
+ * "not production", a spec of the settings skeleton (properties and records adopted and restored).
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
@@ -18,6 +18,11 @@ import {
     restoreRecordChanges,
     UndoJournal,
 } from "../adopt";
+import {
+    BannerAnnouncementInput,
+    convergeBannerAnnouncement,
+    readBannerAnnouncement,
+} from "../branding/banner-announcement";
 import { eqQuery } from "../client/query";
 import { ConnectionInput } from "../connection";
 import { settingsProvider, singletonId } from "../skeletons/settings";
@@ -56,6 +61,7 @@ export const InstanceBrandingInputs = z.object({
             error: `welcomePageTable must be a table name such as "${DEFAULT_WELCOME_TABLE}" (look it up in sys_db_object by the label "Welcome Page Content")`,
         })
         .default(DEFAULT_WELCOME_TABLE),
+    bannerAnnouncement: BannerAnnouncementInput.optional(),
 });
 /** Normalized inputs. */
 export type InstanceBrandingInputs = z.infer<typeof InstanceBrandingInputs>;
@@ -68,6 +74,10 @@ export interface InstanceBrandingOutputs extends InstanceBrandingInputs {
     welcomeSysId?: string;
     /** Previous field values of the welcome records changed (ours, and others set inactive); created ones flagged. */
     welcomePrevious: RecordMemory[];
+    /** The banner announcement record this resource manages. */
+    bannerAnnouncementSysId?: string;
+    /** Previous field values of the banner announcements changed (ours, and others switched off); created flagged. */
+    bannerAnnouncementPrevious: RecordMemory[];
 }
 
 /** Header text next to the logo (Core UI). */
@@ -83,6 +93,7 @@ const INPUT_KEYS = [
     "welcomeTitle",
     "exclusiveWelcome",
     "welcomePageTable",
+    "bannerAnnouncement",
 ] as const;
 const WELCOME_FIELDS = ["sys_id", "short_description", "active", "text"];
 
@@ -174,11 +185,19 @@ export async function applyInstanceBranding(
             welcome.push(created.memory);
         }
     }
+    const banner = await convergeBannerAnnouncement(
+        client,
+        inputs.bannerAnnouncement,
+        prior?.bannerAnnouncementPrevious ?? [],
+        journal,
+    );
     return {
         ...inputs,
         previous: memory,
         welcomePrevious: welcome,
         ...(welcomeSysId ? { welcomeSysId } : {}),
+        bannerAnnouncementPrevious: banner.memory,
+        ...(banner.sysId ? { bannerAnnouncementSysId: banner.sysId } : {}),
     };
 }
 
@@ -205,7 +224,21 @@ export async function readInstanceBranding(
             next.exclusiveWelcome = !rows.some((r) => r.sys_id !== props.welcomeSysId && r.active === "true");
         }
     }
-    const { previous: _p, welcomePrevious: _w, welcomeSysId: _s, ...inputs } = next;
+    if (props.bannerAnnouncement !== undefined) {
+        next.bannerAnnouncement = await readBannerAnnouncement(
+            client,
+            props.bannerAnnouncement,
+            props.bannerAnnouncementSysId,
+        );
+    }
+    const {
+        previous: _p,
+        welcomePrevious: _w,
+        welcomeSysId: _s,
+        bannerAnnouncementPrevious: _bp,
+        bannerAnnouncementSysId: _bs,
+        ...inputs
+    } = next;
     return { props: next, inputs };
 }
 
@@ -240,6 +273,7 @@ export const instanceBrandingProvider: pulumi.dynamic.ResourceProvider<
     apply: applyInstanceBranding,
     read: readInstanceBranding,
     async restore(client, props) {
+        await restoreRecordChanges(client, props.bannerAnnouncementPrevious ?? []);
         await restoreRecordChanges(client, props.welcomePrevious ?? []);
         await restoreProperties(client, props.previous ?? {});
     },

@@ -1,5 +1,6 @@
 /**
- * IntegrationEndpoints: outbound REST/SOAP endpoints rewritten from production hosts to sandboxes, with a tripwire
+ * IntegrationEndpoints: outbound endpoints (REST/SOAP messages, IntegrationHub connections, JDBC and file data
+ * sources, OAuth provider token URLs) rewritten from production hosts to sandboxes, with a tripwire
  * that refuses to write while any active endpoint would still point at production; a spec of the settings skeleton.
  */
 import type * as pulumi from "@pulumi/pulumi";
@@ -14,7 +15,7 @@ import {
     UndoJournal,
 } from "../adopt";
 import { ConnectionInput } from "../connection";
-import { ProductionEndpointError } from "../errors";
+import { BadRequestError, ProductionEndpointError } from "../errors";
 import { settingsProvider, singletonId } from "../skeletons/settings";
 
 export { ProductionEndpointError };
@@ -85,15 +86,64 @@ export interface IntegrationEndpointsOutputs extends IntegrationEndpointsInputs 
     tripwireHosts: string[];
     /** Active endpoints on a production host, as `table "name": url` (empty when converged). */
     productionEndpoints: string[];
+    /**
+     * Connections and data sources on a production host (active or not) that carry a credential, one line each:
+     * whoever activates them signs in to production with it.
+     */
+    productionCredentials: string[];
     /** How many endpoints the rules have rewritten. */
     rewrittenCount: number;
 }
 
-/** Where outbound endpoints live: table, endpoint column, and the column naming the record. */
-export const ENDPOINT_FIELDS: readonly { table: string; field: string; label: string }[] = [
-    { table: "sys_rest_message", field: "rest_endpoint", label: "name" },
-    { table: "sys_rest_message_fn", field: "rest_endpoint", label: "function_name" },
-    { table: "sys_soap_message_function", field: "soap_endpoint", label: "function_name" },
+/** Where one kind of outbound endpoint lives. */
+export interface EndpointField {
+    table: string;
+    /** The column holding the endpoint. */
+    field: string;
+    /** The column naming the record. */
+    label: string;
+    /** `url`: a URL (`https://host/path`); `host`: a bare host name (rewritten by host rules only). */
+    kind: "url" | "host";
+    /** Column whose non-empty value means a credential is attached (a reference or a user name). */
+    credential?: string;
+    /** Dot-walked column naming the connection's alias (IntegrationHub resolves connections through it). */
+    alias?: string;
+    /** The table may not exist (no IntegrationHub, an older release): a 400 "invalid table" means none to check. */
+    optional?: boolean;
+}
+
+/** Where outbound endpoints live. */
+export const ENDPOINT_FIELDS: readonly EndpointField[] = [
+    { table: "sys_rest_message", field: "rest_endpoint", label: "name", kind: "url" },
+    { table: "sys_rest_message_fn", field: "rest_endpoint", label: "function_name", kind: "url" },
+    { table: "sys_soap_message_function", field: "soap_endpoint", label: "function_name", kind: "url" },
+    ...(["connection_url", "host"] as const).map(
+        (field): EndpointField => ({
+            table: "http_connection",
+            field,
+            label: "name",
+            kind: field === "host" ? "host" : "url",
+            credential: "credential",
+            alias: "connection_alias.id",
+            optional: true,
+        }),
+    ),
+    {
+        table: "jdbc_connection",
+        field: "host",
+        label: "name",
+        kind: "host",
+        credential: "credential",
+        alias: "connection_alias.id",
+        optional: true,
+    },
+    // File sources name a URL (HTTP/HTTPS retrieval) or a server (FTP/SFTP/SCP); JDBC sources a database server.
+    { table: "sys_data_source", field: "file_path", label: "name", kind: "url", credential: "username" },
+    { table: "sys_data_source", field: "server", label: "name", kind: "host", credential: "username" },
+    { table: "sys_data_source", field: "jdbc_server", label: "name", kind: "host", credential: "username" },
+    // OAuth providers: where the instance fetches tokens, with the client secret it holds for production.
+    { table: "oauth_entity", field: "token_url", label: "name", kind: "url", credential: "client_id", optional: true },
+    { table: "oauth_entity", field: "auth_url", label: "name", kind: "url", credential: "client_id", optional: true },
 ];
 
 const INPUT_KEYS = ["connection", "rules", "productionHosts"] as const;
@@ -107,6 +157,12 @@ export interface EndpointRecord {
     value: string;
     /** False only when the record has an `active` column set to false; these tables mostly have none. */
     active: boolean;
+    /** A URL, or a bare host. @default "url" */
+    kind?: "url" | "host";
+    /** A credential is attached to the record. */
+    credential?: boolean;
+    /** The connection alias's id, for connections. */
+    alias?: string;
 }
 
 /** The host of an endpoint URL, lower-cased, or undefined when it has none (a relative or variable endpoint). */
@@ -135,6 +191,33 @@ export function rewriteEndpoint(value: string, rules: readonly EndpointRule[]): 
     return value;
 }
 
+/** A bare host value lower-cased without its port, or undefined when empty. */
+export function bareHost(value: string): string | undefined {
+    const v = value.trim().toLowerCase().replace(/:\d+$/, "");
+    return v === "" ? undefined : v;
+}
+
+/** Applies the first matching host rule to a bare host value (URL-prefix rules do not apply to a host). */
+export function rewriteHost(value: string, rules: readonly EndpointRule[]): string {
+    for (const rule of rules) {
+        if (rule.from.includes("://")) continue;
+        const from = rule.from.toLowerCase();
+        const v = value.trim().toLowerCase();
+        if (v === from || v.replace(/:\d+$/, "") === from) return rule.to;
+    }
+    return value;
+}
+
+/** The host an endpoint value points at, by its kind. */
+export function endpointHost(e: Pick<EndpointRecord, "value" | "kind">): string | undefined {
+    return e.kind === "host" ? bareHost(e.value) : hostOf(e.value);
+}
+
+/** An endpoint value after the rules, by its kind. */
+export function rewriteValue(e: Pick<EndpointRecord, "value" | "kind">, rules: readonly EndpointRule[]): string {
+    return e.kind === "host" ? rewriteHost(e.value, rules) : rewriteEndpoint(e.value, rules);
+}
+
 /** The tripwire's host set: declared hosts plus the hosts of the given instance names or URLs. */
 export function tripwireHosts(declared: readonly string[], instances: readonly string[]): string[] {
     const out = new Set(declared.map((h) => h.toLowerCase().replace(/:\d+$/, "")));
@@ -145,25 +228,36 @@ export function tripwireHosts(declared: readonly string[], instances: readonly s
     return [...out].sort();
 }
 
-/** Reads every outbound endpoint (these tables hold hundreds of rows at most). */
+/** Reads every outbound endpoint, one query per table (these tables hold hundreds of rows at most). */
 export async function readEndpoints(client: RecordClient): Promise<EndpointRecord[]> {
     const out: EndpointRecord[] = [];
-    for (const t of ENDPOINT_FIELDS) {
-        // An unknown column in sysparm_fields is ignored, so asking for `active` is safe on tables without one.
-        const rows: Row[] = await client.query(t.table, {
-            query: "ORDERBYsys_id",
-            fields: ["sys_id", t.field, t.label, "active"],
-            limit: 10000,
-        });
+    const tables = [...new Set(ENDPOINT_FIELDS.map((f) => f.table))];
+    for (const table of tables) {
+        const specs = ENDPOINT_FIELDS.filter((f) => f.table === table);
+        const columns = new Set(["sys_id", "active"]);
+        for (const f of specs) for (const c of [f.field, f.label, f.credential, f.alias]) if (c) columns.add(c);
+        let rows: Row[];
+        try {
+            // An unknown column in sysparm_fields is ignored, so asking for `active` is safe on tables without one.
+            rows = await client.query(table, { query: "ORDERBYsys_id", fields: [...columns], limit: 10000 });
+        } catch (e) {
+            if (specs.every((f) => f.optional) && e instanceof BadRequestError) continue;
+            throw e;
+        }
         for (const r of rows) {
-            out.push({
-                table: t.table,
-                field: t.field,
-                sysId: r.sys_id ?? "",
-                name: r[t.label] ?? "",
-                value: r[t.field] ?? "",
-                active: r.active !== "false",
-            });
+            for (const t of specs) {
+                out.push({
+                    table,
+                    field: t.field,
+                    sysId: r.sys_id ?? "",
+                    name: r[t.label] ?? "",
+                    value: r[t.field] ?? "",
+                    active: r.active !== "false",
+                    kind: t.kind,
+                    credential: t.credential ? (r[t.credential] ?? "") !== "" : false,
+                    ...(t.alias && r[t.alias] ? { alias: r[t.alias] } : {}),
+                });
+            }
         }
     }
     return out;
@@ -174,6 +268,8 @@ export interface EndpointPlan {
     targets: RecordTarget[];
     /** Active endpoints that would still point at a production host after the rules. */
     violations: EndpointRecord[];
+    /** Endpoints on a production host after the rules, active or not, that carry a credential. */
+    credentials: EndpointRecord[];
 }
 
 /** Plans rewrites and checks the result against the tripwire; pure. */
@@ -182,28 +278,32 @@ export function planEndpoints(
     rules: readonly EndpointRule[],
     hosts: readonly string[],
 ): EndpointPlan {
-    const targets: RecordTarget[] = [];
+    // One target per record: a connection's URL and host column are rewritten together.
+    const byRecord = new Map<string, { table: string; sysId: string; label: string; live: Row; desired: Row }>();
     const violations: EndpointRecord[] = [];
+    const credentials: EndpointRecord[] = [];
     for (const e of endpoints) {
-        const next = rewriteEndpoint(e.value, rules);
+        const next = rewriteValue(e, rules);
         if (next !== e.value) {
-            targets.push({
-                table: e.table,
-                sysId: e.sysId,
-                label: e.name,
-                live: { [e.field]: e.value },
-                desired: { [e.field]: next },
-            });
+            const key = `${e.table}\u0000${e.sysId}`;
+            const t = byRecord.get(key) ?? { table: e.table, sysId: e.sysId, label: e.name, live: {}, desired: {} };
+            t.live[e.field] = e.value;
+            t.desired[e.field] = next;
+            byRecord.set(key, t);
         }
-        const host = hostOf(next);
-        if (e.active && host && hosts.includes(host)) violations.push({ ...e, value: next });
+        const host = endpointHost({ value: next, kind: e.kind });
+        if (host && hosts.includes(host)) {
+            if (e.active) violations.push({ ...e, value: next });
+            if (e.credential) credentials.push({ ...e, value: next });
+        }
     }
-    return { targets, violations };
+    return { targets: [...byRecord.values()], violations, credentials };
 }
 
 /** One line per endpoint on a production host, for outputs and errors. */
 export function describeEndpoint(e: EndpointRecord): string {
-    return `${e.table} "${e.name}" (${e.sysId}): ${e.value}`;
+    const notes = [e.alias ? `alias ${e.alias}` : "", e.credential ? "credential attached" : ""].filter(Boolean);
+    return `${e.table} "${e.name}" (${e.sysId}${notes.length ? `; ${notes.join(", ")}` : ""}): ${e.value}`;
 }
 
 /** Converges endpoints; the tripwire runs on the plan, before any write. */
@@ -227,6 +327,8 @@ export async function applyIntegrationEndpoints(
         previous: memory,
         tripwireHosts: hosts,
         productionEndpoints: [],
+        // Inactive records may stay on production; those holding a credential are worth knowing about.
+        productionCredentials: plan.credentials.map(describeEndpoint),
         rewrittenCount: memory.length,
     };
 }
@@ -238,17 +340,17 @@ export async function readIntegrationEndpoints(
 ): Promise<{ props: IntegrationEndpointsOutputs; inputs: IntegrationEndpointsInputs }> {
     const endpoints = await readEndpoints(client);
     // A rule is in effect when no endpoint still matches it; a drifted endpoint shows as its rule missing from `rules`.
-    const rules = props.rules.filter((rule) => endpoints.every((e) => rewriteEndpoint(e.value, [rule]) === e.value));
+    const rules = props.rules.filter((rule) => endpoints.every((e) => rewriteValue(e, [rule]) === e.value));
     const hosts = props.tripwireHosts ?? tripwireHosts(props.productionHosts, []);
-    const productionEndpoints = endpoints
-        .filter((e) => e.active && hosts.includes(hostOf(e.value) ?? ""))
-        .map(describeEndpoint);
+    const onProduction = endpoints.filter((e) => hosts.includes(endpointHost(e) ?? ""));
+    const productionEndpoints = onProduction.filter((e) => e.active).map(describeEndpoint);
+    const productionCredentials = onProduction.filter((e) => e.credential).map(describeEndpoint);
     const inputs: IntegrationEndpointsInputs = {
         connection: props.connection,
         rules,
         productionHosts: props.productionHosts,
     };
-    return { props: { ...props, ...inputs, productionEndpoints }, inputs };
+    return { props: { ...props, ...inputs, productionEndpoints, productionCredentials }, inputs };
 }
 
 /** Instance names/URLs of the stack's source and production instances, for the tripwire; none when unconfigured. */

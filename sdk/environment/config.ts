@@ -15,6 +15,7 @@ import { MidServerStateInputs } from "../../provider/resources/mid-server-state"
 import { PostCloneChecksInputs } from "../../provider/resources/post-clone-checks";
 import { ScheduledJobStateInputs } from "../../provider/resources/scheduled-job-state";
 import { UserLockoutInputs } from "../../provider/resources/user-lockout";
+import { MaskingConfig } from "./masking";
 
 /** The config namespace of the checklist items. */
 export const NAMESPACE = "environment";
@@ -119,6 +120,7 @@ export const EnvironmentConfig = z
         jobs: JobsConfig.optional(),
         midServers: MidServersConfig.optional(),
         integrations: IntegrationsConfig.optional(),
+        masking: MaskingConfig.optional(),
         properties: PropertiesConfig.optional(),
         verify: VerifyConfig.optional(),
         /** Set by release tooling after a clone: every resource re-asserts its policy when it changes. */
@@ -154,6 +156,7 @@ export const CHECKLIST_ITEMS = [
     "jobs",
     "midServers",
     "integrations",
+    "masking",
     "properties",
 ] as const;
 /** One checklist item's config key (without the namespace). */
@@ -227,6 +230,7 @@ const ITEM_KEYS: Record<string, string[]> = {
     jobs: Object.keys(JobsConfig.shape),
     midServers: Object.keys(MidServersConfig.shape),
     integrations: Object.keys(IntegrationsConfig.shape),
+    masking: Object.keys(MaskingConfig.shape),
     clone: Object.keys(CloneConfig.shape),
     change: Object.keys(GovernanceInputs.shape),
     verify: Object.keys(VerifyConfig.shape),

@@ -6,6 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { packageShimProvider } from "../../provider/pulumi/shim";
 import type { ChangeClosure } from "../change-closure";
 import { CloneRun } from "../clone-run";
+import { DataMasking } from "../data-masking";
 import { EmailPolicy } from "../email-policy";
 import { InstanceBranding } from "../instance-branding";
 import { IntegrationEndpoints } from "../integration-endpoints";
@@ -18,6 +19,7 @@ import { SystemProperty } from "../system-property";
 import { UserLockout } from "../user-lockout";
 import { closeChangeAfter, governanceOf } from "./change";
 import { type EnvironmentConfig, environmentKeys, parseEnvironmentConfig } from "./config";
+import { maskingArgs } from "./masking";
 
 export * from "./config";
 
@@ -32,6 +34,7 @@ export interface Environment {
     jobs?: ScheduledJobState;
     midServers?: MidServerState;
     integrations?: IntegrationEndpoints;
+    masking?: DataMasking;
     properties: SystemProperty[];
     /** Closes the governed clone's change once the checklist converged, when `change` is configured. */
     changeClosure?: ChangeClosure;
@@ -88,6 +91,7 @@ export function defineEnvironment(config: EnvironmentConfig, opts?: pulumi.Custo
     if (config.integrations) {
         env.integrations = new IntegrationEndpoints("integrations", { ...config.integrations, ...epoch }, opts);
     }
+    if (config.masking) env.masking = new DataMasking("masking", { ...maskingArgs(config.masking), ...epoch }, opts);
     for (const [name, value] of Object.entries(config.properties ?? {})) {
         env.properties.push(new SystemProperty(`property-${name}`, { name, value, ...epoch }, opts));
     }
@@ -101,6 +105,7 @@ export function defineEnvironment(config: EnvironmentConfig, opts?: pulumi.Custo
         env.jobs,
         env.midServers,
         env.integrations,
+        env.masking,
         env.verify,
     ];
     env.changeClosure = closeChangeAfter(config, env, [...converged.filter((r) => r !== undefined), ...env.properties]);
@@ -114,7 +119,16 @@ function definePostCloneChecks(
     epoch: { cloneEpoch?: pulumi.Input<string> },
     opts: pulumi.CustomResourceOptions | undefined,
 ): PostCloneChecks {
-    const items = [env.branding, env.email, env.access, env.ldap, env.jobs, env.midServers, env.integrations];
+    const items = [
+        env.branding,
+        env.email,
+        env.access,
+        env.ldap,
+        env.jobs,
+        env.midServers,
+        env.integrations,
+        env.masking,
+    ];
     const dependsOn = [
         ...dependencies(opts),
         ...items.filter((r): r is NonNullable<typeof r> => r !== undefined),
@@ -171,5 +185,6 @@ export function environmentProgram(): Record<string, pulumi.Output<unknown> | un
         ...(env.midServers ? { downMidServers: env.midServers.downMidServers } : {}),
         ...(env.integrations ? { rewrittenEndpoints: env.integrations.rewrittenCount } : {}),
         ...(env.verify ? { verified: env.verify.passed, verifyFindings: env.verify.findings } : {}),
+        ...(env.masking ? { maskedRecords: env.masking.maskedCount, unmaskedRecords: env.masking.unmaskedCount } : {}),
     };
 }

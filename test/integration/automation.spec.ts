@@ -58,8 +58,8 @@ describe("the automation library on the qa stack", function () {
             assert.equal(first.clone?.state, "Completed");
             assert.equal(
                 first.changes.create,
-                10,
-                "the stack, the clone run, the seven checklist resources and the verification gate",
+                11,
+                "the stack, the clone run, the eight checklist resources and the verification gate",
             );
             assert.equal(f.qa.db.getProperty("glide.product.description"), "ACME QA (non-production)");
             assert.equal(f.qa.db.getProperty("glide.email.test.user"), "qa-inbox@acme-test.com");
@@ -182,8 +182,8 @@ describe("the automation library on the qa stack", function () {
             const result = await env.apply();
             assert.equal(
                 result.changes.update,
-                9,
-                `the clone run, the seven items and the verification gate: ${JSON.stringify(result.changes)}`,
+                10,
+                `the clone run, the eight items and the verification gate: ${JSON.stringify(result.changes)}`,
             );
             assert.ok(String(result.outputs.cloneEpoch).includes(clone.id), String(result.outputs.cloneEpoch));
             assert.equal(f.qa.db.getProperty("glide.product.description"), "ACME QA (non-production)");

@@ -88,6 +88,7 @@ describe("the sn-clone CLI", function () {
         PULUMI_CONFIG_PASSPHRASE: "test",
         SERVICENOW_PASSWORD: "admin",
         SERVICENOW_SOURCE_PASSWORD: "admin",
+        SERVICENOW_MASKING_SALT: "cli-test-masking-salt",
     });
     const stackName = `cli${process.pid}`;
 
@@ -129,15 +130,15 @@ describe("the sn-clone CLI", function () {
         const first = await snClone([...common(), "apply", stackName, "--clone"], env());
         assert.equal(first.code, 0, first.stderr);
         assert.match(first.stdout, /Cloned into .*: request [0-9a-f]{32}/);
-        // Nine checklist items and the verification gate (environment:verify).
-        assert.match(first.stdout, /Applied .*10 created/);
+        // The clone run, eight checklist items, the verification gate (environment:verify) and the stack.
+        assert.match(first.stdout, /Applied .*11 created/);
         assert.match(first.stderr, /clone Completed/, "clone progress on stderr");
         assert.match(first.stderr, /✓ created\s+UserLockout access/, "progress on stderr");
         assert.equal(f.qa.db.getProperty("glide.product.description"), "ACME QA (non-production)");
 
         const second = await snClone([...common(), "apply", stackName, "--expect-no-changes"], env());
         assert.equal(second.code, 0, second.stderr);
-        assert.match(second.stdout, /10 unchanged/);
+        assert.match(second.stdout, /11 unchanged/);
     });
 
     it("exits 0 from drift when the instance matches", async () => {

@@ -12,6 +12,7 @@ import type { CloneExclusionInputs } from "../../provider/resources/clone-exclus
 import type { ClonePreserverInputs } from "../../provider/resources/clone-preserver";
 import type { CloneProfileInputs } from "../../provider/resources/clone-profile";
 import type { CloneRunInputs } from "../../provider/resources/clone-run";
+import type { DataMaskingInputs } from "../../provider/resources/data-masking";
 import type { EmailPolicyInputs } from "../../provider/resources/email-policy";
 import type { InstanceBrandingInputs } from "../../provider/resources/instance-branding";
 import type { IntegrationEndpointsInputs } from "../../provider/resources/integration-endpoints";
@@ -27,6 +28,7 @@ import type { CloneExclusionArgs } from "../../sdk/clone-exclusion";
 import type { ClonePreserverArgs } from "../../sdk/clone-preserver";
 import type { CloneProfileArgs } from "../../sdk/clone-profile";
 import type { CloneRunArgs } from "../../sdk/clone-run";
+import type { DataMaskingArgs } from "../../sdk/data-masking";
 import type { EmailPolicyArgs } from "../../sdk/email-policy";
 import type { InstanceBrandingArgs } from "../../sdk/instance-branding";
 import type { IntegrationEndpointsArgs } from "../../sdk/integration-endpoints";
@@ -59,6 +61,8 @@ const checks = {
     ClonePreserver: true as Matches<ClonePreserverArgs, typeof ClonePreserverInputs>,
     CloneProfile: true as Matches<CloneProfileArgs, typeof CloneProfileInputs>,
     CloneRun: true as Matches<CloneRunArgs, typeof CloneRunInputs>,
+    // The class adds knownCloneEpoch itself (a copy of cloneEpoch the provider's check can see).
+    DataMasking: true as Matches<DataMaskingArgs & { knownCloneEpoch?: string }, typeof DataMaskingInputs>,
     EmailPolicy: true as Matches<EmailPolicyArgs, typeof EmailPolicyInputs>,
     InstanceBranding: true as Matches<InstanceBrandingArgs, typeof InstanceBrandingInputs>,
     IntegrationEndpoints: true as Matches<IntegrationEndpointsArgs, typeof IntegrationEndpointsInputs>,
