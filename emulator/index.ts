@@ -12,6 +12,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { Authenticator } from "./auth";
 import { attachCloneEngine } from "./clone/engine";
+import { COST_MODELS, type CostModel, InstanceCost } from "./cost";
 import { InstanceDb, instanceDataDir } from "./db";
 import { type FaultConfig, FaultInjector } from "./faults";
 import { EmulatorStats } from "./observability";
@@ -19,6 +20,7 @@ import { registerInstances, type SeedKind, seedInstance } from "./seed";
 import { createInstanceServer, type SharedRuntime } from "./server";
 import { localTls } from "./tls";
 
+export { COST_MODELS, type CostAccount, type CostModel, FREE, HOSTED_INSTANCE, InstanceCost } from "./cost";
 export { InstanceDb } from "./db";
 export type { FaultConfig, RateLimitRule } from "./faults";
 export { SEEDED_OAUTH_CLIENT, type SeedKind } from "./seed";
@@ -38,7 +40,16 @@ export interface InstanceSpec {
      * @default the emulator's `seed`, else "production" for the first instance and "empty" for the others
      */
     seed?: SeedKind;
+    /**
+     * This instance's cost model, overlaid on the emulator's `cost`.
+     *
+     * @default the emulator's `cost`
+     */
+    cost?: CostSpec;
 }
+
+/** A cost model by name (`"hosted"`, `"free"`) or as values overlaid on the free model. */
+export type CostSpec = keyof typeof COST_MODELS | Partial<CostModel>;
 
 /** Options of {@link startEmulator}. */
 export interface EmulatorOptions {
@@ -113,6 +124,14 @@ export interface EmulatorOptions {
     batchQuotaMs?: number;
     /** Any other initial fault settings (rate-limit rules, resets, hibernation...). */
     faults?: Partial<FaultConfig>;
+    /**
+     * What API transactions cost and how many run at once (see `emulator/cost.ts`); `"hosted"` resembles a hosted
+     * instance. In-process the default is free, so tests that assert behaviour do not wait; `sn-emulator` defaults
+     * to `"hosted"`.
+     *
+     * @default "free"
+     */
+    cost?: CostSpec;
 }
 
 /** A running instance. */
@@ -122,6 +141,8 @@ export interface RunningInstance {
     url: string;
     port: number;
     db: InstanceDb;
+    /** Its cost model, API_INT semaphore and accounting (also `GET`/`PUT /emulator/cost` on its port). */
+    cost: InstanceCost;
 }
 
 /** A running emulator. */
@@ -193,7 +214,8 @@ export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmula
                 });
                 db.persistAll();
             }
-            const ctx = { name: spec.name, db, auth: new Authenticator(db), baseUrl: "" };
+            const cost = new InstanceCost({ ...costValues(opts.cost), ...costValues(spec.cost) });
+            const ctx = { name: spec.name, db, auth: new Authenticator(db), cost, baseUrl: "" };
             const server = createInstanceServer(ctx, rt, tls);
             servers.push(server);
             await new Promise<void>((resolve, reject) => {
@@ -205,7 +227,7 @@ export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmula
             });
             const port = (server.address() as { port: number }).port;
             ctx.baseUrl = `${tls ? "https" : "http"}://127.0.0.1:${port}`;
-            instances.set(spec.name, { name: spec.name, url: ctx.baseUrl, port, db });
+            instances.set(spec.name, { name: spec.name, url: ctx.baseUrl, port, db, cost });
         }
     } catch (err) {
         await Promise.all(servers.map(closeServer));
@@ -236,6 +258,17 @@ export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmula
     };
     const engine = attachCloneEngine(running, { cloneDurationMs: opts.cloneDurationMs });
     return running;
+}
+
+/** The values of a cost spec: a named model's, or the given ones. */
+function costValues(spec: CostSpec | undefined): Partial<CostModel> {
+    if (spec === undefined) return {};
+    if (typeof spec === "string") {
+        const model = COST_MODELS[spec];
+        if (!model) throw new Error(`unknown cost model "${spec}"; use ${Object.keys(COST_MODELS).join(" or ")}`);
+        return model;
+    }
+    return spec;
 }
 
 function closeServer(server: http.Server): Promise<void> {
