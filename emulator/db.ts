@@ -3,8 +3,9 @@
  */
 import * as path from "node:path";
 import { Persistence } from "./persistence";
-import { compileQuery, eq, type ParsedQuery, parseEncodedQuery, sortRows } from "./query";
+import { type CompiledQuery, compileQuery, eq, type ParsedQuery, parseEncodedQuery, sortRows } from "./query";
 import { Schema, type TableInfo } from "./schema";
+import { SortedView } from "./sorted-view";
 import { TableStore } from "./store";
 import { platformTables } from "./tables";
 import { glideDateTime, hashSecret, isSysId, newSysId, type Row, toStoredString } from "./values";
@@ -119,6 +120,8 @@ export class InstanceDb {
     /** Matches of recent filters, valid while `version` is unchanged. */
     private readonly matchCache = new Map<string, { version: number; rows: readonly Row[] }>();
     private commitScheduled = false;
+    /** Sorted views by root table and order spec, kept up to date on every write; the most recently used last. */
+    private readonly views = new Map<string, { root: string; view: SortedView }>();
 
     /** Opens (and compacts) the data directory when given; starts empty otherwise. */
     constructor(opts: InstanceDbOptions) {
@@ -220,16 +223,63 @@ export class InstanceDb {
                 invalid: compiled.invalid,
             };
         }
-        const all: Row[] = [];
-        store.scan(start, (row) => {
-            if (floor && !floor.inclusive && row.sys_id === floor.value) return true;
-            if (family && !family.has(row.sys_class_name!)) return true;
-            if (!pred || pred(row)) all.push(row);
-            return true;
-        });
-        sortRows(all, compiled.order);
+        // Another order: walk the table's sorted view (kept up to date write by write) and keep the matches; the
+        // ordered matches are cached per data version like the sys_id-ordered ones.
+        const key = `${info.name}\u0000${JSON.stringify(parsed.groups)}\u0000${JSON.stringify(floor)}\u0000${orderSpec(compiled.order)}`;
+        let ordered = this.matchCache.get(key);
+        if (ordered?.version !== this.version) {
+            const view = this.sortedView(info.root, compiled.order, store);
+            const rows: Row[] = [];
+            const source = view ? view.rows : sortedCopy(store, compiled.order);
+            for (let i = 0; i < source.length; i++) {
+                const row = source[i]!;
+                if (floor && (floor.inclusive ? row.sys_id! < floor.value : row.sys_id! <= floor.value)) continue;
+                if (family && !family.has(row.sys_class_name!)) continue;
+                if (!pred || pred(row)) rows.push(row);
+            }
+            ordered = { version: this.version, rows };
+            if (this.matchCache.size >= 16) this.matchCache.delete(this.matchCache.keys().next().value!);
+            this.matchCache.set(key, ordered);
+        }
         const end = Number.isFinite(limit) ? offset + limit : undefined;
-        return { rows: all.slice(offset, end), total: wantCount ? all.length : undefined, invalid: compiled.invalid };
+        return {
+            rows: ordered.rows.slice(offset, end),
+            total: wantCount ? ordered.rows.length : undefined,
+            invalid: compiled.invalid,
+        };
+    }
+
+    /**
+     * The view of a root table in a query's order, built on first use and maintained on every write after; undefined
+     * when a key walks a reference (another table's writes would change the order behind the view's back).
+     */
+    private sortedView(root: string, order: CompiledQuery["order"], store: TableStore): SortedView | undefined {
+        if (order.some((k) => k.field.includes("."))) return undefined;
+        const key = `${root}\u0000${orderSpec(order)}`;
+        let entry = this.views.get(key);
+        if (entry) {
+            this.views.delete(key);
+        } else {
+            entry = { root, view: new SortedView(order, store.sorted) };
+            if (this.views.size >= 8) this.views.delete(this.views.keys().next().value!);
+        }
+        this.views.set(key, entry);
+        return entry.view;
+    }
+
+    /** Keeps the sorted views of a root table in step with one change, or drops them when a whole table moved. */
+    private updateViews(change: DbChange): void {
+        if (this.views.size === 0) return;
+        if (change.kind === "restore") {
+            this.views.clear();
+            return;
+        }
+        const root = this.schema.find(change.table)?.root;
+        for (const [key, entry] of this.views) {
+            if (entry.root !== root) continue;
+            if (change.kind === "replace") this.views.delete(key);
+            else entry.view.apply(change.previous, change.row);
+        }
     }
 
     /** One row of a table (or of one of its child classes) by sys_id. */
@@ -360,6 +410,7 @@ export class InstanceDb {
         store.load([...store.all(), ...rows]);
         this.version++;
         this.propertyCache = undefined;
+        for (const [key, entry] of this.views) if (entry.root === info.root) this.views.delete(key);
     }
 
     /** Writes the whole database as a new snapshot (after seeding). */
@@ -449,6 +500,7 @@ export class InstanceDb {
 
     private changed(change: DbChange, op?: Parameters<Persistence["append"]>[0]): void {
         this.version++;
+        this.updateViews(change);
         if (change.table === "sys_properties" || change.kind === "restore" || change.kind === "replace") {
             this.propertyCache = undefined;
         }
@@ -462,6 +514,18 @@ export class InstanceDb {
         }
         for (const l of this.listeners) l(change);
     }
+}
+
+/** A stable text form of sort keys, for cache keys. */
+function orderSpec(order: CompiledQuery["order"]): string {
+    return order.map((k) => `${k.descending ? "-" : ""}${k.field}`).join(",");
+}
+
+/** Every row of a store in a query's order (for orders no view can keep, such as dot-walked keys). */
+function sortedCopy(store: TableStore, order: CompiledQuery["order"]): Row[] {
+    const rows = [...store.sorted];
+    sortRows(rows, order);
+    return rows;
 }
 
 /**
