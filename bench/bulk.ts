@@ -75,7 +75,7 @@ interface Bounds {
     driftCheck: number;
     /** Processing the first `up` needs at least, in ms. */
     processingMs: number;
-    /** Round trips of its longest dependent chain (lookup → pages → last batch). */
+    /** Round trips of its longest dependent chain (lookups → pages → last batch). */
     chain: number;
     wallMs: number;
 }
@@ -171,9 +171,12 @@ function lowerBounds(
     scope: { users: number; jobs: number },
     changed: { users: number; jobs: number },
 ): Bounds {
-    // UserLockout resolves its allow-lists once (role grants, group members, the connection's own user); the
-    // ScheduledJobState of the bench names no job, so it looks nothing up.
-    const lookups = { users: 3, jobs: 0 };
+    // UserLockout resolves its allow-lists once, one request per relation its semantics consult: roles by name, the
+    // roles containing them, direct grants, group grants, groups by name, group members, named users (the
+    // connection's own user included); the longest dependent chain is roles → containing roles → group grants →
+    // members. The bench's ScheduledJobState names no job, so it looks nothing up.
+    const lookups = { users: 7, jobs: 0 };
+    const lookupChain = { users: 4, jobs: 0 };
     const pages = {
         users: Math.max(1, Math.ceil(scope.users / MAX_PAGE)),
         jobs: Math.max(1, Math.ceil(scope.jobs / MAX_PAGE)),
@@ -184,7 +187,7 @@ function lowerBounds(
         firstUp * m.transactionMs +
         (scope.users + scope.jobs) * m.readRecordMs +
         (changed.users + changed.jobs) * m.writeRecordMs;
-    const chainOf = (k: "users" | "jobs") => (lookups[k] > 0 ? 1 : 0) + pages[k] + (batches[k] > 0 ? 1 : 0);
+    const chainOf = (k: "users" | "jobs") => lookupChain[k] + pages[k] + (batches[k] > 0 ? 1 : 0);
     const chain = Math.max(chainOf("users"), chainOf("jobs"));
     return {
         firstUp,
