@@ -118,7 +118,7 @@ export class InstanceDb {
     private readonly clock: () => number;
     private propertyCache: Map<string, string> | undefined;
     /** Matches of recent filters, valid while `version` is unchanged. */
-    private readonly matchCache = new Map<string, { version: number; rows: readonly Row[] }>();
+    private readonly matchCache = new Map<string, { version: number; rows: readonly Row[] | undefined }>();
     private commitScheduled = false;
     /** Sorted views by root table and order spec, kept up to date on every write; the most recently used last. */
     private readonly views = new Map<string, { root: string; view: SortedView }>();
@@ -187,8 +187,9 @@ export class InstanceDb {
             compiled.order.length === 0 || (compiled.order[0]!.field === "sys_id" && !compiled.order[0]!.descending);
         if (idOrder) {
             const key = `${info.name}\u0000${JSON.stringify(parsed.groups)}`;
-            let matches = this.matchCache.get(key);
-            if (matches?.version !== this.version) matches = undefined;
+            const hit = this.matchCache.get(key);
+            let matches =
+                hit?.version === this.version && hit.rows ? { version: hit.version, rows: hit.rows } : undefined;
             if (!matches && !wantCount) {
                 // Without a count the scan can stop at the end of the page; not worth caching.
                 const rows: Row[] = [];
@@ -223,28 +224,42 @@ export class InstanceDb {
                 invalid: compiled.invalid,
             };
         }
-        // Another order: walk the table's sorted view (kept up to date write by write) and keep the matches; the
-        // ordered matches are cached per data version like the sys_id-ordered ones.
+        // Another order: walk the table's sorted view (kept up to date write by write). The first request at a data
+        // version stops at the end of its page and counts the rest without keeping it (the next write would throw
+        // the list away); a second request for the same filter at the same version keeps the whole ordered list, so
+        // paging through a table nobody writes to costs a slice per page.
         const key = `${info.name}\u0000${JSON.stringify(parsed.groups)}\u0000${JSON.stringify(floor)}\u0000${orderSpec(compiled.order)}`;
-        let ordered = this.matchCache.get(key);
-        if (ordered?.version !== this.version) {
-            const view = this.sortedView(info.root, compiled.order, store);
-            const rows: Row[] = [];
-            const source = view ? view.rows : sortedCopy(store, compiled.order);
-            for (let i = 0; i < source.length; i++) {
-                const row = source[i]!;
-                if (floor && (floor.inclusive ? row.sys_id! < floor.value : row.sys_id! <= floor.value)) continue;
-                if (family && !family.has(row.sys_class_name!)) continue;
-                if (!pred || pred(row)) rows.push(row);
-            }
-            ordered = { version: this.version, rows };
-            if (this.matchCache.size >= 16) this.matchCache.delete(this.matchCache.keys().next().value!);
-            this.matchCache.set(key, ordered);
-        }
+        const cached = this.matchCache.get(key);
         const end = Number.isFinite(limit) ? offset + limit : undefined;
+        if (cached?.version === this.version && cached.rows) {
+            return {
+                rows: cached.rows.slice(offset, end),
+                total: wantCount ? cached.rows.length : undefined,
+                invalid: compiled.invalid,
+            };
+        }
+        const view = this.sortedView(info.root, compiled.order, store);
+        const source = view ? view.rows : sortedCopy(store, compiled.order);
+        const matches = (row: Row) =>
+            !(floor && (floor.inclusive ? row.sys_id! < floor.value : row.sys_id! <= floor.value)) &&
+            !(family && !family.has(row.sys_class_name!)) &&
+            (!pred || pred(row));
+        const keepAll = cached?.version === this.version;
+        const stopAt = keepAll || end === undefined ? Number.POSITIVE_INFINITY : end;
+        const kept: Row[] = [];
+        let total = 0;
+        for (let i = 0; i < source.length; i++) {
+            const row = source[i]!;
+            if (kept.length >= stopAt && !wantCount) break;
+            if (!matches(row)) continue;
+            if (kept.length < stopAt) kept.push(row);
+            total++;
+        }
+        if (this.matchCache.size >= 16) this.matchCache.delete(this.matchCache.keys().next().value!);
+        this.matchCache.set(key, { version: this.version, rows: keepAll ? kept : undefined });
         return {
-            rows: ordered.rows.slice(offset, end),
-            total: wantCount ? ordered.rows.length : undefined,
+            rows: kept.slice(offset, end),
+            total: wantCount ? total : undefined,
             invalid: compiled.invalid,
         };
     }

@@ -268,6 +268,16 @@ describe("ordered pages", () => {
         for (let i = 0; i < 5; i++)
             db.insert("sys_user", { user_name: `order.probe${i}`, last_name: "Mmm", active: "true" });
         for (const u of some.slice(20, 25)) db.update("sys_user", u.sys_id!, { active: "false" });
+        // The first request after the writes asks for a page deep into the order.
+        const deep = await call(
+            url,
+            `/api/now/table/sys_user?sysparm_query=${encodeURIComponent(`${filter}^ORDERBYlast_name`)}&sysparm_fields=sys_id&sysparm_limit=20&sysparm_offset=100`,
+        );
+        assert.deepEqual(
+            deep.json.result.map((x: { sys_id: string }) => x.sys_id),
+            expected(filter, "last_name", false).slice(100, 120),
+        );
+        assert.equal(deep.headers.get("x-total-count"), String(expected(filter, "last_name", false).length));
         for (const descending of [false, true]) {
             const q = `${filter}^${descending ? "ORDERBYDESC" : "ORDERBY"}last_name`;
             const got = await walk(q, 50);
