@@ -14,6 +14,8 @@ export interface RequestLogEntry {
     user: string | undefined;
     /** True for an item of a batch request. */
     batch?: boolean;
+    /** The request's `sysparm_query`, when it has one (shows which rows a read asked for). */
+    query?: string;
     /** Records the request (or item) returned, which the cost model charges as reads. */
     read?: number;
     /** Records it inserted, updated or deleted, charged as writes. */

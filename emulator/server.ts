@@ -43,6 +43,12 @@ function workOf(res: ApiResponse): RecordWork {
     return { read: res.records ?? 0, written: res.written ?? 0 };
 }
 
+/** The `query` field of a log entry: the request's sysparm_query, when given. */
+function queryOf(params: URLSearchParams): { query?: string } {
+    const q = params.get("sysparm_query");
+    return q === null ? {} : { query: q };
+}
+
 const sleep = (ms: number) => (ms > 0 ? new Promise<void>((r) => setTimeout(r, ms)) : Promise.resolve());
 
 /**
@@ -99,6 +105,7 @@ export function createHandler(ctx: InstanceContext, rt: SharedRuntime): http.Req
                         status: res.status,
                         user: sub.user.userName,
                         batch: true,
+                        ...queryOf(sub.params),
                         ...work,
                         processingMs,
                     });
@@ -141,6 +148,7 @@ export function createHandler(ctx: InstanceContext, rt: SharedRuntime): http.Req
                 table: tableOf(url.pathname),
                 status,
                 user,
+                ...queryOf(url.searchParams),
                 ...extra,
             });
         // The request on the wire, then (in `reply`) the response: one round trip per HTTP request.

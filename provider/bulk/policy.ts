@@ -13,6 +13,7 @@ import {
     recordOf,
     survey,
     surveyEnforced,
+    surveyForRead,
 } from "./reconcile";
 
 /** An allow-list entry that matched nothing on the instance. */
@@ -95,7 +96,7 @@ export async function converge(
     };
 }
 
-/** Reads live state: how many records drifted from the policy, without writing. */
+/** Reads live state: how many records drifted from the policy, without writing (one pass over the scope when it can). */
 export async function inspect(
     client: ServiceNowClient,
     flag: FlagField,
@@ -103,7 +104,7 @@ export async function inspect(
     exempt: ReadonlySet<string>,
     previous: ChangeRecord | undefined,
 ): Promise<{ counts: PolicyCounts; plan: Plan }> {
-    const s = await survey(client, flag, scope);
+    const s = await surveyForRead(client, flag, scope, previous);
     const p = plan(flag, s, exempt, previous);
     return {
         plan: p,

@@ -8,6 +8,7 @@ import type { z } from "zod";
 import { converge, inspect, type MissingEntry, type PolicyCounts, revertAll } from "../bulk/policy";
 import type { ChangeRecord, FlagField } from "../bulk/reconcile";
 import type { ServiceNowClient } from "../client/client";
+import { inLane } from "../client/fair-limit";
 import { type ConnectionName, clientFor, configureFromStack } from "../connection";
 import { AllowListError, PartialWriteError } from "../errors";
 import { containsUnknown, toCheckResult } from "../pulumi/check";
@@ -67,14 +68,40 @@ export function bulkPolicyProvider<I extends BulkPolicyInputs, O extends I & Cha
             ...inputsOf(inputs),
             changes: record.changes,
             changesAsOf: record.changesAsOf,
+            ...(record.changesCount === undefined ? {} : { changesCount: record.changesCount }),
             [countNames.changedCount]: counts.changedCount,
             [countNames.exemptCount]: counts.exemptCount,
             [countNames.driftCount]: counts.driftCount,
             [countNames.pendingRevertCount]: counts.pendingRevertCount,
         }) as unknown as O;
 
+    // The allow-lists are resolved once per operation and inputs: check, read, create and update of one `up` or
+    // `preview --refresh` share the answer. A client lives for one operation (configure() starts afresh), so the
+    // cache hangs off it; a failed resolution is forgotten so a retry asks again.
+    const resolutions = new WeakMap<ServiceNowClient, Map<string, Promise<AllowedRecords>>>();
+    const allowedOnce = (c: ServiceNowClient, inputs: I): Promise<AllowedRecords> => {
+        let known = resolutions.get(c);
+        if (!known) {
+            known = new Map();
+            resolutions.set(c, known);
+        }
+        const key = JSON.stringify(inputKeys.map((k) => (inputs as Record<string, unknown>)[k] ?? null));
+        let resolution = known.get(key);
+        if (!resolution) {
+            resolution = allowed(c, inputs);
+            known.set(key, resolution);
+            resolution.catch(() => known.delete(key));
+        }
+        return resolution;
+    };
+
+    // Each call runs in a lane of its own: the connection's request limit is shared fairly between the resources of
+    // one operation, so one resource's queued batch calls never hold up another's reads.
+    let calls = 0;
+    const lane = <T>(fn: () => Promise<T>): Promise<T> => inLane(`${idPrefix}#${++calls}`, fn);
+
     const requireAllowed = async (c: ServiceNowClient, inputs: I): Promise<Set<string>> => {
-        const { exempt, missing } = await allowed(c, inputs);
+        const { exempt, missing } = await allowedOnce(c, inputs);
         if (missing.length > 0) throw new AllowListError(missing.map((m) => m.reason).join("; "));
         return exempt;
     };
@@ -90,7 +117,7 @@ export function bulkPolicyProvider<I extends BulkPolicyInputs, O extends I & Cha
             const result = toCheckResult(schema, news as unknown as Record<string, unknown>);
             if (result.failures?.length || containsUnknown(result.inputs)) return result;
             const inputs = result.inputs!;
-            const { missing } = await allowed(await client(inputs), inputs);
+            const { missing } = await lane(async () => allowedOnce(await client(inputs), inputs));
             if (missing.length > 0)
                 return { failures: missing.map((m) => ({ property: m.property, reason: m.reason })) };
             return result;
@@ -102,36 +129,40 @@ export function bulkPolicyProvider<I extends BulkPolicyInputs, O extends I & Cha
             return { changes: !sameInputs(inputKeys, olds, news) || drifted, replaces, deleteBeforeReplace: true };
         },
 
-        async create(inputs) {
-            const id = `${idPrefix}-${randomUUID()}`;
-            const c = await client(inputs);
-            const exempt = await requireAllowed(c, inputs);
-            const done = await converge(c, flag, inputs.scope, exempt, undefined);
-            const outs = outputs(inputs, done.record, done.counts);
-            if (done.error) throw done.wroteAny ? new PartialWriteError(id, outs, done.error) : done.error;
-            return { id, outs };
-        },
+        create: (inputs) =>
+            lane(async () => {
+                const id = `${idPrefix}-${randomUUID()}`;
+                const c = await client(inputs);
+                const exempt = await requireAllowed(c, inputs);
+                const done = await converge(c, flag, inputs.scope, exempt, undefined);
+                const outs = outputs(inputs, done.record, done.counts);
+                if (done.error) throw done.wroteAny ? new PartialWriteError(id, outs, done.error) : done.error;
+                return { id, outs };
+            }),
 
-        async read(id, props) {
-            if (!props) return { id };
-            const inputs = inputsOf(props);
-            const c = await client(inputs);
-            const { exempt } = await allowed(c, inputs);
-            const { counts } = await inspect(c, flag, inputs.scope, exempt, props);
-            return { id, props: outputs(inputs, props, counts), inputs: inputs as unknown as O };
-        },
+        read: (id, props) =>
+            lane(async () => {
+                if (!props) return { id };
+                const inputs = inputsOf(props);
+                const c = await client(inputs);
+                const { exempt } = await allowedOnce(c, inputs);
+                const { counts } = await inspect(c, flag, inputs.scope, exempt, props);
+                return { id, props: outputs(inputs, props, counts), inputs: inputs as unknown as O };
+            }),
 
-        async update(id, olds, news) {
-            const c = await client(news);
-            const exempt = await requireAllowed(c, news);
-            const done = await converge(c, flag, news.scope, exempt, olds);
-            const outs = outputs(news, done.record, done.counts);
-            if (done.error) throw done.wroteAny ? new PartialWriteError(id, outs, done.error) : done.error;
-            return { outs };
-        },
+        update: (id, olds, news) =>
+            lane(async () => {
+                const c = await client(news);
+                const exempt = await requireAllowed(c, news);
+                const done = await converge(c, flag, news.scope, exempt, olds);
+                const outs = outputs(news, done.record, done.counts);
+                if (done.error) throw done.wroteAny ? new PartialWriteError(id, outs, done.error) : done.error;
+                return { outs };
+            }),
 
-        async delete(_id, props) {
-            await revertAll(await client(inputsOf(props)), flag, props);
-        },
+        delete: (_id, props) =>
+            lane(async () => {
+                await revertAll(await client(inputsOf(props)), flag, props);
+            }),
     };
 }
