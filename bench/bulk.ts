@@ -1,98 +1,288 @@
 /**
- * Benchmark of the bulk resources (UserLockout + ScheduledJobState) against a naive client that reads and patches one
- * record at a time, the pattern of today's Terraform and Ansible modules. Prints figures; never passes or fails on time.
+ * Benchmark of the bulk resources (UserLockout + ScheduledJobState) on an emulator charging what a hosted instance
+ * charges (`emulator/cost.ts`, model "hosted"), side by side with per-record clients (the pattern of today's Terraform
+ * and Ansible modules: list, then GET and PATCH one record at a time), sequential and 8 at a time, and with the
+ * bounds the cost model implies. Prints figures; never passes or fails on time.
  *
- * Each client runs in its own process (forked from this file) so its peak memory is its own, not the emulator's.
+ * For each size it prints requests and wall time of the first `up`, a no-change `up` and a drift check (the provider
+ * operations the engine would call, run in a process of their own), the request lower bound of each, the wall-time
+ * bound of the first `up` (processing ÷ concurrency + the round trips of the longest dependent chain), and, when the
+ * Pulumi CLI is installed, the same three operations through the CLI next to an empty program of the same shape
+ * (two dynamic resources whose provider does nothing), so the project's own overhead is visible.
  *
- * Usage: `npx tsx bench/bulk.ts` (10,000 users / 500 jobs side by side, then ours alone at 100,000 / 5,000), or
- * `npx tsx bench/bulk.ts --quick` (2,000 / 100 side by side only).
+ * Usage: `npx tsx bench/bulk.ts` (10,000 users / 500 jobs), `BENCH_100K=1 npx tsx bench/bulk.ts` or `--with-100k`
+ * (then 100,000 / 5,000 too), `--quick` (2,000 / 100). The sequential client runs on a sample of records and its time
+ * is projected (`--sample N`, default 500; `--full` runs every per-record client on every record); at 100,000 the
+ * 8-at-a-time client is sampled too. `--no-pulumi` skips the CLI part; `--ours-only` runs only our provider.
  */
 import { fork } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { performance } from "node:perf_hooks";
 import axios, { type AxiosInstance } from "axios";
+import type { CostModel } from "../emulator/cost";
 
-/** What one run measured. */
-export interface BulkFigures {
-    client: "ours" | "naive";
-    users: number;
-    jobs: number;
-    /** HTTP requests the client sent. */
+/** Records per Batch API call in the lower bound (the client's chunk size). */
+const BATCH_SIZE = 200;
+/** The largest page the Table API serves (`sysparm_limit` above it is capped), for the lower bound. */
+const MAX_PAGE = 10_000;
+/** The allow-lists of both the provider run and the per-record clients. */
+const ALLOW_GROUP = "UAT Participants";
+
+/** One measured operation. */
+interface Phase {
+    /** HTTP requests (a Batch API call is one). */
     requests: number;
-    /** GET requests (pages and single-record reads). */
-    reads: number;
-    /** Records written (batch items or single PATCHes). */
-    changed: number;
     wallMs: number;
+}
+
+/** What our provider did. */
+interface OursFigures {
+    firstUp: Phase;
+    noChangeUp: Phase;
+    driftCheck: Phase;
+    /** Wall time of one read pass of both resources (the ServiceNow part of a refresh). */
+    readPassMs: number;
+    stateBytes: number;
     peakRssMb: number;
-    /** Bytes of inputs + outputs the two resources keep in Pulumi state (undefined for the naive client). */
-    stateBytes?: number;
-    /** Locked users and active jobs after the run, to show both clients reached the same state. */
+}
+
+/** What a per-record client did (projected from a sample when `sampled` < `records`). */
+interface NaiveFigures {
+    parallel: number;
+    requests: number;
+    wallMs: number;
+    records: number;
+    sampled: number;
+    peakRssMb: number;
+}
+
+/** The end state of an instance, to show clients reached the same one. */
+interface EndState {
     lockedUsers: number;
     activeJobs: number;
 }
 
-/** Latency the emulator adds to every request (and, as it models the platform, to every batch item). */
-const LATENCY_MS = 20;
-const BATCH_SIZE = 200;
+type WorkerArgs =
+    | { mode: "ours"; url: string }
+    | { mode: "naive"; url: string; parallel: number; sample: number | undefined };
 
-interface WorkerArgs {
-    mode: "ours" | "naive";
-    url: string;
+/** Data-derived lower bounds of one size under one cost model. */
+interface Bounds {
+    firstUp: number;
+    noChangeUp: number;
+    driftCheck: number;
+    /** Processing the first `up` needs at least, in ms. */
+    processingMs: number;
+    /** Round trips of its longest dependent chain (lookups → pages → last batch). */
+    chain: number;
+    wallMs: number;
 }
 
-/** Runs the scenarios and prints a table of figures. */
-export async function runBulkBenchmark(options: { quick?: boolean } = {}): Promise<BulkFigures[]> {
-    const { startEmulator } = require("../emulator/index") as typeof import("../emulator/index");
-    const scenarios = options.quick
-        ? [{ users: 2000, jobs: 100, naive: true }]
+function flag(name: string): boolean {
+    return process.argv.includes(`--${name}`);
+}
+
+function numberArg(name: string): number | undefined {
+    const i = process.argv.indexOf(`--${name}`);
+    return i >= 0 ? Number(process.argv[i + 1]) : undefined;
+}
+
+/** Runs the scenarios and prints the figures. */
+export async function runBulkBenchmark(): Promise<void> {
+    const { startEmulator, HOSTED_INSTANCE } = require("../emulator/index") as typeof import("../emulator/index");
+    const model: CostModel = { ...HOSTED_INSTANCE };
+    const sizes = flag("quick")
+        ? [{ users: 2000, jobs: 100 }]
         : [
-              { users: 10_000, jobs: 500, naive: true },
-              { users: 100_000, jobs: 5_000, naive: false },
+              { users: 10_000, jobs: 500 },
+              ...(process.env.BENCH_100K === "1" || flag("with-100k") ? [{ users: 100_000, jobs: 5_000 }] : []),
           ];
-    const results: BulkFigures[] = [];
-    for (const s of scenarios) {
-        for (const mode of s.naive ? (["ours", "naive"] as const) : (["ours"] as const)) {
-            const emu = await startEmulator({
+    const sample = numberArg("sample") ?? 500;
+    const full = flag("full");
+    console.log(
+        `cost model "hosted": round trip ${model.roundTripMs} ms, transaction ${model.transactionMs} ms, ` +
+            `read ${model.readRecordMs} ms/record, write ${model.writeRecordMs} ms/record, ` +
+            `${model.concurrency} concurrent transactions, queue ${model.queueDepth}`,
+    );
+    for (const size of sizes) {
+        const start = () =>
+            startEmulator({
                 instances: [{ name: "acme-dev", port: 0, seed: "production" }],
-                users: s.users,
-                jobs: s.jobs,
-                latencyMs: LATENCY_MS,
+                users: size.users,
+                jobs: size.jobs,
                 randomSeed: 1,
+                cost: "hosted",
             });
-            try {
-                const url = emu.instances.get("acme-dev")!.url;
-                process.stderr.write(`bulk bench: ${mode} at ${s.users} users / ${s.jobs} jobs ...\n`);
-                const fig = await inWorker({ mode, url });
-                results.push({ ...fig, users: s.users, jobs: s.jobs });
-                print(results[results.length - 1]!);
-            } finally {
-                await emu.stop();
-            }
+        const label = `${size.users} users / ${size.jobs} jobs`;
+
+        // Ours, then the lower bounds from what the run changed on the instance.
+        let emu = await start();
+        const db = emu.instances.get("acme-dev")!.db;
+        const before: EndState = { lockedUsers: db.count("sys_user", "locked_out=true"), activeJobs: 0 };
+        before.activeJobs = db.count("sysauto", "active=true");
+        const scope = { users: db.count("sys_user", "active=true"), jobs: db.count("sysauto", "active=true") };
+        progress(`ours at ${label}`);
+        const ours = (await inWorker({ mode: "ours", url: emu.instances.get("acme-dev")!.url })) as OursFigures;
+        const oursEnd: EndState = {
+            lockedUsers: db.count("sys_user", "locked_out=true"),
+            activeJobs: db.count("sysauto", "active=true"),
+        };
+        await emu.stop();
+        const changed = {
+            users: oursEnd.lockedUsers - before.lockedUsers,
+            jobs: before.activeJobs - oursEnd.activeJobs,
+        };
+        const bounds = lowerBounds(model, scope, changed);
+
+        // Per-record clients: 8 at a time, then sequential.
+        const naive: { fig: NaiveFigures; end?: EndState }[] = [];
+        for (const parallel of flag("ours-only") ? [] : [8, 1]) {
+            const sampled = full ? undefined : parallel === 1 || size.users > 10_000 ? sample : undefined;
+            emu = await start();
+            progress(`per-record client, ${parallel} at a time, at ${label}${sampled ? ` (sample ${sampled})` : ""}`);
+            const fig = (await inWorker({
+                mode: "naive",
+                url: emu.instances.get("acme-dev")!.url,
+                parallel,
+                sample: sampled,
+            })) as NaiveFigures;
+            const d = emu.instances.get("acme-dev")!.db;
+            const end =
+                fig.sampled === fig.records
+                    ? {
+                          lockedUsers: d.count("sys_user", "locked_out=true"),
+                          activeJobs: d.count("sysauto", "active=true"),
+                      }
+                    : undefined;
+            naive.push({ fig, end });
+            await emu.stop();
         }
+        printSize(label, ours, oursEnd, bounds, naive);
+
+        if (!flag("no-pulumi") && !flag("ours-only")) await pulumiOverhead(start, label, ours.readPassMs);
     }
-    summarize(results);
-    return results;
 }
 
-function inWorker(args: WorkerArgs): Promise<Omit<BulkFigures, "users" | "jobs">> {
+/** The request and wall-time lower bounds, from the scope sizes and what had to change. */
+function lowerBounds(
+    m: CostModel,
+    scope: { users: number; jobs: number },
+    changed: { users: number; jobs: number },
+): Bounds {
+    // UserLockout resolves its allow-lists once, one request per relation its semantics consult: roles by name, the
+    // roles containing them, direct grants, group grants, groups by name, group members, named users (the
+    // connection's own user included); the longest dependent chain is roles → containing roles → group grants →
+    // members. The bench's ScheduledJobState names no job, so it looks nothing up.
+    const lookups = { users: 7, jobs: 0 };
+    const lookupChain = { users: 4, jobs: 0 };
+    const pages = {
+        users: Math.max(1, Math.ceil(scope.users / MAX_PAGE)),
+        jobs: Math.max(1, Math.ceil(scope.jobs / MAX_PAGE)),
+    };
+    const batches = { users: Math.ceil(changed.users / BATCH_SIZE), jobs: Math.ceil(changed.jobs / BATCH_SIZE) };
+    const firstUp = lookups.users + lookups.jobs + pages.users + pages.jobs + batches.users + batches.jobs;
+    const processingMs =
+        firstUp * m.transactionMs +
+        (scope.users + scope.jobs) * m.readRecordMs +
+        (changed.users + changed.jobs) * m.writeRecordMs;
+    const chainOf = (k: "users" | "jobs") => lookupChain[k] + pages[k] + (batches[k] > 0 ? 1 : 0);
+    const chain = Math.max(chainOf("users"), chainOf("jobs"));
+    return {
+        firstUp,
+        noChangeUp: lookups.users + lookups.jobs,
+        driftCheck: lookups.users + lookups.jobs + pages.users + pages.jobs,
+        processingMs,
+        chain,
+        wallMs: processingMs / Math.max(1, m.concurrency) + chain * m.roundTripMs,
+    };
+}
+
+function progress(what: string): void {
+    process.stderr.write(`bulk bench: ${what} ...\n`);
+}
+
+const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+function printSize(
+    label: string,
+    ours: OursFigures,
+    oursEnd: EndState,
+    b: Bounds,
+    naive: { fig: NaiveFigures; end?: EndState }[],
+): void {
+    console.log(`\n== ${label} ==`);
+    const row = (name: string, requests: string, wall: string, note = "") =>
+        console.log(`${name.padEnd(34)} ${requests.padStart(9)}  ${wall.padStart(10)}  ${note}`);
+    row("first up", "requests", "wall", "");
+    row(
+        "  ours",
+        String(ours.firstUp.requests),
+        s(ours.firstUp.wallMs),
+        `${(ours.firstUp.requests / b.firstUp).toFixed(2)} x bound requests, ${(ours.firstUp.wallMs / b.wallMs).toFixed(2)} x bound wall`,
+    );
+    for (const { fig, end } of naive) {
+        const projected = fig.sampled < fig.records;
+        row(
+            `  per-record, ${fig.parallel === 1 ? "sequential" : `${fig.parallel} at a time`}`,
+            `${projected ? "~" : ""}${fig.requests}`,
+            `${projected ? "~" : ""}${s(fig.wallMs)}`,
+            `${(fig.wallMs / ours.firstUp.wallMs).toFixed(1)} x ours` +
+                (projected
+                    ? ` (projected from ${fig.sampled} of ${fig.records} records)`
+                    : end && end.lockedUsers === oursEnd.lockedUsers && end.activeJobs === oursEnd.activeJobs
+                      ? " (same end state)"
+                      : " (END STATES DIFFER)"),
+        );
+    }
+    row(
+        "  lower bound",
+        String(b.firstUp),
+        s(b.wallMs),
+        `(processing ${s(b.processingMs)} / concurrency + ${b.chain} round trips)`,
+    );
+    row(
+        "no-change up (provider calls)",
+        String(ours.noChangeUp.requests),
+        s(ours.noChangeUp.wallMs),
+        `bound ${b.noChangeUp} requests`,
+    );
+    row(
+        "drift check (provider calls)",
+        String(ours.driftCheck.requests),
+        s(ours.driftCheck.wallMs),
+        `bound ${b.driftCheck} requests`,
+    );
+    console.log(
+        `ours: one read pass ${s(ours.readPassMs)}, state ${(ours.stateBytes / 1024).toFixed(1)} KB, peak RSS ${ours.peakRssMb.toFixed(0)} MB; ` +
+            `end: ${oursEnd.lockedUsers} locked users, ${oursEnd.activeJobs} active jobs`,
+    );
+}
+
+function inWorker(args: WorkerArgs): Promise<OursFigures | NaiveFigures> {
     return new Promise((resolve, reject) => {
         const child = fork(__filename, ["--bulk-worker", JSON.stringify(args)], {
             stdio: ["ignore", "inherit", "inherit", "ipc"],
         });
-        let got: Omit<BulkFigures, "users" | "jobs"> | undefined;
+        let got: OursFigures | NaiveFigures | undefined;
         child.on("message", (m) => {
-            got = m as Omit<BulkFigures, "users" | "jobs">;
+            got = m as OursFigures | NaiveFigures;
         });
         child.on("error", reject);
         child.on("exit", (code) => (got ? resolve(got) : reject(new Error(`bulk bench worker exited with ${code}`))));
     });
 }
 
-async function worker(args: WorkerArgs): Promise<Omit<BulkFigures, "users" | "jobs">> {
-    return args.mode === "ours" ? ours(args.url) : naive(args.url);
+/** Requests an instance received after a log mark, a Batch API call counting once. */
+async function requestsSince(url: string, mark: number): Promise<{ requests: number; last: number }> {
+    const res = await axios.get(`${url}/emulator/requests`, { params: { since: mark } });
+    const data = res.data as { lastSeq: number; requests: { batch?: boolean }[] };
+    return { requests: data.requests.filter((e) => !e.batch).length, last: data.lastSeq };
 }
 
-async function ours(url: string): Promise<Omit<BulkFigures, "users" | "jobs">> {
+/** The provider operations of a first `up`, a no-change `up` and a drift check, as the engine would call them. */
+async function ours(url: string): Promise<OursFigures> {
     const connection = require("../provider/connection") as typeof import("../provider/connection");
     const { userLockoutProvider } =
         require("../provider/resources/user-lockout") as typeof import("../provider/resources/user-lockout");
@@ -104,68 +294,83 @@ async function ours(url: string): Promise<Omit<BulkFigures, "users" | "jobs">> {
         "servicenow:password": "admin",
         "servicenow:instanceName": "acme-dev",
     };
-    connection.configureConnections({ get: (k) => config[k], require: (k) => config[k]! });
-    const client = await connection.clientFor("target");
-    let reads = 0;
-    let changed = 0;
-    const t0 = performance.now();
-    // Independent resources: the Pulumi engine creates them in parallel, sharing the connection's client.
-    const userInputs = (await userLockoutProvider.check!({} as never, { allowGroups: ["UAT Participants"] } as never))
-        .inputs!;
-    const jobInputs = (await scheduledJobStateProvider.check!({} as never, {} as never)).inputs!;
-    const [users, jobs] = await Promise.all([
-        userLockoutProvider.create(userInputs),
-        scheduledJobStateProvider.create(jobInputs),
-    ]);
-    const wallMs = performance.now() - t0;
-    const requests = client.requestCount;
-    changed = users.outs!.lockedCount + jobs.outs!.deactivatedCount;
-    // Every request but the batch calls is a read; batch calls are what the Batch API took for the writes.
-    reads = requests - (await batchCalls(client));
-    const stateBytes =
-        JSON.stringify(userInputs).length +
-        JSON.stringify(users.outs).length +
-        JSON.stringify(jobInputs).length +
-        JSON.stringify(jobs.outs).length;
+    // Each operation (an `up`, a `preview --refresh`) is a provider process of its own, configured afresh: caches
+    // that live for one operation (the allow-lists) must not carry over from one phase to the next.
+    const newOperation = () => connection.configureConnections({ get: (k) => config[k], require: (k) => config[k]! });
+    newOperation();
+    const users = userLockoutProvider;
+    const jobs = scheduledJobStateProvider;
+    const userNews = { allowGroups: [ALLOW_GROUP] } as never;
+    const jobNews = {} as never;
+    let mark = (await requestsSince(url, Number.MAX_SAFE_INTEGER)).last;
+    const phase = async <T>(run: () => Promise<T>): Promise<{ value: T; phase: Phase }> => {
+        const t0 = performance.now();
+        const value = await run();
+        const wallMs = performance.now() - t0;
+        const counted = await requestsSince(url, mark);
+        mark = counted.last;
+        return { value, phase: { requests: counted.requests, wallMs } };
+    };
+    // Independent resources: the engine checks and creates them in parallel.
+    const check = () => Promise.all([users.check!({} as never, userNews), jobs.check!({} as never, jobNews)]);
+    const first = await phase(async () => {
+        const [u, j] = await check();
+        return Promise.all([users.create(u.inputs!), jobs.create(j.inputs!)]);
+    });
+    const [userCreated, jobCreated] = first.value;
+    // A no-change `up`: check, then a diff against the state (diff itself sends nothing).
+    newOperation();
+    const noChange = await phase(async () => {
+        const [u, j] = await check();
+        await Promise.all([
+            users.diff!(userCreated.id, userCreated.outs!, u.inputs!),
+            jobs.diff!(jobCreated.id, jobCreated.outs!, j.inputs!),
+        ]);
+    });
+    // A drift check (`preview --refresh`): read every resource, then check and diff.
+    const readBoth = () =>
+        Promise.all([users.read!(userCreated.id, userCreated.outs), jobs.read!(jobCreated.id, jobCreated.outs)]);
+    newOperation();
+    const drift = await phase(async () => {
+        const [u, j] = await readBoth();
+        const [cu, cj] = await check();
+        await Promise.all([
+            users.diff!(userCreated.id, u.props as never, cu.inputs!),
+            jobs.diff!(jobCreated.id, j.props as never, cj.inputs!),
+        ]);
+    });
+    newOperation();
+    const pass = await phase(readBoth);
     return {
-        client: "ours",
-        requests,
-        reads,
-        changed,
-        wallMs,
+        firstUp: first.phase,
+        noChangeUp: noChange.phase,
+        driftCheck: drift.phase,
+        readPassMs: pass.phase.wallMs,
+        stateBytes: JSON.stringify(userCreated.outs).length + JSON.stringify(jobCreated.outs).length,
         peakRssMb: process.resourceUsage().maxRSS / 1024,
-        stateBytes,
-        lockedUsers: await client.count("sys_user", "locked_out=true"),
-        activeJobs: await client.count("sysauto", "active=true"),
     };
 }
 
-// The client counts all its requests; the batch calls among them are the emulator's POSTs (this run inserts nothing).
-async function batchCalls(client: import("../provider/client/client").ServiceNowClient): Promise<number> {
-    const res = await axios.get(`${client.url}/emulator/stats`, { auth: { username: "admin", password: "admin" } });
-    return (res.data as { byMethod?: Record<string, number> }).byMethod?.POST ?? 0;
-}
-
-/** The pattern of per-record modules: list what is in scope, then GET each record and PATCH it if it differs. */
-async function naive(url: string): Promise<Omit<BulkFigures, "users" | "jobs">> {
+/**
+ * The per-record pattern: list what is in scope, then GET each record and PATCH it if it differs, `parallel` records
+ * at a time. With a sample, only that many records (spread over both tables) are processed and the per-record part
+ * is projected to all of them.
+ */
+async function naive(url: string, parallel: number, sample: number | undefined): Promise<NaiveFigures> {
     const http: AxiosInstance = axios.create({
         baseURL: url,
         auth: { username: "admin", password: "admin" },
         headers: { Accept: "application/json", "Content-Type": "application/json" },
-        httpAgent: new (require("node:http").Agent)({ keepAlive: true, maxSockets: 1 }),
+        httpAgent: new (require("node:http").Agent)({ keepAlive: true, maxSockets: parallel }),
     });
     let requests = 0;
-    let reads = 0;
-    let changed = 0;
-    const get = async (path: string, params: Record<string, unknown> = {}) => {
+    const get = async (p: string, params: Record<string, unknown> = {}) => {
         requests++;
-        reads++;
-        return (await http.get(path, { params: { sysparm_exclude_reference_link: true, ...params } })).data.result;
+        return (await http.get(p, { params: { sysparm_exclude_reference_link: true, ...params } })).data.result;
     };
-    const patch = async (path: string, body: Record<string, string>) => {
+    const patch = async (p: string, body: Record<string, string>) => {
         requests++;
-        changed++;
-        await http.patch(path, body);
+        await http.patch(p, body);
     };
     const list = async (table: string, query: string): Promise<Record<string, string>[]> => {
         const out: Record<string, string>[] = [];
@@ -189,86 +394,153 @@ async function naive(url: string): Promise<Omit<BulkFigures, "users" | "jobs">> 
     })) {
         exempt.add(r.user);
     }
-    const [uat] = await get("/api/now/table/sys_user_group", { sysparm_query: "name=UAT Participants" });
+    const [uat] = await get("/api/now/table/sys_user_group", { sysparm_query: `name=${ALLOW_GROUP}` });
     for (const r of await get("/api/now/table/sys_user_grmember", {
         sysparm_query: `group=${uat.sys_id}`,
         sysparm_limit: 10000,
     })) {
         exempt.add(r.user);
     }
-    for (const [u] of [await get("/api/now/table/sys_user", { sysparm_query: "user_name=admin" })])
-        exempt.add(u.sys_id);
+    for (const u of await get("/api/now/table/sys_user", { sysparm_query: "user_name=admin" })) exempt.add(u.sys_id);
+    const work: { table: string; sysId: string; field: string; enforced: string }[] = [];
     for (const { sys_id } of await list("sys_user", "active=true")) {
-        if (exempt.has(sys_id!)) continue;
-        const rec = await get(`/api/now/table/sys_user/${sys_id}`);
-        if (rec.locked_out !== "true") await patch(`/api/now/table/sys_user/${sys_id}`, { locked_out: "true" });
+        if (!exempt.has(sys_id!))
+            work.push({ table: "sys_user", sysId: sys_id!, field: "locked_out", enforced: "true" });
     }
     for (const { sys_id, sys_class_name } of await list("sysauto", "active=true")) {
-        const rec = await get(`/api/now/table/${sys_class_name}/${sys_id}`);
-        if (rec.active === "true") await patch(`/api/now/table/${sys_class_name}/${sys_id}`, { active: "false" });
+        work.push({ table: sys_class_name!, sysId: sys_id!, field: "active", enforced: "false" });
     }
-    const wallMs = performance.now() - t0;
-    const count = async (table: string, q: string) =>
-        Number(
-            (await http.get(`/api/now/stats/${table}`, { params: { sysparm_count: true, sysparm_query: q } })).data
-                .result.stats.count,
-        );
+    const listMs = performance.now() - t0;
+    const listRequests = requests;
+    // Spread a sample over the whole list, so both tables are represented in proportion.
+    const chosen =
+        sample && sample < work.length
+            ? Array.from({ length: sample }, (_, i) => work[Math.floor((i * work.length) / sample)]!)
+            : work;
+    const t1 = performance.now();
+    let next = 0;
+    const one = async () => {
+        while (next < chosen.length) {
+            const w = chosen[next++]!;
+            const rec = await get(`/api/now/table/${w.table}/${w.sysId}`);
+            if (rec[w.field] !== w.enforced)
+                await patch(`/api/now/table/${w.table}/${w.sysId}`, { [w.field]: w.enforced });
+        }
+    };
+    await Promise.all(Array.from({ length: parallel }, one));
+    const perRecordMs = performance.now() - t1;
+    const scale = work.length / chosen.length;
     return {
-        client: "naive",
-        requests,
-        reads,
-        changed,
-        wallMs,
+        parallel,
+        requests: Math.round(listRequests + (requests - listRequests) * scale),
+        wallMs: listMs + perRecordMs * scale,
+        records: work.length,
+        sampled: chosen.length,
         peakRssMb: process.resourceUsage().maxRSS / 1024,
-        lockedUsers: await count("sys_user", "locked_out=true"),
-        activeJobs: await count("sysauto", "active=true"),
     };
 }
 
-function print(f: BulkFigures): void {
-    const bound = f.client === "ours" ? f.reads + f.changed / BATCH_SIZE : undefined;
-    console.log(
-        [
-            `${f.client.padEnd(5)} ${String(f.users).padStart(7)} users ${String(f.jobs).padStart(5)} jobs`,
-            `requests ${String(f.requests).padStart(6)}`,
-            bound ? `(${(f.requests / bound).toFixed(3)} x (reads + changed/${BATCH_SIZE}))` : "",
-            `changed ${f.changed}`,
-            `wall ${(f.wallMs / 1000).toFixed(1)} s`,
-            `peak RSS ${f.peakRssMb.toFixed(0)} MB`,
-            f.stateBytes !== undefined
-                ? `state ${(f.stateBytes / 1024).toFixed(1)} KB`
-                : "state n/a (no record to undo)",
-            `end: ${f.lockedUsers} locked users, ${f.activeJobs} active jobs`,
-        ]
-            .filter(Boolean)
-            .join(" | "),
-    );
+/**
+ * Times the same three operations through the Pulumi CLI for our program (test/fixtures/bulk) and for an empty
+ * program of the same shape (bench/pulumi-empty), each on its own temporary file backend.
+ */
+async function pulumiOverhead(
+    start: () => Promise<import("../emulator/index").RunningEmulator>,
+    label: string,
+    readPassMs: number,
+): Promise<void> {
+    const { resolvePulumiCommand, packageRoot } = require("../sdk/toolchain") as typeof import("../sdk/toolchain");
+    let command: Awaited<ReturnType<typeof resolvePulumiCommand>>;
+    try {
+        command = await resolvePulumiCommand();
+    } catch (err) {
+        console.log(`Pulumi part skipped: no Pulumi CLI (${err instanceof Error ? err.message.split("\n")[0] : err})`);
+        return;
+    }
+    for (const program of ["test/fixtures/bulk/index.js", "bench/pulumi-empty/index.js"]) {
+        if (!fs.existsSync(path.join(packageRoot, "dist", program))) {
+            console.log(`Pulumi part skipped: dist/${program} is missing (run npm run build first)`);
+            return;
+        }
+    }
+    const emu = await start();
+    try {
+        const url = emu.instances.get("acme-dev")!.url;
+        const config = {
+            "servicenow:instanceUrl": { value: url },
+            "servicenow:username": { value: "admin" },
+            "servicenow:password": { value: "admin", secret: true },
+            "servicenow:instanceName": { value: "acme-dev" },
+        };
+        progress(`Pulumi CLI, our program and an empty one, at ${label}`);
+        const oursTimes = await cliTimes(command, path.join(packageRoot, "test", "fixtures", "bulk"), config);
+        const emptyTimes = await cliTimes(command, path.join(packageRoot, "bench", "pulumi-empty"), {});
+        console.log(
+            `through the Pulumi CLI (${label})          ours       empty program   ours / (1.3 x empty + one read pass ${s(readPassMs)})`,
+        );
+        for (const k of ["firstUp", "noChangeUp", "driftCheck"] as const) {
+            const ratio = k === "firstUp" ? "" : (oursTimes[k] / (1.3 * emptyTimes[k] + readPassMs)).toFixed(2);
+            console.log(
+                `  ${k.padEnd(38)} ${s(oursTimes[k]).padStart(8)}  ${s(emptyTimes[k]).padStart(14)}   ${ratio}`,
+            );
+        }
+    } finally {
+        await emu.stop();
+    }
 }
 
-function summarize(results: BulkFigures[]): void {
-    for (const o of results.filter((r) => r.client === "ours")) {
-        const n = results.find((r) => r.client === "naive" && r.users === o.users);
-        if (!n) continue;
-        console.log(
-            `at ${o.users} users / ${o.jobs} jobs: ${(n.requests / o.requests).toFixed(1)}x fewer requests, ` +
-                `${(n.wallMs / o.wallMs).toFixed(1)}x less wall time than the naive client` +
-                (n.lockedUsers === o.lockedUsers && n.activeJobs === o.activeJobs
-                    ? " (same end state)"
-                    : " (END STATES DIFFER)"),
-        );
+/** Wall times of `up`, `up` with no changes and `preview --refresh` of a project on a temporary backend. */
+async function cliTimes(
+    command: import("@pulumi/pulumi/automation").PulumiCommand,
+    workDir: string,
+    config: import("@pulumi/pulumi/automation").ConfigMap,
+): Promise<{ firstUp: number; noChangeUp: number; driftCheck: number }> {
+    const { LocalWorkspace } = require("@pulumi/pulumi/automation") as typeof import("@pulumi/pulumi/automation");
+    const { offlineEnv } = require("../sdk/toolchain") as typeof import("../sdk/toolchain");
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "pssc-bench-"));
+    const home = path.join(tmp, "home");
+    fs.mkdirSync(home);
+    fs.mkdirSync(path.join(tmp, "state"));
+    const stack = await LocalWorkspace.createStack(
+        { stackName: `bench${process.pid}${Date.now().toString(36)}`, workDir },
+        {
+            pulumiCommand: command,
+            pulumiHome: home,
+            envVars: offlineEnv({
+                PULUMI_BACKEND_URL: `file://${path.join(tmp, "state")}`,
+                PULUMI_CONFIG_PASSPHRASE: "bench-passphrase",
+            }),
+        },
+    );
+    const time = async (run: () => Promise<unknown>) => {
+        const t0 = performance.now();
+        await run();
+        return performance.now() - t0;
+    };
+    try {
+        await stack.setAllConfig(config);
+        const firstUp = await time(() => stack.up());
+        const noChangeUp = await time(() => stack.up({ expectNoChanges: true }));
+        const driftCheck = await time(() => stack.preview({ refresh: true, diff: true }));
+        await stack.destroy().catch(() => undefined);
+        return { firstUp, noChangeUp, driftCheck };
+    } finally {
+        await stack.workspace.removeStack(stack.name, { force: true }).catch(() => undefined);
+        fs.rmSync(path.join(workDir, `Pulumi.${stack.name}.yaml`), { force: true });
+        fs.rmSync(tmp, { recursive: true, force: true });
     }
 }
 
 if (process.argv.includes("--bulk-worker")) {
     const args = JSON.parse(process.argv[process.argv.indexOf("--bulk-worker") + 1]!) as WorkerArgs;
-    worker(args)
+    (args.mode === "ours" ? ours(args.url) : naive(args.url, args.parallel, args.sample))
         .then((fig) => process.send!(fig, () => process.exit(0)))
         .catch((e) => {
             console.error(e);
             process.exit(1);
         });
 } else if (require.main === module) {
-    runBulkBenchmark({ quick: process.argv.includes("--quick") }).catch((e) => {
+    runBulkBenchmark().catch((e) => {
         console.error(e);
         process.exit(1);
     });

@@ -1,9 +1,11 @@
 /**
- * Emulator query benchmark: latency of a filtered, ordered page of 1,000 users (keyset paging over HTTP) with
- * 100,000 users, and peak memory of an emulator holding 200,000 user records. The emulator runs as its own process
- * (the CLI), so the figures are the server's, measured from outside. Prints figures only; never passes or fails.
+ * Emulator query benchmark: latency of a filtered page of 1,000 users with 100,000 users, ordered by sys_id (keyset
+ * paging) and by another field (offset paging, alone and with a single-record write between pages), the cost of a
+ * single-record sys_user write at 1,000 and at 100,000 users, and peak memory of an emulator holding 200,000 user
+ * records. The emulator runs as its own process (the CLI) with the free cost model, so the figures are the
+ * emulator's own work, measured from outside. Prints figures only; never passes or fails.
  *
- * Run: npx tsx bench/emulator-query.ts [--users N] [--memory-users N] [--samples N]
+ * Run: npx tsx bench/emulator-query.ts [--users N] [--memory-users N (0 skips)] [--samples N]
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import * as fs from "node:fs";
@@ -41,6 +43,8 @@ function launch(users: number): Promise<{ child: ChildProcess; url: string; star
             String(users),
             "--jobs",
             "300",
+            "--cost-model",
+            "free",
         ],
         { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] },
     );
@@ -122,6 +126,77 @@ async function latency(users: number, samples: number): Promise<void> {
     }
 }
 
+/** One page of 1,000 ordered by last_name at an offset, and its time. */
+async function orderedPage(url: string, offset: number): Promise<{ ms: number; rows: number }> {
+    const q = "active=true^locked_out=false^ORDERBYlast_name";
+    const t = performance.now();
+    const res = await fetch(
+        `${url}/api/now/table/sys_user?sysparm_query=${encodeURIComponent(q)}&sysparm_limit=1000&sysparm_offset=${offset}`,
+        { headers: { Authorization: AUTH, Accept: "application/json" } },
+    );
+    const body = (await res.json()) as { result: unknown[] };
+    return { ms: performance.now() - t, rows: body.result.length };
+}
+
+/** PATCHes one user (toggling its title) and returns the time. */
+async function patchUser(url: string, sysId: string, title: string): Promise<number> {
+    const t = performance.now();
+    const res = await fetch(`${url}/api/now/table/sys_user/${sysId}`, {
+        method: "PATCH",
+        headers: { Authorization: AUTH, Accept: "application/json", "Content-Type": "application/json" },
+        body: JSON.stringify({ title }),
+    });
+    await res.text();
+    if (res.status !== 200) throw new Error(`PATCH answered ${res.status}`);
+    return performance.now() - t;
+}
+
+/** Pages ordered by another field, then the same with a write between pages (each write invalidates caches). */
+async function ordered(users: number, samples: number): Promise<void> {
+    const { child, url } = await launch(users);
+    try {
+        const ids = (await page(url, "")).ids;
+        for (const withWrites of [false, true]) {
+            const times: number[] = [];
+            const cpu0 = cpuSeconds(child.pid!);
+            for (let i = 0, offset = 0; i < samples; i++) {
+                if (withWrites) await patchUser(url, ids[i % ids.length]!, `t${i}`);
+                const p = await orderedPage(url, offset);
+                times.push(p.ms);
+                offset = p.rows === 1000 ? offset + 1000 : 0;
+            }
+            const cpuMs = ((cpuSeconds(child.pid!) - cpu0) * 1000) / samples;
+            console.log(
+                `page of 1,000 ORDERBYlast_name by offset${withWrites ? ", a sys_user PATCH before each" : ""}, ${samples} pages: ` +
+                    `median ${percentile(times, 50).toFixed(1)} ms, p95 ${percentile(times, 95).toFixed(1)} ms, ` +
+                    `server CPU ${cpuMs.toFixed(1)} ms per ${withWrites ? "write + page" : "page"}   (target: median < 50 ms)`,
+            );
+        }
+    } finally {
+        await stop(child);
+    }
+}
+
+/** Median time and server CPU of a single-record sys_user PATCH (each to another user, each a real change). */
+async function writes(users: number, samples: number): Promise<void> {
+    const { child, url } = await launch(users);
+    try {
+        const ids = (await page(url, "")).ids;
+        // Warm the login cache first; then every write is a real change to a different user.
+        await patchUser(url, ids[0]!, "warm");
+        const times: number[] = [];
+        const cpu0 = cpuSeconds(child.pid!);
+        for (let i = 0; i < samples; i++) times.push(await patchUser(url, ids[(i + 1) % ids.length]!, `w${i}`));
+        const cpuMs = ((cpuSeconds(child.pid!) - cpu0) * 1000) / samples;
+        console.log(
+            `single-record sys_user PATCH at ${users} users, ${samples} writes: median ${percentile(times, 50).toFixed(1)} ms, ` +
+                `p95 ${percentile(times, 95).toFixed(1)} ms, server CPU ${cpuMs.toFixed(2)} ms per write`,
+        );
+    } finally {
+        await stop(child);
+    }
+}
+
 async function memory(users: number): Promise<void> {
     const { child, url } = await launch(users);
     try {
@@ -136,8 +211,14 @@ async function memory(users: number): Promise<void> {
 }
 
 async function main(): Promise<void> {
-    await latency(arg("users", 100_000), arg("samples", 300));
-    await memory(arg("memory-users", 200_000));
+    const users = arg("users", 100_000);
+    const samples = arg("samples", 300);
+    await latency(users, samples);
+    await ordered(users, Math.min(samples, 200));
+    await writes(1_000, Math.min(samples, 300));
+    await writes(users, Math.min(samples, 300));
+    const memoryUsers = arg("memory-users", 200_000);
+    if (memoryUsers > 0) await memory(memoryUsers);
 }
 
 main().catch((err: unknown) => {

@@ -1,4 +1,5 @@
 import type { Authenticator, AuthUser } from "./auth";
+import type { InstanceCost } from "./cost";
 import type { InstanceDb } from "./db";
 
 /** What an API handler knows about the instance it serves. */
@@ -6,6 +7,8 @@ export interface InstanceContext {
     name: string;
     db: InstanceDb;
     auth: Authenticator;
+    /** The instance's cost model, API_INT semaphore and accounting. */
+    cost: InstanceCost;
     /** Absolute base URL (scheme, host and port), for Location, Link and reference links. */
     baseUrl: string;
 }

@@ -3,6 +3,7 @@
  * `sn-emulator`: runs emulated ServiceNow instances until SIGINT or SIGTERM.
  */
 import { Command, InvalidArgumentError, Option } from "commander";
+import { COST_MODELS, type CostModel } from "./cost";
 import { type InstanceSpec, type SeedKind, startEmulator } from "./index";
 
 const SEEDS: readonly SeedKind[] = ["production", "empty"];
@@ -19,6 +20,12 @@ function nonNegativeInt(value: string): number {
     const n = Number(value);
     if (!Number.isInteger(n) || n < 0)
         throw new InvalidArgumentError(`expected a non-negative integer, got "${value}"`);
+    return n;
+}
+
+function nonNegativeNumber(value: string): number {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`expected a non-negative number, got "${value}"`);
     return n;
 }
 
@@ -55,7 +62,18 @@ export function buildCommand(): Command {
         .option("--users <n>", "users in a production seed", nonNegativeInt, 2000)
         .option("--jobs <n>", "scheduled jobs in a production seed", nonNegativeInt, 300)
         .option("--admin-password <password>", "password of admin and every seeded user", "admin")
-        .option("--latency-ms <n>", "latency added to every API request", nonNegativeInt, 0)
+        .addOption(
+            new Option("--cost-model <name>", "what API transactions cost: a hosted instance, or nothing")
+                .choices(Object.keys(COST_MODELS))
+                .default("hosted"),
+        )
+        .option("--round-trip-ms <n>", "network round trip per HTTP request (overrides the cost model)", nonNegativeInt)
+        .option("--transaction-ms <n>", "server time per API transaction (overrides the cost model)", nonNegativeInt)
+        .option("--read-record-ms <n>", "server time per record read (overrides the cost model)", nonNegativeNumber)
+        .option("--write-record-ms <n>", "server time per record written (overrides the cost model)", nonNegativeNumber)
+        .option("--concurrency <n>", "API transactions run at once per instance, 0 unlimited", nonNegativeInt)
+        .option("--queue-depth <n>", "transactions that may wait before 429 (overrides the cost model)", nonNegativeInt)
+        .option("--latency-ms <n>", "extra latency added to every HTTP response (a fault)", nonNegativeInt, 0)
         .option("--fault-rate <r>", "fraction of API requests answered 502/503/504", rate, 0)
         .option("--random-seed <n>", "seed of the generated data and of the fault sequence", nonNegativeInt, 1)
         .option("--tls", "serve HTTPS with a certificate from a generated local CA (its path is printed)", false)
@@ -80,7 +98,25 @@ export async function main(argv: string[]): Promise<void> {
         cloneDurationMs?: number;
         welcomeTable: string;
         batchQuotaMs: number;
+        costModel: keyof typeof COST_MODELS;
+        roundTripMs?: number;
+        transactionMs?: number;
+        readRecordMs?: number;
+        writeRecordMs?: number;
+        concurrency?: number;
+        queueDepth?: number;
     }>();
+    const overrides: Partial<CostModel> = {};
+    for (const key of [
+        "roundTripMs",
+        "transactionMs",
+        "readRecordMs",
+        "writeRecordMs",
+        "concurrency",
+        "queueDepth",
+    ] as const) {
+        if (opts[key] !== undefined) overrides[key] = opts[key];
+    }
     const emu = await startEmulator({
         instances: opts.instance,
         dataDir: opts.data,
@@ -95,6 +131,7 @@ export async function main(argv: string[]): Promise<void> {
         cloneDurationMs: opts.cloneDurationMs,
         welcomeTable: opts.welcomeTable,
         batchQuotaMs: opts.batchQuotaMs,
+        cost: { ...COST_MODELS[opts.costModel], ...overrides },
     });
     for (const i of emu.instances.values()) process.stdout.write(`instance ${i.name} listening on ${i.url}\n`);
     if (emu.caPath) process.stdout.write(`CA certificate: ${emu.caPath}\n`);

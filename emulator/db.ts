@@ -3,8 +3,9 @@
  */
 import * as path from "node:path";
 import { Persistence } from "./persistence";
-import { compileQuery, eq, type ParsedQuery, parseEncodedQuery, sortRows } from "./query";
+import { type CompiledQuery, compileQuery, eq, type ParsedQuery, parseEncodedQuery, sortRows } from "./query";
 import { Schema, type TableInfo } from "./schema";
+import { SortedView } from "./sorted-view";
 import { TableStore } from "./store";
 import { platformTables } from "./tables";
 import { glideDateTime, hashSecret, isSysId, newSysId, type Row, toStoredString } from "./values";
@@ -117,8 +118,10 @@ export class InstanceDb {
     private readonly clock: () => number;
     private propertyCache: Map<string, string> | undefined;
     /** Matches of recent filters, valid while `version` is unchanged. */
-    private readonly matchCache = new Map<string, { version: number; rows: readonly Row[] }>();
+    private readonly matchCache = new Map<string, { version: number; rows: readonly Row[] | undefined }>();
     private commitScheduled = false;
+    /** Sorted views by root table and order spec, kept up to date on every write; the most recently used last. */
+    private readonly views = new Map<string, { root: string; view: SortedView }>();
 
     /** Opens (and compacts) the data directory when given; starts empty otherwise. */
     constructor(opts: InstanceDbOptions) {
@@ -184,8 +187,9 @@ export class InstanceDb {
             compiled.order.length === 0 || (compiled.order[0]!.field === "sys_id" && !compiled.order[0]!.descending);
         if (idOrder) {
             const key = `${info.name}\u0000${JSON.stringify(parsed.groups)}`;
-            let matches = this.matchCache.get(key);
-            if (matches?.version !== this.version) matches = undefined;
+            const hit = this.matchCache.get(key);
+            let matches =
+                hit?.version === this.version && hit.rows ? { version: hit.version, rows: hit.rows } : undefined;
             if (!matches && !wantCount) {
                 // Without a count the scan can stop at the end of the page; not worth caching.
                 const rows: Row[] = [];
@@ -220,16 +224,77 @@ export class InstanceDb {
                 invalid: compiled.invalid,
             };
         }
-        const all: Row[] = [];
-        store.scan(start, (row) => {
-            if (floor && !floor.inclusive && row.sys_id === floor.value) return true;
-            if (family && !family.has(row.sys_class_name!)) return true;
-            if (!pred || pred(row)) all.push(row);
-            return true;
-        });
-        sortRows(all, compiled.order);
+        // Another order: walk the table's sorted view (kept up to date write by write). The first request at a data
+        // version stops at the end of its page and counts the rest without keeping it (the next write would throw
+        // the list away); a second request for the same filter at the same version keeps the whole ordered list, so
+        // paging through a table nobody writes to costs a slice per page.
+        const key = `${info.name}\u0000${JSON.stringify(parsed.groups)}\u0000${JSON.stringify(floor)}\u0000${orderSpec(compiled.order)}`;
+        const cached = this.matchCache.get(key);
         const end = Number.isFinite(limit) ? offset + limit : undefined;
-        return { rows: all.slice(offset, end), total: wantCount ? all.length : undefined, invalid: compiled.invalid };
+        if (cached?.version === this.version && cached.rows) {
+            return {
+                rows: cached.rows.slice(offset, end),
+                total: wantCount ? cached.rows.length : undefined,
+                invalid: compiled.invalid,
+            };
+        }
+        const view = this.sortedView(info.root, compiled.order, store);
+        const source = view ? view.rows : sortedCopy(store, compiled.order);
+        const matches = (row: Row) =>
+            !(floor && (floor.inclusive ? row.sys_id! < floor.value : row.sys_id! <= floor.value)) &&
+            !(family && !family.has(row.sys_class_name!)) &&
+            (!pred || pred(row));
+        const keepAll = cached?.version === this.version;
+        const stopAt = keepAll || end === undefined ? Number.POSITIVE_INFINITY : end;
+        const kept: Row[] = [];
+        let total = 0;
+        for (let i = 0; i < source.length; i++) {
+            const row = source[i]!;
+            if (kept.length >= stopAt && !wantCount) break;
+            if (!matches(row)) continue;
+            if (kept.length < stopAt) kept.push(row);
+            total++;
+        }
+        if (this.matchCache.size >= 16) this.matchCache.delete(this.matchCache.keys().next().value!);
+        this.matchCache.set(key, { version: this.version, rows: keepAll ? kept : undefined });
+        return {
+            rows: kept.slice(offset, end),
+            total: wantCount ? total : undefined,
+            invalid: compiled.invalid,
+        };
+    }
+
+    /**
+     * The view of a root table in a query's order, built on first use and maintained on every write after; undefined
+     * when a key walks a reference (another table's writes would change the order behind the view's back).
+     */
+    private sortedView(root: string, order: CompiledQuery["order"], store: TableStore): SortedView | undefined {
+        if (order.some((k) => k.field.includes("."))) return undefined;
+        const key = `${root}\u0000${orderSpec(order)}`;
+        let entry = this.views.get(key);
+        if (entry) {
+            this.views.delete(key);
+        } else {
+            entry = { root, view: new SortedView(order, store.sorted) };
+            if (this.views.size >= 8) this.views.delete(this.views.keys().next().value!);
+        }
+        this.views.set(key, entry);
+        return entry.view;
+    }
+
+    /** Keeps the sorted views of a root table in step with one change, or drops them when a whole table moved. */
+    private updateViews(change: DbChange): void {
+        if (this.views.size === 0) return;
+        if (change.kind === "restore") {
+            this.views.clear();
+            return;
+        }
+        const root = this.schema.find(change.table)?.root;
+        for (const [key, entry] of this.views) {
+            if (entry.root !== root) continue;
+            if (change.kind === "replace") this.views.delete(key);
+            else entry.view.apply(change.previous, change.row);
+        }
     }
 
     /** One row of a table (or of one of its child classes) by sys_id. */
@@ -360,6 +425,7 @@ export class InstanceDb {
         store.load([...store.all(), ...rows]);
         this.version++;
         this.propertyCache = undefined;
+        for (const [key, entry] of this.views) if (entry.root === info.root) this.views.delete(key);
     }
 
     /** Writes the whole database as a new snapshot (after seeding). */
@@ -449,6 +515,7 @@ export class InstanceDb {
 
     private changed(change: DbChange, op?: Parameters<Persistence["append"]>[0]): void {
         this.version++;
+        this.updateViews(change);
         if (change.table === "sys_properties" || change.kind === "restore" || change.kind === "replace") {
             this.propertyCache = undefined;
         }
@@ -462,6 +529,18 @@ export class InstanceDb {
         }
         for (const l of this.listeners) l(change);
     }
+}
+
+/** A stable text form of sort keys, for cache keys. */
+function orderSpec(order: CompiledQuery["order"]): string {
+    return order.map((k) => `${k.descending ? "-" : ""}${k.field}`).join(",");
+}
+
+/** Every row of a store in a query's order (for orders no view can keep, such as dot-walked keys). */
+function sortedCopy(store: TableStore, order: CompiledQuery["order"]): Row[] {
+    const rows = [...store.sorted];
+    sortRows(rows, order);
+    return rows;
 }
 
 /**

@@ -8,8 +8,10 @@ export interface ApiResponse {
     headers: Record<string, string>;
     /** Undefined for responses without a body (204, HEAD, `X-no-response-body`); UTF-8 when a Buffer. */
     body?: string | Buffer;
-    /** Records returned, for per-record latency. */
+    /** Records returned (read), which the cost model charges per record. */
     records?: number;
+    /** Records inserted, updated or deleted, which the cost model charges per record. */
+    written?: number;
 }
 
 /** The JSON content type the platform sends. */

@@ -37,10 +37,11 @@ export interface RateLimitRule {
 
 /** Runtime fault configuration (`PUT /emulator/faults` takes a partial one). */
 export interface FaultConfig {
-    /** Added to every API request. */
+    /**
+     * Extra latency added to every HTTP response, on top of the cost model's round trip (a slow network or a slow
+     * instance); batch items do not pay it.
+     */
     latencyMs: number;
-    /** Added per record returned. */
-    perRecordLatencyMs: number;
     /** Fraction of API requests answered 502/503/504. */
     errorRate: number;
     /** Statuses drawn from for injected errors. */
@@ -65,7 +66,6 @@ export interface FaultConfig {
 export function defaultFaults(): FaultConfig {
     return {
         latencyMs: 0,
-        perRecordLatencyMs: 0,
         errorRate: 0,
         errorStatuses: [502, 503, 504],
         resetRate: 0,

@@ -13,6 +13,7 @@ import * as path from "node:path";
 import { Authenticator } from "./auth";
 import { attachCicd } from "./cicd/registry";
 import { attachCloneEngine } from "./clone/engine";
+import { COST_MODELS, type CostModel, InstanceCost } from "./cost";
 import { InstanceDb, instanceDataDir } from "./db";
 import { type FaultConfig, FaultInjector } from "./faults";
 import { EmulatorStats } from "./observability";
@@ -21,6 +22,7 @@ import { createInstanceServer, type SharedRuntime } from "./server";
 import { attachTextIndexer, type TextIndexer, type TextIndexerOptions } from "./text-index";
 import { localTls } from "./tls";
 
+export { COST_MODELS, type CostAccount, type CostModel, FREE, HOSTED_INSTANCE, InstanceCost } from "./cost";
 export { InstanceDb } from "./db";
 export type { FaultConfig, RateLimitRule } from "./faults";
 export { SEEDED_OAUTH_CLIENT, type SeedKind } from "./seed";
@@ -40,7 +42,16 @@ export interface InstanceSpec {
      * @default the emulator's `seed`, else "production" for the first instance and "empty" for the others
      */
     seed?: SeedKind;
+    /**
+     * This instance's cost model, overlaid on the emulator's `cost`.
+     *
+     * @default the emulator's `cost`
+     */
+    cost?: CostSpec;
 }
+
+/** A cost model by name (`"hosted"`, `"free"`) or as values overlaid on the free model. */
+export type CostSpec = keyof typeof COST_MODELS | Partial<CostModel>;
 
 /** Options of {@link startEmulator}. */
 export interface EmulatorOptions {
@@ -133,6 +144,14 @@ export interface EmulatorOptions {
      * @default { msPerTable: 50, paused: false }
      */
     textIndexer?: TextIndexerOptions;
+    /**
+     * What API transactions cost and how many run at once (see `emulator/cost.ts`); `"hosted"` resembles a hosted
+     * instance. In-process the default is free, so tests that assert behaviour do not wait; `sn-emulator` defaults
+     * to `"hosted"`.
+     *
+     * @default "free"
+     */
+    cost?: CostSpec;
 }
 
 /** A running instance. */
@@ -142,6 +161,8 @@ export interface RunningInstance {
     url: string;
     port: number;
     db: InstanceDb;
+    /** Its cost model, API_INT semaphore and accounting (also `GET`/`PUT /emulator/cost` on its port). */
+    cost: InstanceCost;
 }
 
 /** A running emulator. */
@@ -215,7 +236,8 @@ export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmula
                 });
                 db.persistAll();
             }
-            const ctx = { name: spec.name, db, auth: new Authenticator(db), baseUrl: "" };
+            const cost = new InstanceCost({ ...costValues(opts.cost), ...costValues(spec.cost) });
+            const ctx = { name: spec.name, db, auth: new Authenticator(db), cost, baseUrl: "" };
             const server = createInstanceServer(ctx, rt, tls);
             servers.push(server);
             await new Promise<void>((resolve, reject) => {
@@ -227,7 +249,7 @@ export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmula
             });
             const port = (server.address() as { port: number }).port;
             ctx.baseUrl = `${tls ? "https" : "http"}://127.0.0.1:${port}`;
-            instances.set(spec.name, { name: spec.name, url: ctx.baseUrl, port, db });
+            instances.set(spec.name, { name: spec.name, url: ctx.baseUrl, port, db, cost });
         }
     } catch (err) {
         await Promise.all(servers.map(closeServer));
@@ -265,6 +287,17 @@ export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmula
     });
     const cicd = attachCicd(running, { stepMs: opts.cicdStepMs });
     return running;
+}
+
+/** The values of a cost spec: a named model's, or the given ones. */
+function costValues(spec: CostSpec | undefined): Partial<CostModel> {
+    if (spec === undefined) return {};
+    if (typeof spec === "string") {
+        const model = COST_MODELS[spec];
+        if (!model) throw new Error(`unknown cost model "${spec}"; use ${Object.keys(COST_MODELS).join(" or ")}`);
+        return model;
+    }
+    return spec;
 }
 
 function closeServer(server: http.Server): Promise<void> {

@@ -14,6 +14,21 @@ export interface RequestLogEntry {
     user: string | undefined;
     /** True for an item of a batch request. */
     batch?: boolean;
+    /** The request's `sysparm_query`, when it has one (shows which rows a read asked for). */
+    query?: string;
+    /** Records the request (or item) returned, which the cost model charges as reads. */
+    read?: number;
+    /** Records it inserted, updated or deleted, charged as writes. */
+    written?: number;
+    /**
+     * Processing time the cost model charged: a request's transaction plus its records; a batch's own entry holds
+     * its transaction, each item's entry its records.
+     */
+    processingMs?: number;
+    /** True when the transaction waited for a free API_INT thread. */
+    queued?: boolean;
+    /** True when it was refused with 429 because the semaphore queue was full. */
+    rejected?: boolean;
 }
 
 /** Request counts of one instance. */

@@ -2,6 +2,7 @@
  * The encoded-query language of `sysparm_query`: parsing into terms and compiling into row predicates.
  */
 import type { FieldDef, Schema, TableInfo } from "./schema";
+import { compareRows } from "./sorted-view";
 import type { Row } from "./values";
 
 /** Operators in the order they must be tried (longer spellings before their prefixes). */
@@ -346,18 +347,8 @@ function compileTerm(
     }
 }
 
-/** Sorts rows in place by compiled order keys; a stable sort keeps sys_id order among ties. */
+/** Sorts rows in place by compiled order keys, ties in sys_id order. */
 export function sortRows(rows: Row[], order: CompiledQuery["order"]): void {
     if (order.length === 0) return;
-    rows.sort((a, b) => {
-        for (const k of order) {
-            const x = k.get(a);
-            const y = k.get(b);
-            let c: number;
-            if (k.numeric && x !== "" && y !== "") c = Number(x) - Number(y);
-            else c = x < y ? -1 : x > y ? 1 : 0;
-            if (c !== 0) return k.descending ? -c : c;
-        }
-        return 0;
-    });
+    rows.sort((a, b) => compareRows(order, a, b));
 }

@@ -8,10 +8,11 @@ import type { ApiRequest, InstanceContext } from "./api-types";
 import { batchApi } from "./batch-api";
 import { changeApi, changeControl } from "./change/routes";
 import { CICD_PATH, cicdApi } from "./cicd/routes";
+import type { CostModel, RecordWork } from "./cost";
 import { type ApiResponse, errors, failure, json } from "./envelope";
 import { type FaultConfig, type FaultInjector, gatewayErrorPage, HIBERNATING_PAGE } from "./faults";
 import { tokenEndpoint } from "./oauth";
-import type { EmulatorStats } from "./observability";
+import type { EmulatorStats, RequestLogEntry } from "./observability";
 import { statsApi } from "./stats-api";
 import { tableApi } from "./table-api";
 
@@ -32,6 +33,22 @@ const MAX_BODY = 64 * 1024 * 1024;
 /** The table a path addresses (for counting and rate-limit rules), if any. */
 function tableOf(pathname: string): string | undefined {
     return (TABLE_PATH.exec(pathname)?.[2] ?? STATS_PATH.exec(pathname)?.[1]) || undefined;
+}
+
+/** Log fields a request adds beyond who, what and the status. */
+type RequestLogFields = Pick<RequestLogEntry, "read" | "written" | "processingMs" | "queued" | "rejected">;
+
+const NO_RECORDS: RecordWork = { read: 0, written: 0 };
+
+/** The records a response says it read and wrote, which the cost model charges. */
+function workOf(res: ApiResponse): RecordWork {
+    return { read: res.records ?? 0, written: res.written ?? 0 };
+}
+
+/** The `query` field of a log entry: the request's sysparm_query, when given. */
+function queryOf(params: URLSearchParams): { query?: string } {
+    const q = params.get("sysparm_query");
+    return q === null ? {} : { query: q };
 }
 
 const sleep = (ms: number) => (ms > 0 ? new Promise<void>((r) => setTimeout(r, ms)) : Promise.resolve());
@@ -79,10 +96,12 @@ export function createHandler(ctx: InstanceContext, rt: SharedRuntime): http.Req
             return batchApi(
                 req,
                 async (sub) => {
+                    // An item pays for its records exactly as a request of its own would, inside the batch's
+                    // transaction; it pays no round trip and no transaction of its own.
                     const t0 = rt.clock();
                     const res = await route(sub, true);
-                    const c = rt.faults.config;
-                    await sleep(c.latencyMs + c.perRecordLatencyMs * (res.records ?? 0) - (rt.clock() - t0));
+                    const work = workOf(res);
+                    const processingMs = await ctx.cost.charge(work, false, t0, rt.clock);
                     rt.stats.record({
                         instance: ctx.name,
                         method: sub.method,
@@ -91,6 +110,9 @@ export function createHandler(ctx: InstanceContext, rt: SharedRuntime): http.Req
                         status: res.status,
                         user: sub.user.userName,
                         batch: true,
+                        ...queryOf(sub.params),
+                        ...work,
+                        processingMs,
                     });
                     return res;
                 },
@@ -122,8 +144,8 @@ export function createHandler(ctx: InstanceContext, rt: SharedRuntime): http.Req
 
         const isApi = url.pathname.startsWith("/api/");
         const isToken = url.pathname === "/oauth_token.do";
-        const t0 = rt.clock();
-        const log = (status: number, user?: string) =>
+        const cost = ctx.cost;
+        const log = (status: number, user?: string, extra: Partial<RequestLogFields> = {}) =>
             rt.stats.record({
                 instance: ctx.name,
                 method,
@@ -131,7 +153,17 @@ export function createHandler(ctx: InstanceContext, rt: SharedRuntime): http.Req
                 table: tableOf(url.pathname),
                 status,
                 user,
+                ...queryOf(url.searchParams),
+                ...extra,
             });
+        // The request on the wire, then (in `reply`) the response: one round trip per HTTP request.
+        await cost.halfRoundTrip();
+        const reply = async (out: ApiResponse, user?: string, extra?: Partial<RequestLogFields>) => {
+            await sleep(rt.faults.config.latencyMs);
+            await cost.halfRoundTrip();
+            log(out.status, user, extra);
+            send(res, method === "HEAD" ? { ...out, body: undefined } : out);
+        };
         const faults = rt.faults.config;
         if (faults.hibernating) {
             log(200);
@@ -151,10 +183,7 @@ export function createHandler(ctx: InstanceContext, rt: SharedRuntime): http.Req
         }
         if (isApi && faults.strictHeaders) {
             const refused = headerCheck(method, req.headers.accept, req.headers["content-type"], body);
-            if (refused) {
-                log(refused.status);
-                return send(res, refused);
-            }
+            if (refused) return reply(refused);
         }
         const transport = rt.faults.transportFault();
         if (transport?.kind === "reset") {
@@ -163,20 +192,40 @@ export function createHandler(ctx: InstanceContext, rt: SharedRuntime): http.Req
             return;
         }
         if (transport?.kind === "error") {
-            await sleep(faults.latencyMs);
-            log(transport.status);
-            return send(res, {
+            return reply({
                 status: transport.status,
                 headers: { "Content-Type": "text/html;charset=UTF-8" },
                 body: gatewayErrorPage(transport.status),
             });
         }
+        if (isToken) {
+            return reply(method === "POST" ? tokenEndpoint(ctx.db, ctx.auth, body) : errors.methodNotSupported(method));
+        }
+        // An API transaction needs one of the instance's API_INT threads: it waits in the queue for one, and is
+        // refused with 429 when the queue is full, before anything else (authentication included) runs.
+        const slot = await cost.enter();
+        if (!("release" in slot)) {
+            return reply(
+                failure(
+                    429,
+                    "Too Many Requests",
+                    "The instance's API_INT semaphore queue is full; retry after Retry-After seconds",
+                    { "Retry-After": String(slot.retryAfterSeconds) },
+                ),
+                undefined,
+                { rejected: true },
+            );
+        }
         let out: ApiResponse;
         let userName: string | undefined;
-        if (isToken) {
-            out = method === "POST" ? tokenEndpoint(ctx.db, ctx.auth, body) : errors.methodNotSupported(method);
-        } else {
+        let extra: Partial<RequestLogFields>;
+        try {
             const user = ctx.auth.authenticate(req.headers.authorization);
+            const isBatch = BATCH_PATH.test(url.pathname);
+            const t0 = rt.clock();
+            // A batch pays its transaction up front, then each item its records as it runs.
+            const transactionMs = isBatch ? await cost.charge(NO_RECORDS, true, t0, rt.clock) : 0;
+            const tWork = rt.clock();
             if (!user) {
                 out = errors.unauthenticated();
             } else {
@@ -196,13 +245,15 @@ export function createHandler(ctx: InstanceContext, rt: SharedRuntime): http.Req
                     false,
                 );
             }
+            const work = isBatch ? NO_RECORDS : workOf(out);
+            const processingMs = isBatch ? transactionMs : await cost.charge(work, true, tWork, rt.clock);
+            extra = { ...work, processingMs, queued: slot.queued || undefined };
+            // Acknowledge only what is durable: one fsync for everything this request (or batch) wrote.
+            ctx.db.commit();
+        } finally {
+            slot.release();
         }
-        // Acknowledge only what is durable: one fsync for everything this request (or batch) wrote.
-        ctx.db.commit();
-        const c = rt.faults.config;
-        await sleep(c.latencyMs + c.perRecordLatencyMs * (out.records ?? 0) - (rt.clock() - t0));
-        log(out.status, userName);
-        send(res, method === "HEAD" ? { ...out, body: undefined } : out);
+        return reply(out, userName, extra);
     }
 
     function observability(method: string, url: URL, body: string): ApiResponse {
@@ -210,11 +261,26 @@ export function createHandler(ctx: InstanceContext, rt: SharedRuntime): http.Req
         const change = changeControl(ctx, method, p, body);
         if (change) return change;
         if (p === "/emulator/stats" && method === "GET") {
-            return json(200, { instance: ctx.name, ...rt.stats.snapshot(ctx.name) });
+            return json(200, { instance: ctx.name, ...rt.stats.snapshot(ctx.name), cost: ctx.cost.snapshot() });
         }
         if (p === "/emulator/stats/reset" && method === "POST") {
             rt.stats.reset(ctx.name);
-            return json(200, { instance: ctx.name, ...rt.stats.snapshot(ctx.name) });
+            ctx.cost.reset();
+            return json(200, { instance: ctx.name, ...rt.stats.snapshot(ctx.name), cost: ctx.cost.snapshot() });
+        }
+        if (p === "/emulator/cost" && method === "GET") return json(200, ctx.cost.model);
+        if (p === "/emulator/cost" && (method === "PUT" || method === "PATCH")) {
+            let patch: Partial<CostModel>;
+            try {
+                patch = JSON.parse(body || "{}") as Partial<CostModel>;
+            } catch {
+                return errors.badJson();
+            }
+            try {
+                return json(200, ctx.cost.configure(patch));
+            } catch (err) {
+                return failure(400, "Invalid cost model", err instanceof Error ? err.message : String(err));
+            }
         }
         if (p === "/emulator/requests" && method === "GET") {
             const since = Number(url.searchParams.get("since") ?? "0") || 0;

@@ -188,7 +188,7 @@ function insert(ctx: InstanceContext, req: ApiRequest, info: TableInfo): ApiResp
     const values = resolveDisplayInput(ctx, req, info, parsed);
     const row = ctx.db.insert(info.name, values, req.user.userName);
     const location = `${ctx.baseUrl}/api/now/table/${info.name}/${row.sys_id}`;
-    return respondWithRecord(ctx, req, info, 201, row, { Location: location });
+    return { ...respondWithRecord(ctx, req, info, 201, row, { Location: location }), written: 1 };
 }
 
 function update(ctx: InstanceContext, req: ApiRequest, info: TableInfo, sysId: string): ApiResponse {
@@ -199,7 +199,8 @@ function update(ctx: InstanceContext, req: ApiRequest, info: TableInfo, sysId: s
     if (!parsed) return errors.badJson();
     const values = resolveDisplayInput(ctx, req, info, parsed);
     const row = ctx.db.update(info.name, sysId, values, req.user.userName)!;
-    return respondWithRecord(ctx, req, info, 200, row);
+    // Charged as a write even when nothing changed: the platform still loads the record and runs its rules.
+    return { ...respondWithRecord(ctx, req, info, 200, row), written: 1 };
 }
 
 function remove(ctx: InstanceContext, req: ApiRequest, info: TableInfo, sysId: string): ApiResponse {
@@ -209,5 +210,5 @@ function remove(ctx: InstanceContext, req: ApiRequest, info: TableInfo, sysId: s
     // Inherited role grants belong to their group; the platform refuses to delete them directly.
     if (info.name === "sys_user_has_role" && row.inherited === "true") return errors.aclWrite("Delete");
     ctx.db.delete(info.name, sysId);
-    return { status: 204, headers: {} };
+    return { status: 204, headers: {}, written: 1 };
 }

@@ -14,6 +14,7 @@ import {
     recordOf,
     survey,
     surveyEnforced,
+    surveyForRead,
 } from "./reconcile";
 
 /** An allow-list entry that matched nothing on the instance. */
@@ -99,7 +100,7 @@ export async function converge(
     };
 }
 
-/** Reads live state: how many records drifted from the policy, without writing. */
+/** Reads live state: how many records drifted from the policy, without writing (one pass over the scope when it can). */
 export async function inspect(
     client: ServiceNowClient,
     flag: FlagField,
@@ -107,7 +108,7 @@ export async function inspect(
     exempt: ReadonlySet<string>,
     previous: ChangeRecord | undefined,
 ): Promise<{ counts: PolicyCounts; plan: Plan }> {
-    const s = await survey(client, flag, scope);
+    const s = await surveyForRead(client, flag, scope, previous);
     const p = plan(flag, s, exempt, previous);
     return {
         plan: p,

@@ -29,6 +29,11 @@ export interface ChangeRecord {
     changes: string;
     /** The instance's clock when the table was surveyed; rows created later were never changed by us. */
     changesAsOf: string;
+    /**
+     * How many rows `changes` covers, so a read can tell from one pass over the scope that none of them left it.
+     * Absent in records written before it was kept (those reads survey the whole table).
+     */
+    changesCount?: number;
 }
 
 /** One row as surveyed. */
@@ -67,34 +72,85 @@ export interface Plan {
     oursEnforcedNow: number;
 }
 
-/** Rows per page when surveying: few, large pages keep the request count low. */
-export const SURVEY_PAGE_SIZE = 5000;
+/** Rows per page when surveying: the Table API's largest page, so a pass takes as few requests as it can. */
+export const SURVEY_PAGE_SIZE = 10_000;
+
+/** The columns a survey reads. */
+function surveyFields(flag: FlagField): string[] {
+    return [flag.field, "sys_created_on", ...(flag.writeToClass ? ["sys_class_name"] : [])];
+}
+
+/** The instance's clock now, as well as the client knows it (its latest `Date` header, else the local clock). */
+function serverNow(client: ServiceNowClient): string {
+    return client.lastServerTime ?? new Date().toISOString().slice(0, 19).replace("T", " ");
+}
 
 /**
- * Reads every row of the table (sys_id, the field, creation time, class) and the sys_ids in scope.
+ * Reads every row of the table (sys_id, the field, creation time, class) and the sys_ids in scope, the two passes at
+ * the same time (a write needs the whole table: its record of changes is encoded against it).
  */
 export async function survey(client: ServiceNowClient, flag: FlagField, scope: string): Promise<Survey> {
     const rows: SurveyRow[] = [];
     let asOf: string | undefined;
-    const fields = [flag.field, "sys_created_on", ...(flag.writeToClass ? ["sys_class_name"] : [])];
-    for await (const page of client.pages(flag.table, { fields, pageSize: SURVEY_PAGE_SIZE })) {
-        // The clock at the first answer: any row created after it is not in this survey's universe.
-        asOf ??= client.lastServerTime;
-        for (const r of page) rows.push(toRow(r, flag));
-    }
-    // No Date header at all: the local clock is the best estimate of the instance's.
-    asOf ??= client.lastServerTime ?? new Date().toISOString().slice(0, 19).replace("T", " ");
     const inScope = new Set<string>();
-    for await (const page of client.pages(flag.table, { query: scope, fields: [], pageSize: SURVEY_PAGE_SIZE })) {
-        for (const r of page) inScope.add(r.sys_id!);
+    const whole = async () => {
+        for await (const page of client.pages(flag.table, { fields: surveyFields(flag), pageSize: SURVEY_PAGE_SIZE })) {
+            // The clock at the first answer: any row created after it is not in this survey's universe.
+            asOf ??= client.lastServerTime;
+            for (const r of page) rows.push(toRow(r, flag));
+        }
+    };
+    const scoped = async () => {
+        for await (const page of client.pages(flag.table, { query: scope, fields: [], pageSize: SURVEY_PAGE_SIZE })) {
+            for (const r of page) inScope.add(r.sys_id!);
+        }
+    };
+    await Promise.all([whole(), scoped()]);
+    // No Date header at all: the local clock is the best estimate of the instance's.
+    return { rows, inScope, asOf: asOf ?? serverNow(client) };
+}
+
+/**
+ * What a read needs, in one pass over the scope when it can: the rows in scope with their values; and, only when
+ * fewer of the rows we changed are in scope than the record covers (some left the scope, or were deleted), the rows
+ * holding the enforced value outside it, which are the pending reverts. Without a count in the record (older state)
+ * it surveys the whole table.
+ */
+export async function surveyForRead(
+    client: ServiceNowClient,
+    flag: FlagField,
+    scope: string,
+    previous: ChangeRecord | undefined,
+): Promise<Survey> {
+    const recorded = previous?.changes ? previous.changesCount : 0;
+    if (recorded === undefined) return survey(client, flag, scope);
+    const rows: SurveyRow[] = [];
+    const inScope = new Set<string>();
+    let asOf: string | undefined;
+    const fields = surveyFields(flag);
+    for await (const page of client.pages(flag.table, { query: scope, fields, pageSize: SURVEY_PAGE_SIZE })) {
+        asOf ??= client.lastServerTime;
+        for (const r of page) {
+            rows.push(toRow(r, flag));
+            inScope.add(r.sys_id!);
+        }
     }
-    return { rows, inScope, asOf };
+    const wasOurs = oursPredicate(previous);
+    let oursInScope = 0;
+    for (const row of rows) if (wasOurs(row)) oursInScope++;
+    if (oursInScope < recorded) {
+        const query = `${flag.field}=${flag.enforced}`;
+        for await (const page of client.pages(flag.table, { query, fields, pageSize: SURVEY_PAGE_SIZE })) {
+            for (const r of page) if (!inScope.has(r.sys_id!)) rows.push(toRow(r, flag));
+        }
+    }
+    return { rows, inScope, asOf: asOf ?? serverNow(client) };
 }
 
 /** Reads the rows currently holding the enforced value (what a revert needs to look at). */
 export async function surveyEnforced(client: ServiceNowClient, flag: FlagField): Promise<SurveyRow[]> {
     const rows: SurveyRow[] = [];
-    const fields = [flag.field, "sys_created_on", ...(flag.writeToClass ? ["sys_class_name"] : [])];
+    const fields = surveyFields(flag);
     const query = `${flag.field}=${flag.enforced}`;
     for await (const page of client.pages(flag.table, { query, fields, pageSize: SURVEY_PAGE_SIZE })) {
         for (const r of page) rows.push(toRow(r, flag));
@@ -159,6 +215,7 @@ export function recordOf(s: Survey, ours: ReadonlySet<string>): ChangeRecord {
             (i) => ours.has(s.rows[i]!.sysId),
         ),
         changesAsOf: s.asOf,
+        changesCount: ours.size,
     };
 }
 

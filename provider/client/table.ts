@@ -68,19 +68,43 @@ export class TableApi {
     /**
      * Walks every row matching a query, a page at a time, by keyset (`sys_id>{last}^ORDERBYsys_id`): unlike offsets,
      * rows inserted or deleted while walking neither repeat nor get skipped.
+     *
+     * The first page asks for the count (`X-Total-Count`), so a walk whose rows fill its pages exactly stops without
+     * an empty last request; rows created after the first answer are not waited for (callers that care about them
+     * tell them apart by `sys_created_on`, and a short page still ends the walk early when rows were deleted).
      */
     async *pages(table: string, options: PageOptions = {}): AsyncGenerator<SnRecord[]> {
         const pageSize = options.pageSize ?? 2000;
         const fields = options.fields ? [...new Set(["sys_id", ...options.fields])] : undefined;
         let after: string | undefined;
+        let total: number | undefined;
+        let read = 0;
         for (;;) {
-            const rows = await this.query(table, {
-                query: keysetQuery(options.query ?? "", after),
-                fields,
-                limit: pageSize,
-            });
+            const answer: { headers?: Record<string, unknown> } = {};
+            const res = await this.transport.send(
+                `GET ${table}`,
+                {
+                    method: "GET",
+                    url: `/api/now/table/${enc(table)}`,
+                    params: {
+                        ...readParams(fields),
+                        sysparm_query: keysetQuery(options.query ?? "", after),
+                        sysparm_limit: pageSize,
+                        sysparm_no_count: total !== undefined,
+                        sysparm_suppress_pagination_header: true,
+                    },
+                },
+                true,
+                answer,
+            );
+            const rows = res.result as SnRecord[];
+            if (total === undefined) {
+                const counted = Number(answer.headers?.["x-total-count"]);
+                total = Number.isFinite(counted) ? counted : Number.POSITIVE_INFINITY;
+            }
+            read += rows.length;
             if (rows.length > 0) yield rows;
-            if (rows.length < pageSize) return;
+            if (rows.length < pageSize || read >= total) return;
             const last = rows[rows.length - 1]!.sys_id;
             if (!last || last === after) {
                 throw new ServiceNowError(

@@ -6,7 +6,6 @@ import * as http from "node:http";
 import * as https from "node:https";
 import axios, { type AxiosError, type AxiosInstance, type AxiosRequestConfig, type AxiosResponse } from "axios";
 import axiosRetry from "axios-retry";
-import pLimit, { type LimitFunction } from "p-limit";
 import {
     ConnectionConfigError,
     envelopeText,
@@ -17,6 +16,7 @@ import {
     UntrustedCertificateError,
 } from "../errors";
 import { AuthHeaderSource, type Credentials } from "./auth";
+import { FairLimiter } from "./fair-limit";
 import { type BackoffOptions, retryDelayMs, shouldRetry } from "./retry";
 
 declare module "axios" {
@@ -55,7 +55,8 @@ export class Transport {
     readonly backoff: BackoffOptions;
     private readonly http: AxiosInstance;
     private readonly auth: AuthHeaderSource;
-    private readonly limit: LimitFunction;
+    /** Shared fairly between operations (lanes), so one resource's queued batches never starve another's reads. */
+    private readonly limit: FairLimiter;
     private sent = 0;
     private serverDate: string | undefined;
 
@@ -64,7 +65,7 @@ export class Transport {
         this.username = options.credentials.username;
         this.backoff = options.backoff ?? {};
         const concurrency = Math.max(1, options.concurrency ?? 8);
-        this.limit = pLimit(concurrency);
+        this.limit = new FairLimiter(concurrency);
         const agentOptions = { keepAlive: true, maxSockets: concurrency };
         const common: AxiosRequestConfig = {
             baseURL: this.url,
@@ -112,10 +113,16 @@ export class Transport {
 
     /**
      * Sends one request through the concurrency limit, retries (axios-retry) and auth renewal, and maps any failure to
-     * the error tree. Batch calls carry only PATCHes, so they count as idempotent.
+     * the error tree. Batch calls carry only PATCHes, so they count as idempotent. `answer.headers` receives the
+     * response's headers when given.
      */
-    async send(what: string, config: AxiosRequestConfig, idempotent = true): Promise<Record<string, unknown>> {
-        return this.limit(async () => {
+    async send(
+        what: string,
+        config: AxiosRequestConfig,
+        idempotent = true,
+        answer?: { headers?: Record<string, unknown> },
+    ): Promise<Record<string, unknown>> {
+        return this.limit.run(async () => {
             const request: AxiosRequestConfig = {
                 ...config,
                 snIdempotent: idempotent,
@@ -138,6 +145,7 @@ export class Transport {
                     throw e;
                 }
             }
+            if (answer) answer.headers = res.headers as Record<string, unknown>;
             if (res.status === 204) return {};
             const type = String(res.headers["content-type"] ?? "");
             if (!type.includes("json") || res.data === null || typeof res.data !== "object") {

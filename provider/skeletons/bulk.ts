@@ -8,6 +8,7 @@ import type { z } from "zod";
 import { converge, inspect, type MissingEntry, type PolicyCounts, revertAll } from "../bulk/policy";
 import type { ChangeRecord, FlagField } from "../bulk/reconcile";
 import type { ServiceNowClient } from "../client/client";
+import { inLane } from "../client/fair-limit";
 import { type ConnectionName, clientFor, configureFromStack, connectionProblem } from "../connection";
 import { type Claim, overlapMessage, overlaps, removeClaim, writeClaim } from "../crash/ownership";
 import { JOURNAL_NONCE, newNonce, WriteAheadJournal } from "../crash/write-ahead";
@@ -88,6 +89,7 @@ export function bulkPolicyProvider<I extends BulkPolicyInputs, O extends I & Cha
             ...inputsOf(inputs),
             changes: record.changes,
             changesAsOf: record.changesAsOf,
+            ...(record.changesCount === undefined ? {} : { changesCount: record.changesCount }),
             [countNames.changedCount]: counts.changedCount,
             [countNames.exemptCount]: counts.exemptCount,
             [countNames.driftCount]: counts.driftCount,
@@ -106,8 +108,33 @@ export function bulkPolicyProvider<I extends BulkPolicyInputs, O extends I & Cha
         return rows.map((r) => r[driftSample.field] ?? "").sort();
     };
 
+    // The allow-lists are resolved once per operation and inputs: check, read, create and update of one `up` or
+    // `preview --refresh` share the answer. A client lives for one operation (configure() starts afresh), so the
+    // cache hangs off it; a failed resolution is forgotten so a retry asks again.
+    const resolutions = new WeakMap<ServiceNowClient, Map<string, Promise<AllowedRecords>>>();
+    const allowedOnce = (c: ServiceNowClient, inputs: I): Promise<AllowedRecords> => {
+        let known = resolutions.get(c);
+        if (!known) {
+            known = new Map();
+            resolutions.set(c, known);
+        }
+        const key = JSON.stringify(inputKeys.map((k) => (inputs as Record<string, unknown>)[k] ?? null));
+        let resolution = known.get(key);
+        if (!resolution) {
+            resolution = allowed(c, inputs);
+            known.set(key, resolution);
+            resolution.catch(() => known.delete(key));
+        }
+        return resolution;
+    };
+
+    // Each call runs in a lane of its own: the connection's request limit is shared fairly between the resources of
+    // one operation, so one resource's queued batch calls never hold up another's reads.
+    let calls = 0;
+    const lane = <T>(fn: () => Promise<T>): Promise<T> => inLane(`${idPrefix}#${++calls}`, fn);
+
     const requireAllowed = async (c: ServiceNowClient, inputs: I): Promise<Set<string>> => {
-        const { exempt, missing } = await allowed(c, inputs);
+        const { exempt, missing } = await allowedOnce(c, inputs);
         if (missing.length > 0) throw new AllowListError(missing.map((m) => m.reason).join("; "));
         return exempt;
     };
@@ -155,7 +182,7 @@ export function bulkPolicyProvider<I extends BulkPolicyInputs, O extends I & Cha
                 if (typeof query === "string") problems.push(...(await checkQuery(c, flag.table, query, key)));
             }
             if (problems.length > 0) return { failures: problems };
-            const { missing } = await allowed(c, inputs);
+            const { missing } = await lane(() => allowedOnce(c, inputs));
             if (missing.length > 0)
                 return { failures: missing.map((m) => ({ property: m.property, reason: m.reason })) };
             if (owner && !inputs.allowOverlap) {
@@ -174,69 +201,75 @@ export function bulkPolicyProvider<I extends BulkPolicyInputs, O extends I & Cha
             return { changes: !sameInputs(inputKeys, olds, news) || drifted, replaces, deleteBeforeReplace: true };
         },
 
-        async create(inputs) {
-            const id = `${idPrefix}-${randomUUID()}`;
-            const c = await client(inputs);
-            const exempt = await requireAllowed(c, inputs);
-            // A create killed part-way left its plan on disk: those rows are ours, not "already locked by someone".
-            const wal = journalOf(c, inputs);
-            const nonce = newNonce();
-            const owner = ownerOf(inputs);
-            if (owner) await writeClaim(c, claimOf(inputs, owner));
-            const done = await converge(c, flag, inputs.scope, exempt, interrupted(wal), (covering) =>
-                wal.save(nonce, covering),
-            );
-            const outs = withOwner(withNonce(outputs(inputs, done.record, done.counts), nonce), owner);
-            if (done.error) throw done.wroteAny ? new PartialWriteError(id, outs, done.error) : done.error;
-            return { id, outs };
-        },
+        create: (inputs) =>
+            lane(async () => {
+                const id = `${idPrefix}-${randomUUID()}`;
+                const c = await client(inputs);
+                const exempt = await requireAllowed(c, inputs);
+                // A create killed part-way left its plan on disk: those rows are ours, not "already locked by someone".
+                const wal = journalOf(c, inputs);
+                const nonce = newNonce();
+                const owner = ownerOf(inputs);
+                if (owner) await writeClaim(c, claimOf(inputs, owner));
+                const done = await converge(c, flag, inputs.scope, exempt, interrupted(wal), (covering) =>
+                    wal.save(nonce, covering),
+                );
+                const outs = withOwner(withNonce(outputs(inputs, done.record, done.counts), nonce), owner);
+                if (done.error) throw done.wroteAny ? new PartialWriteError(id, outs, done.error) : done.error;
+                return { id, outs };
+            }),
 
-        async read(id, props) {
-            if (!props) return { id };
-            const inputs = inputsOf(props);
-            const c = await client(inputs);
-            const { exempt } = await allowed(c, inputs);
-            const { counts, plan } = await inspect(c, flag, inputs.scope, exempt, props);
-            const sample = await namesOf(
-                c,
-                plan.enforce.map((w) => w.sysId),
-            );
-            // State holds the outputs of the run that wrote the journal: the journal has done its job.
-            const wal = journalOf(c, inputs);
-            if (nonceOf(props) !== undefined && wal.load()?.nonce === nonceOf(props)) wal.remove();
-            const next = withOwner(outputs(inputs, props, counts, sample), ownerOf(props));
-            return {
-                id,
-                props: nonceOf(props) === undefined ? next : withNonce(next, String(nonceOf(props))),
-                inputs: withOwner(inputs, ownerOf(props)) as unknown as O,
-            };
-        },
+        read: (id, props) =>
+            lane(async () => {
+                if (!props) return { id };
+                const inputs = inputsOf(props);
+                const c = await client(inputs);
+                const { exempt } = await allowedOnce(c, inputs);
+                const { counts, plan } = await inspect(c, flag, inputs.scope, exempt, props);
+                const sample = await namesOf(
+                    c,
+                    plan.enforce.map((w) => w.sysId),
+                );
+                // State holds the outputs of the run that wrote the journal: the journal has done its job.
+                const wal = journalOf(c, inputs);
+                if (nonceOf(props) !== undefined && wal.load()?.nonce === nonceOf(props)) wal.remove();
+                const next = withOwner(outputs(inputs, props, counts, sample), ownerOf(props));
+                return {
+                    id,
+                    props: nonceOf(props) === undefined ? next : withNonce(next, String(nonceOf(props))),
+                    inputs: withOwner(inputs, ownerOf(props)) as unknown as O,
+                };
+            }),
 
-        async update(id, olds, news) {
-            const c = await client(news);
-            const exempt = await requireAllowed(c, news);
-            const wal = journalOf(c, news);
-            const nonce = newNonce();
-            // Rows an interrupted earlier run changed count as ours too, so they are reverted when they leave scope.
-            const previous = [olds, interrupted(wal, olds), interrupted(journalOf(c, olds), olds)];
-            const owner = ownerOf(news);
-            if (owner && (ownerOf(olds) !== owner || olds.scope !== news.scope)) {
-                await writeClaim(c, claimOf(news, owner));
-                if (ownerOf(olds)) await removeClaim(c, claimOf(olds, ownerOf(olds)));
-            }
-            const done = await converge(c, flag, news.scope, exempt, previous, (covering) => wal.save(nonce, covering));
-            const outs = withOwner(withNonce(outputs(news, done.record, done.counts), nonce), owner);
-            if (done.error) throw done.wroteAny ? new PartialWriteError(id, outs, done.error) : done.error;
-            return { outs };
-        },
+        update: (id, olds, news) =>
+            lane(async () => {
+                const c = await client(news);
+                const exempt = await requireAllowed(c, news);
+                const wal = journalOf(c, news);
+                const nonce = newNonce();
+                // Rows an interrupted earlier run changed count as ours too, so they are reverted when they leave scope.
+                const previous = [olds, interrupted(wal, olds), interrupted(journalOf(c, olds), olds)];
+                const owner = ownerOf(news);
+                if (owner && (ownerOf(olds) !== owner || olds.scope !== news.scope)) {
+                    await writeClaim(c, claimOf(news, owner));
+                    if (ownerOf(olds)) await removeClaim(c, claimOf(olds, ownerOf(olds)));
+                }
+                const done = await converge(c, flag, news.scope, exempt, previous, (covering) =>
+                    wal.save(nonce, covering),
+                );
+                const outs = withOwner(withNonce(outputs(news, done.record, done.counts), nonce), owner);
+                if (done.error) throw done.wroteAny ? new PartialWriteError(id, outs, done.error) : done.error;
+                return { outs };
+            }),
 
-        async delete(_id, props) {
-            const c = await client(inputsOf(props));
-            const wal = journalOf(c, inputsOf(props));
-            // A killed update may have changed rows its outputs never listed: revert what the journal covers too.
-            await revertAll(c, flag, [props, interrupted(wal, props)]);
-            wal.remove();
-            if (ownerOf(props)) await removeClaim(c, claimOf(inputsOf(props), ownerOf(props)));
-        },
+        delete: (_id, props) =>
+            lane(async () => {
+                const c = await client(inputsOf(props));
+                const wal = journalOf(c, inputsOf(props));
+                // A killed update may have changed rows its outputs never listed: revert what the journal covers too.
+                await revertAll(c, flag, [props, interrupted(wal, props)]);
+                wal.remove();
+                if (ownerOf(props)) await removeClaim(c, claimOf(inputsOf(props), ownerOf(props)));
+            }),
     };
 }

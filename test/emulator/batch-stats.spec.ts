@@ -51,7 +51,8 @@ describe("Batch API", () => {
     });
 
     it("returns the items it could not run within the time quota as unserviced_requests", async () => {
-        emu.faults.configure({ latencyMs: 120 });
+        // Each record read costs 120 ms of processing, inside the batch as outside it.
+        emu.instances.get("prod")!.cost.configure({ readRecordMs: 120 });
         try {
             const items = [1, 2, 3, 4].map((i) => ({
                 id: String(i),
@@ -68,7 +69,7 @@ describe("Batch API", () => {
             assert.ok(left.length > 0, "some items are left over");
             assert.deepEqual([...done, ...left], ["1", "2", "3", "4"]);
         } finally {
-            emu.faults.configure({ latencyMs: 0 });
+            emu.instances.get("prod")!.cost.configure({ readRecordMs: 0 });
         }
     });
 

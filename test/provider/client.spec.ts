@@ -214,14 +214,15 @@ describe("ServiceNowClient batch updates", function () {
             instanceName: "acme-dev",
             batchSize: 100,
         });
-        emu.faults.configure({ perRecordLatencyMs: 0, latencyMs: 1 });
+        // Each written record costs 2 ms of processing, so a 1 ms quota leaves items of every batch unserviced.
+        emu.instances.get("acme-dev")!.cost.configure({ writeRecordMs: 2 });
         const rows = await c.query("sys_user", { query: "active=true", fields: ["sys_id"], limit: 100 });
         const mark = logMark(emu, "acme-dev");
         const result = await c.batchUpdate(
             "sys_user",
             rows.map((r) => ({ sysId: r.sys_id!, values: { title: "Batched" } })),
         );
-        emu.faults.configure({ latencyMs: 0 });
+        emu.instances.get("acme-dev")!.cost.configure({ writeRecordMs: 0 });
         assert.equal(result.updated.length, rows.length);
         const batchCalls = emu.stats.requests("acme-dev", mark).filter((e) => e.method === "POST" && !e.batch);
         assert.ok(batchCalls.length > 1, `took ${batchCalls.length} batch calls`);

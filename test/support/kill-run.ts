@@ -44,8 +44,8 @@ export async function startKillTarget(): Promise<{ emu: RunningEmulator; target:
         jobs: 150,
         adminPassword: PASSWORD,
         randomSeed: 7,
-        // Each write costs a little, so a kill lands inside the apply rather than after it.
-        latencyMs: 2,
+        // Each written record costs a little server time, so a kill lands inside the apply rather than after it.
+        cost: { roundTripMs: 0, transactionMs: 0, readRecordMs: 0, writeRecordMs: 2, concurrency: 0, queueDepth: 0 },
     });
     return { emu, target: emu.instances.get(TARGET)! };
 }
