@@ -6,4 +6,5 @@ export * from "./clone-history";
 export * from "./drift";
 export * from "./environment";
 export * from "./progress";
+export * from "./recover";
 export * from "./verify";

@@ -8,7 +8,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Stack } from "@pulumi/pulumi/automation";
+import type { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
+import { type EnvironmentOptions, withEnvironment } from "./environment";
 
 /** One pending operation Pulumi recorded for a resource whose create/update/delete never reported back. */
 export interface PendingOperation {
@@ -131,4 +132,15 @@ function parses(file: string): boolean {
     } catch {
         return false;
     }
+}
+
+/**
+ * {@link recoverStack} for an environment's stack (what `sn-clone recover <env>` runs): the same backend, config and
+ * environment variables as every other command.
+ */
+export function recoverEnvironment(opts: EnvironmentOptions): Promise<RecoveryReport> {
+    return withEnvironment({ ...opts, create: false }, (env) => {
+        const workspace = env.stack.workspace as LocalWorkspace;
+        return recoverStack(env.stack, workspace.envVars?.PULUMI_BACKEND_URL ?? process.env.PULUMI_BACKEND_URL);
+    });
 }

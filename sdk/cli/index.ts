@@ -25,6 +25,7 @@ import { registerDestroy } from "./commands/destroy";
 import { registerDrift } from "./commands/drift";
 import { registerHistory } from "./commands/history";
 import { registerPreview } from "./commands/preview";
+import { registerRecover } from "./commands/recover";
 import { type CliIo, createContext, ExitCode } from "./context";
 import { registerVerify } from "./verify";
 
@@ -72,6 +73,7 @@ export async function main(argv: readonly string[], io: CliIo = process): Promis
     registerDestroy(ctx);
     registerHistory(ctx);
     registerVerify(ctx);
+    registerRecover(ctx);
 
     try {
         await program.parseAsync([...argv]);

@@ -105,7 +105,7 @@ describe("the sn-clone CLI", function () {
     it("prints help for the program and every command, exiting 0", async () => {
         for (const args of [
             ["--help"],
-            ...["apply", "preview", "drift", "destroy", "history"].map((c) => [c, "--help"]),
+            ...["apply", "preview", "drift", "destroy", "history", "verify", "recover"].map((c) => [c, "--help"]),
         ]) {
             const r = await snClone(args);
             assert.equal(r.code, 0, `${args.join(" ")}: ${r.stderr}`);
@@ -239,6 +239,22 @@ describe("the sn-clone CLI", function () {
         assert.equal(r.code, 0, r.stderr);
         const entries = JSON.parse(r.stdout) as { kind: string }[];
         assert.ok(entries.filter((e) => e.kind === "update").length >= 3);
+    });
+
+    it("recovers a healthy environment without clearing anything, and says what the next apply will do", async () => {
+        const r = await snClone([...common(), "--no-progress", "recover", stackName, "--format", "json"], env());
+        assert.equal(r.code, 0, r.stderr);
+        const report = JSON.parse(r.stdout) as {
+            pendingOperations: unknown[];
+            repairedFiles: unknown[];
+            steps: string[];
+        };
+        assert.deepEqual(report.pendingOperations, []);
+        assert.deepEqual(report.repairedFiles, []);
+        assert.ok(
+            report.steps.some((s) => /the next up will/.test(s)),
+            report.steps.join("; "),
+        );
     });
 
     it("exits 3 on an unsafe target and writes nothing to it", async () => {
