@@ -108,6 +108,9 @@ function remember(config: Pick<pulumi.dynamic.Config, "get">): void {
     next["servicenow:allowInsecureHttp"] = config.get("servicenow:allowInsecureHttp");
     next["servicenow:allowChangeRequests"] = config.get("servicenow:allowChangeRequests");
     configured = next;
+    // DataMasking's secret lives in stack config beside the connections (read with them, also when the settings come
+    // from the stack config at run time); it stays in this process, never in state.
+    configureSalt(config);
     clients.clear();
 }
 
@@ -119,8 +122,6 @@ export async function configureFromStack(req: { config: pulumi.dynamic.Config })
     configureConnections(req.config);
     // Every provider process is configured before its first call: the right moment to start watching the engine.
     watchEngine();
-    // DataMasking's secret lives in stack config beside the connections; it stays in this process, never in state.
-    configureSalt(req.config);
 }
 
 /** Overrides client tuning (concurrency, retries, backoff, batch size) for later clients; for tests and benchmarks. */

@@ -15,7 +15,7 @@ export const MIN_SALT_LENGTH = 16;
 let configured: string | undefined;
 
 /** Remembers the salt from the dynamic provider's config (called by configure()). */
-export function configureSalt(config: pulumi.dynamic.Config): void {
+export function configureSalt(config: Pick<pulumi.dynamic.Config, "get">): void {
     configured = config.get(SALT_CONFIG_KEY) || undefined;
 }
 

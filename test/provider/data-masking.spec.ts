@@ -24,7 +24,7 @@ const PLANTED = "planted.original.value@acme-corp.com";
 const [USERS_RULE, TICKETS_RULE] = PERSONAL_DATA_RULES;
 
 function useSalt(salt: string | undefined): void {
-    configureSalt({ get: (k: string) => (k === "servicenow:maskingSalt" ? salt : undefined), require: () => "" });
+    configureSalt({ get: (k: string) => (k === "servicenow:maskingSalt" ? salt : undefined) });
 }
 
 async function check(news: Record<string, unknown>) {
