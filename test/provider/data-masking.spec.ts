@@ -130,6 +130,8 @@ describe("DataMasking", function () {
             "servicenow:instanceUrl": emu.instances.get("acme-prod")!.url,
             "servicenow:instanceName": "acme-prod",
         });
+        // The salt is part of the stack config that configureTarget just replaced.
+        useSalt(SALT);
         const inputs = await checked({ rules: [USERS_RULE] });
         const mark = logMark(emu, "acme-prod");
         await assert.rejects(provider.create(inputs), (e: Error) => e instanceof UnsafeTargetError);
