@@ -12,6 +12,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { Authenticator } from "./auth";
 import { attachCicd } from "./cicd/registry";
+import { addWorkInProgress } from "./cicd/work-in-progress";
 import { attachCloneEngine } from "./clone/engine";
 import { InstanceDb, instanceDataDir } from "./db";
 import { type FaultConfig, FaultInjector } from "./faults";
@@ -39,6 +40,13 @@ export interface InstanceSpec {
      * @default the emulator's `seed`, else "production" for the first instance and "empty" for the others
      */
     seed?: SeedKind;
+    /**
+     * Add development work in progress when seeding: in-progress update sets (global and scoped), a scoped app and a
+     * plugin production lacks (emulator/cicd/work-in-progress.ts).
+     *
+     * @default false
+     */
+    workInProgress?: boolean;
 }
 
 /** Options of {@link startEmulator}. */
@@ -198,6 +206,7 @@ export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmula
                     randomSeed: nameSeed(spec.name, randomSeed),
                     welcomeTable: opts.welcomeTable,
                 });
+                if (spec.workInProgress) addWorkInProgress(db);
                 db.persistAll();
             }
             const ctx = { name: spec.name, db, auth: new Authenticator(db), baseUrl: "" };
