@@ -255,7 +255,7 @@ function copyFromSource(
 ): Row | undefined {
     const existing = db.query(REMOTE, `remote_sys_id=${set.sys_id}^update_source=${source.sys_id}`, { limit: 1 })[0];
     if (existing) {
-        if (existing.state === "committed" || !cleanup) return existing;
+        if (existing.state === "committed" || existing.state === "committing" || !cleanup) return existing;
         for (const u of db.query(XML, eq("remote_update_set", existing.sys_id!))) db.delete(XML, u.sys_id!);
         for (const p of db.query(PROBLEM, eq("remote_update_set", existing.sys_id!))) db.delete(PROBLEM, p.sys_id!);
         db.delete(REMOTE, existing.sys_id!);
@@ -408,9 +408,9 @@ export const updateSetRoutes: CicdRoute[] = [
                 source: { table: REMOTE, id: remote.sys_id! },
                 async run(op) {
                     const current = ctx.db.get(REMOTE, remote.sys_id!)!;
-                    if (current.state === "committed") {
+                    if (current.state === "committed" || current.state === "committing") {
                         throw new OperationFailed(
-                            `Update set ${remote.name} is already committed; it cannot be previewed again`,
+                            `Update set ${remote.name} is ${current.state}; it cannot be previewed again`,
                         );
                     }
                     const problems = await previewSet(ctx.db, op, current, 20, 90);
