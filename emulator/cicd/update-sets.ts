@@ -536,3 +536,14 @@ export const updateSetRoutes: CicdRoute[] = [
         },
     },
 ];
+
+/**
+ * Puts retrieved sets a stopped emulator left mid-operation back where a new attempt can start: a set left
+ * `committing` is `previewed` again (its applied updates are re-applied by sys_id, so nothing doubles), one left
+ * `previewing` is `loaded`.
+ */
+export function recoverInterruptedUpdateSets(db: InstanceDb): void {
+    for (const r of db.query(REMOTE, "stateINcommitting,previewing")) {
+        db.update(REMOTE, r.sys_id!, { state: r.state === "committing" ? "previewed" : "loaded" });
+    }
+}

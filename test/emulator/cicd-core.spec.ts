@@ -229,3 +229,34 @@ describe("CI/CD API queue (emulator)", () => {
         assert.equal(await pluginActive(base, "com.snc.procurement"), "inactive", "the operation ahead of it ran");
     });
 });
+
+describe("CI/CD API after a restart (emulator)", () => {
+    it("ends a tracker the stopped emulator left running as Failed, saying it was interrupted", async () => {
+        const fs = await import("node:fs");
+        const os = await import("node:os");
+        const path = await import("node:path");
+        const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "cicd-restart-"));
+        try {
+            let emu = await start({ dataDir, cicdStepMs: 150 });
+            let base = urlOf(emu);
+            const r = await call(base, "/api/sn_cicd/plugin/com.snc.procurement/activate", { method: "POST" });
+            const id = r.json.result.links.progress.id;
+            for (let i = 0; i < 200; i++) {
+                if ((await call(base, `/api/sn_cicd/progress/${id}`)).json.result.status === "1") break;
+                await new Promise((res) => setTimeout(res, 10));
+            }
+            await emu.stop();
+            emu = await start({ dataDir, cicdStepMs: 150 });
+            base = urlOf(emu);
+            try {
+                const after = await call(base, `/api/sn_cicd/progress/${id}`);
+                assert.equal(after.json.result.status, "3");
+                assert.match(after.json.result.status_message, /interrupted/);
+            } finally {
+                await emu.stop();
+            }
+        } finally {
+            fs.rmSync(dataDir, { recursive: true, force: true });
+        }
+    });
+});
