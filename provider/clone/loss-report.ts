@@ -154,6 +154,52 @@ export async function readLossReport(
     return { target: target.url, items, emptySets };
 }
 
+/** Work the stack declares it carries across the clone. */
+export interface CarriedWork {
+    /** Update sets parked on the holding instance before the clone and carried back by InFlightWork. */
+    updateSets: readonly string[];
+    /** Plugins PluginState activates after the clone. */
+    plugins: readonly string[];
+    /** PluginState re-activates every plugin active before the clone. */
+    allPlugins: boolean;
+}
+
+/**
+ * Marks what the stack carries as kept: parked update sets (and a scoped app whose set is parked: the set carries the
+ * application record), and the plugins PluginState re-activates.
+ */
+export function withCarried(report: LossReport, carried: CarriedWork): LossReport {
+    const sets = new Set(carried.updateSets);
+    const plugins = new Set(carried.plugins);
+    const carriedScopes = new Set(
+        report.items
+            .filter((i) => i.kind === "update-set" && sets.has(i.name) && i.scope !== "global")
+            .map((i) => i.scope),
+    );
+    const items = report.items.map((i): LossItem => {
+        if (i.preserved) return i;
+        if (i.kind === "update-set" && sets.has(i.name)) {
+            return {
+                ...i,
+                preserved: true,
+                reason: "carried: parked on the holding instance, committed again by InFlightWork",
+            };
+        }
+        if (i.kind === "app" && carriedScopes.has(i.scope)) {
+            return {
+                ...i,
+                preserved: true,
+                reason: "carried: its parked update set brings the application record back",
+            };
+        }
+        if (i.kind === "plugin" && (carried.allPlugins || plugins.has(i.name))) {
+            return { ...i, preserved: true, reason: "carried: PluginState activates it again after the clone" };
+        }
+        return i;
+    });
+    return { ...report, items };
+}
+
 /** The items the clone destroys. */
 export function lostItems(report: LossReport): LossItem[] {
     return report.items.filter((i) => !i.preserved);

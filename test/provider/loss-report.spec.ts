@@ -5,7 +5,13 @@ import * as assert from "node:assert/strict";
 import type { RunningEmulator } from "../../emulator/index";
 import { startEmulator } from "../../emulator/index";
 import { ServiceNowClient } from "../../provider/client/client";
-import { formatLossReport, lostItems, noLossFailure, readLossReport } from "../../provider/clone/loss-report";
+import {
+    formatLossReport,
+    lostItems,
+    noLossFailure,
+    readLossReport,
+    withCarried,
+} from "../../provider/clone/loss-report";
 
 describe("clone loss report", function () {
     this.timeout(60_000);
@@ -70,5 +76,18 @@ describe("clone loss report", function () {
             assert.ok(failure.includes(name), `${name} in: ${failure}`);
         }
         assert.equal(noLossFailure({ target: "x", items: [], emptySets: [] }), undefined);
+    });
+
+    it("counts declared work as carried: parked sets, the app their set brings back, re-activated plugins", async () => {
+        const report = withCarried(await readLossReport(dev, prod, { preserveInProgressUpdateSetsDays: 0 }), {
+            updateSets: ["ACME-101 Incident auto-assignment", "Fleet Tracker 0.4"],
+            plugins: ["com.snc.procurement"],
+            allPlugins: false,
+        });
+        assert.deepEqual(
+            lostItems(report).map((i) => i.name),
+            ["ACME-102 Purchase order approvals"],
+        );
+        assert.match(report.items.find((i) => i.kind === "app")!.reason, /carried/);
     });
 });
