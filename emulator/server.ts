@@ -6,6 +6,7 @@ import * as http from "node:http";
 import * as https from "node:https";
 import type { ApiRequest, InstanceContext } from "./api-types";
 import { batchApi } from "./batch-api";
+import { uninstalledPluginTable } from "./cicd/plugins";
 import { CICD_PATH, cicdApi } from "./cicd/routes";
 import { type ApiResponse, errors, failure, json } from "./envelope";
 import { type FaultConfig, type FaultInjector, gatewayErrorPage, HIBERNATING_PAGE } from "./faults";
@@ -68,6 +69,7 @@ export function createHandler(ctx: InstanceContext, rt: SharedRuntime): http.Req
 
     const dispatch = async (req: ApiRequest, isBatchItem: boolean): Promise<ApiResponse> => {
         let m = TABLE_PATH.exec(req.pathname);
+        if (m && uninstalledPluginTable(ctx.db, m[2]!)) return errors.invalidTable(m[2]!);
         if (m) return tableApi(ctx, req, decodeURIComponent(m[2]!), m[3] ? decodeURIComponent(m[3]) : undefined, m[1]);
         m = STATS_PATH.exec(req.pathname);
         if (m) return statsApi(ctx, req, decodeURIComponent(m[1]!));

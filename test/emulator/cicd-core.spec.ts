@@ -70,6 +70,9 @@ describe("CI/CD API core (emulator)", () => {
 
     it("advances a tracker from pending through running to successful, and the plugin is then active", async () => {
         assert.equal(await pluginActive(base, "com.snc.procurement"), "inactive");
+        const missing = await call(base, "/api/now/table/proc_po");
+        assert.equal(missing.status, 400, "a table of an inactive plugin does not exist");
+        assert.equal(missing.json.error.message, "Invalid table proc_po");
         const r = await call(base, "/api/sn_cicd/plugin/com.snc.procurement/activate", { method: "POST" });
         const seen: string[] = [r.json.result.status];
         const done = await settle(base, r.json.result.links.progress.id, seen);
@@ -80,6 +83,7 @@ describe("CI/CD API core (emulator)", () => {
         assert.equal(await pluginActive(base, "com.snc.procurement"), "active");
         const tables = await call(base, "/api/now/table/sys_db_object?sysparm_query=name=proc_po");
         assert.equal(tables.json.result.length, 1, "activation installs the plugin's table");
+        assert.equal((await call(base, "/api/now/table/proc_po")).status, 200);
     });
 
     it("reads the same tracker through the Table API as sys_execution_tracker", async () => {
