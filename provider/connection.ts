@@ -5,12 +5,32 @@
  * the dynamic-provider process. Nothing here is captured when a provider is serialized, so no credential reaches state.
  */
 import type * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
 import type { Credentials } from "./client/auth";
 import { type ClientOptions, ServiceNowClient } from "./client/client";
-import { ConnectionConfigError } from "./client/errors";
+import { ConnectionConfigError } from "./errors";
 import { type ConnectionName, parseProductionInstances } from "./fence";
 
 export type { ConnectionName } from "./fence";
+
+/**
+ * The `connection` input of the post-clone resources: which configured instance it acts on, `target` by default.
+ */
+export const ConnectionInput = z
+    .enum(["target", "source"], {
+        error: 'connection must be "target" or "source"; use "target" for the instance this stack converges',
+    })
+    .default("target");
+
+/**
+ * The `connection` input of the clone-configuration resources, `source` by default: the configuration lives on the
+ * clone's source (production), whose fence allows writes to these tables only.
+ */
+export const SourceConnectionInput = z
+    .enum(["source", "target"], {
+        error: 'connection must be "source" (the instance clones are made from) or "target"',
+    })
+    .default("source");
 
 /** The config keys (under `servicenow:`) and env vars of one setting, for each connection. */
 interface SettingKeys {
@@ -63,6 +83,14 @@ export function configureConnections(config: pulumi.dynamic.Config): void {
     clients.clear();
 }
 
+/**
+ * The adapter every provider's `configure()` uses: hands the dynamic provider's stack config to
+ * {@link configureConnections}.
+ */
+export async function configureFromStack(req: { config: pulumi.dynamic.Config }): Promise<void> {
+    configureConnections(req.config);
+}
+
 /** Overrides client tuning (concurrency, retries, backoff, batch size) for later clients; for tests and benchmarks. */
 export function setClientTuning(options: Partial<ClientOptions>): void {
     tuning = options;
@@ -75,9 +103,15 @@ export function resetConnections(): void {
     clients.clear();
 }
 
-function lookup(connection: ConnectionName, setting: Setting): string | undefined {
+/** Settings given in code (the automation library), taking precedence over stack config and the environment. */
+export type ConnectionOverrides = Partial<Record<Setting, string>> & {
+    productionInstances?: string;
+    allowInsecureHttp?: boolean;
+};
+
+function lookup(connection: ConnectionName, setting: Setting, overrides?: ConnectionOverrides): string | undefined {
     const keys = settingKeys(connection, setting);
-    const v = configured[keys.config] ?? process.env[keys.env];
+    const v = overrides?.[setting] ?? configured[keys.config] ?? process.env[keys.env];
     return v === undefined || v === "" ? undefined : v;
 }
 
@@ -92,7 +126,7 @@ function shared(key: "productionInstances" | "allowInsecureHttp"): string | unde
  *
  * @throws ConnectionConfigError naming the config key and the environment variable of the first missing setting.
  */
-export function connectionOptions(connection: ConnectionName): ClientOptions {
+export function connectionOptions(connection: ConnectionName, overrides?: ConnectionOverrides): ClientOptions {
     const missing = (s: Setting, why: string) => {
         const k = settingKeys(connection, s);
         return new ConnectionConfigError(
@@ -100,14 +134,14 @@ export function connectionOptions(connection: ConnectionName): ClientOptions {
                 `${s === "password" || s === "clientSecret" ? " --secret" : ""} or the ${k.env} environment variable`,
         );
     };
-    const url = lookup(connection, "instanceUrl");
+    const url = lookup(connection, "instanceUrl", overrides);
     if (!url) throw missing("instanceUrl", "");
-    const username = lookup(connection, "username");
-    const password = lookup(connection, "password");
-    const clientId = lookup(connection, "clientId");
+    const username = lookup(connection, "username", overrides);
+    const password = lookup(connection, "password", overrides);
+    const clientId = lookup(connection, "clientId", overrides);
     let credentials: Credentials;
     if (clientId) {
-        const clientSecret = lookup(connection, "clientSecret");
+        const clientSecret = lookup(connection, "clientSecret", overrides);
         if (!clientSecret) throw missing("clientSecret", " (OAuth is used because clientId is set)");
         if (username && !password) throw missing("password", " (username is set for the OAuth password grant)");
         credentials = { kind: "oauth", clientId, clientSecret, username, password };
@@ -116,14 +150,14 @@ export function connectionOptions(connection: ConnectionName): ClientOptions {
         if (!password) throw missing("password", "");
         credentials = { kind: "basic", username, password };
     }
-    const insecure = (shared("allowInsecureHttp") ?? "false").toLowerCase();
+    const insecure = String(overrides?.allowInsecureHttp ?? shared("allowInsecureHttp") ?? "false").toLowerCase();
     return {
         ...tuning,
         url,
         credentials,
         connection,
-        instanceName: lookup(connection, "instanceName"),
-        productionInstances: parseProductionInstances(shared("productionInstances")),
+        instanceName: lookup(connection, "instanceName", overrides),
+        productionInstances: parseProductionInstances(overrides?.productionInstances ?? shared("productionInstances")),
         allowInsecureHttp: insecure === "true" || insecure === "1" || insecure === "yes",
     };
 }
@@ -132,10 +166,12 @@ export function connectionOptions(connection: ConnectionName): ClientOptions {
  * The client of a named connection, created on first use and reused for the life of the provider process (so the
  * fence reads the instance identity once and the request count covers the run).
  *
+ * @param overrides settings given in code (the automation library's clone driver); stack config and the environment
+ *   fill in the rest.
  * @throws ConnectionConfigError when the connection is not configured.
  */
-export async function clientFor(name: ConnectionName): Promise<ServiceNowClient> {
-    const options = connectionOptions(name);
+export async function clientFor(name: ConnectionName, overrides?: ConnectionOverrides): Promise<ServiceNowClient> {
+    const options = connectionOptions(name, overrides);
     // Keyed by the resolved settings: an environment variable changed between calls gives a fresh client.
     const key = JSON.stringify([
         name,
@@ -143,6 +179,7 @@ export async function clientFor(name: ConnectionName): Promise<ServiceNowClient>
         options.credentials,
         options.instanceName,
         options.productionInstances,
+        options.allowInsecureHttp,
     ]);
     let client = clients.get(key);
     if (!client) {

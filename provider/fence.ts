@@ -4,7 +4,7 @@
  * Kept apart from the HTTP code so every rule tests without a server. The client reads the live identity once and
  * asks {@link assertSafeTarget}; each write also asks {@link assertWritableTable}.
  */
-import { UnsafeTargetError } from "./client/errors";
+import { UnsafeTargetError } from "./errors";
 
 /** The two named connections a stack can have. */
 export type ConnectionName = "target" | "source";
@@ -121,4 +121,25 @@ export function assertWritableTable(connection: ConnectionName, url: string, tab
                 `clone configuration (${[...SOURCE_WRITABLE_TABLES].join(", ")}); use the target connection`,
         );
     }
+}
+
+/**
+ * The client's before-write hook for these settings: refuses a table the connection may not write, then (once per
+ * client) reads the live identity and asks {@link assertSafeTarget}. A refusal is final; a failed read of the
+ * identity is tried again on the next write.
+ *
+ * @param liveName reads the instance's `instance_name` (the client passes its own Table API read).
+ */
+export function writeFence(settings: FenceSettings, liveName: () => Promise<string>): (table: string) => Promise<void> {
+    let verdict: Promise<void> | undefined;
+    return async (table) => {
+        assertWritableTable(settings.connection, settings.url, table);
+        verdict ??= liveName().then((live) => assertSafeTarget(settings, live));
+        try {
+            await verdict;
+        } catch (e) {
+            if (!(e instanceof UnsafeTargetError)) verdict = undefined;
+            throw e;
+        }
+    };
 }

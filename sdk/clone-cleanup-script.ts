@@ -1,5 +1,8 @@
+/**
+ * The SDK face of CloneCleanupScript: typed arguments and outputs over the shimmed `clone-cleanup-script` provider.
+ */
 import * as pulumi from "@pulumi/pulumi";
-import { shimProvider } from "../provider/shim";
+import { shimProvider } from "../provider/pulumi/shim";
 
 /** Arguments of a {@link CloneCleanupScript}. */
 export interface CloneCleanupScriptArgs {
@@ -37,7 +40,7 @@ export class CloneCleanupScript extends pulumi.dynamic.Resource {
 
     constructor(name: string, args: CloneCleanupScriptArgs, opts?: pulumi.CustomResourceOptions) {
         super(
-            shimProvider("clone-cleanup-script", "cloneCleanupScriptProvider"),
+            shimProvider("clone-cleanup-script"),
             name,
             { sysId: undefined, created: undefined, previous: undefined, ...args },
             opts,

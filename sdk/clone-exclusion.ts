@@ -1,5 +1,8 @@
+/**
+ * The SDK face of CloneExclusion: typed arguments and outputs over the shimmed `clone-exclusion` provider.
+ */
 import * as pulumi from "@pulumi/pulumi";
-import { shimProvider } from "../provider/shim";
+import { shimProvider } from "../provider/pulumi/shim";
 
 /** Arguments of a {@link CloneExclusion}. */
 export interface CloneExclusionArgs {
@@ -31,7 +34,7 @@ export class CloneExclusion extends pulumi.dynamic.Resource {
 
     constructor(name: string, args: CloneExclusionArgs, opts?: pulumi.CustomResourceOptions) {
         super(
-            shimProvider("clone-exclusion", "cloneExclusionProvider"),
+            shimProvider("clone-exclusion"),
             name,
             { sysId: undefined, created: undefined, previous: undefined, ...args },
             opts,

@@ -1,5 +1,8 @@
+/**
+ * The SDK face of ClonePreserver: typed arguments and outputs over the shimmed `clone-preserver` provider.
+ */
 import * as pulumi from "@pulumi/pulumi";
-import { shimProvider } from "../provider/shim";
+import { shimProvider } from "../provider/pulumi/shim";
 
 /** Arguments of a {@link ClonePreserver}. */
 export interface ClonePreserverArgs {
@@ -38,7 +41,7 @@ export class ClonePreserver extends pulumi.dynamic.Resource {
 
     constructor(name: string, args: ClonePreserverArgs, opts?: pulumi.CustomResourceOptions) {
         super(
-            shimProvider("clone-preserver", "clonePreserverProvider"),
+            shimProvider("clone-preserver"),
             name,
             { sysId: undefined, created: undefined, previous: undefined, ...args },
             opts,

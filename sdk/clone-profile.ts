@@ -1,5 +1,8 @@
+/**
+ * The SDK face of CloneProfile: typed arguments and outputs over the shimmed `clone-profile` provider.
+ */
 import * as pulumi from "@pulumi/pulumi";
-import { shimProvider } from "../provider/shim";
+import { shimProvider } from "../provider/pulumi/shim";
 
 /** A cleanup script of a profile with its own order and flag. */
 export interface CloneProfileScriptArgs {
@@ -55,7 +58,7 @@ export class CloneProfile extends pulumi.dynamic.Resource {
 
     constructor(name: string, args: CloneProfileArgs, opts?: pulumi.CustomResourceOptions) {
         super(
-            shimProvider("clone-profile", "cloneProfileProvider"),
+            shimProvider("clone-profile"),
             name,
             {
                 sysId: undefined,

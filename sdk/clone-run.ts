@@ -1,5 +1,8 @@
+/**
+ * The SDK face of CloneRun: typed arguments and outputs over the shimmed `clone-run` provider.
+ */
 import * as pulumi from "@pulumi/pulumi";
-import { shimProvider } from "../provider/shim";
+import { shimProvider } from "../provider/pulumi/shim";
 
 /** Arguments of a {@link CloneRun}. */
 export interface CloneRunArgs {
@@ -71,7 +74,7 @@ export class CloneRun extends pulumi.dynamic.Resource {
 
     constructor(name: string, args: CloneRunArgs = {}, opts?: pulumi.CustomResourceOptions) {
         super(
-            shimProvider("clone-run", "cloneRunProvider"),
+            shimProvider("clone-run"),
             name,
             {
                 cloneId: undefined,

@@ -1,5 +1,8 @@
+/**
+ * The SDK face of EmailPolicy: typed arguments and outputs over the shimmed `email-policy` provider.
+ */
 import * as pulumi from "@pulumi/pulumi";
-import { shimProvider } from "../provider/shim";
+import { shimProvider } from "../provider/pulumi/shim";
 
 /** SMTP account settings; each field left out is left as it is on the instance. */
 export interface SmtpAccountArgs {
@@ -58,7 +61,7 @@ export class EmailPolicy extends pulumi.dynamic.Resource {
     constructor(name: string, args: EmailPolicyArgs = {}, opts?: pulumi.CustomResourceOptions) {
         const { smtpPassword, ...rest } = args;
         super(
-            shimProvider("email-policy", "emailPolicyProvider"),
+            shimProvider("email-policy"),
             name,
             {
                 previous: undefined,

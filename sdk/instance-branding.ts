@@ -1,5 +1,8 @@
+/**
+ * The SDK face of InstanceBranding: typed arguments and outputs over the shimmed `instance-branding` provider.
+ */
 import * as pulumi from "@pulumi/pulumi";
-import { shimProvider } from "../provider/shim";
+import { shimProvider } from "../provider/pulumi/shim";
 
 /** Arguments of an {@link InstanceBranding}. Each setting left out is not managed. */
 export interface InstanceBrandingArgs {
@@ -46,7 +49,7 @@ export class InstanceBranding extends pulumi.dynamic.Resource {
 
     constructor(name: string, args: InstanceBrandingArgs = {}, opts?: pulumi.CustomResourceOptions) {
         super(
-            shimProvider("instance-branding", "instanceBrandingProvider"),
+            shimProvider("instance-branding"),
             name,
             { welcomeSysId: undefined, previous: undefined, ...args },
             opts,

@@ -1,5 +1,8 @@
+/**
+ * The SDK face of IntegrationEndpoints: typed arguments and outputs over the shimmed `integration-endpoints` provider.
+ */
 import * as pulumi from "@pulumi/pulumi";
-import { shimProvider } from "../provider/shim";
+import { shimProvider } from "../provider/pulumi/shim";
 
 /** One rewrite rule: a host (`api.acme.com`) or a URL prefix (`https://api.acme.com/v2`) and its replacement. */
 export interface EndpointRuleArgs {
@@ -46,7 +49,7 @@ export class IntegrationEndpoints extends pulumi.dynamic.Resource {
 
     constructor(name: string, args: IntegrationEndpointsArgs = {}, opts?: pulumi.CustomResourceOptions) {
         super(
-            shimProvider("integration-endpoints", "integrationEndpointsProvider"),
+            shimProvider("integration-endpoints"),
             name,
             { tripwireHosts: undefined, productionEndpoints: undefined, rewrittenCount: undefined, ...args },
             opts,

@@ -1,5 +1,8 @@
+/**
+ * The SDK face of LdapServerState: typed arguments and outputs over the shimmed `ldap-server-state` provider.
+ */
 import * as pulumi from "@pulumi/pulumi";
-import { shimProvider } from "../provider/shim";
+import { shimProvider } from "../provider/pulumi/shim";
 
 /** Arguments of an {@link LdapServerState}. */
 export interface LdapServerStateArgs {
@@ -35,7 +38,7 @@ export class LdapServerState extends pulumi.dynamic.Resource {
 
     constructor(name: string, args: LdapServerStateArgs = {}, opts?: pulumi.CustomResourceOptions) {
         super(
-            shimProvider("ldap-server-state", "ldapServerStateProvider"),
+            shimProvider("ldap-server-state"),
             name,
             { serverNames: undefined, driftedServers: undefined, activeLoads: undefined, ...args },
             opts,

@@ -1,5 +1,8 @@
+/**
+ * The SDK face of MidServerState: typed arguments and outputs over the shimmed `mid-server-state` provider.
+ */
 import * as pulumi from "@pulumi/pulumi";
-import { shimProvider } from "../provider/shim";
+import { shimProvider } from "../provider/pulumi/shim";
 
 /** Arguments of a {@link MidServerState}. */
 export interface MidServerStateArgs {
@@ -45,7 +48,7 @@ export class MidServerState extends pulumi.dynamic.Resource {
 
     constructor(name: string, args: MidServerStateArgs = {}, opts?: pulumi.CustomResourceOptions) {
         super(
-            shimProvider("mid-server-state", "midServerStateProvider"),
+            shimProvider("mid-server-state"),
             name,
             {
                 ensuredUsers: undefined,

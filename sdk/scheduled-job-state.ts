@@ -1,5 +1,8 @@
+/**
+ * The SDK face of ScheduledJobState: typed arguments and outputs over the shimmed `scheduled-job-state` provider.
+ */
 import * as pulumi from "@pulumi/pulumi";
-import { shimProvider } from "../provider/shim";
+import { shimProvider } from "../provider/pulumi/shim";
 
 /** Arguments of a {@link ScheduledJobState}. */
 export interface ScheduledJobStateArgs {
@@ -39,7 +42,7 @@ export class ScheduledJobState extends pulumi.dynamic.Resource {
 
     constructor(name: string, args: ScheduledJobStateArgs = {}, opts?: pulumi.CustomResourceOptions) {
         super(
-            shimProvider("scheduled-job-state", "scheduledJobStateProvider"),
+            shimProvider("scheduled-job-state"),
             name,
             {
                 deactivatedCount: undefined,

@@ -1,5 +1,8 @@
+/**
+ * The SDK face of SystemProperty: typed arguments and outputs over the shimmed `system-property` provider.
+ */
 import * as pulumi from "@pulumi/pulumi";
-import { shimProvider } from "../provider/shim";
+import { shimProvider } from "../provider/pulumi/shim";
 
 /** Arguments of a {@link SystemProperty}. */
 export interface SystemPropertyArgs {
@@ -35,7 +38,7 @@ export class SystemProperty extends pulumi.dynamic.Resource {
 
     constructor(name: string, args: SystemPropertyArgs, opts?: pulumi.CustomResourceOptions) {
         super(
-            shimProvider("system-property", "systemPropertyProvider"),
+            shimProvider("system-property"),
             name,
             { previousValue: undefined, created: undefined, ...args },
             opts,

@@ -1,3 +1,6 @@
+/**
+ * Finds the package root and the Pulumi CLI the package bootstraps, for the automation library and the CLI.
+ */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { PulumiCommand } from "@pulumi/pulumi/automation";

@@ -1,5 +1,8 @@
+/**
+ * The SDK face of UserLockout: typed arguments and outputs over the shimmed `user-lockout` provider.
+ */
 import * as pulumi from "@pulumi/pulumi";
-import { shimProvider } from "../provider/shim";
+import { shimProvider } from "../provider/pulumi/shim";
 
 /** Arguments of a {@link UserLockout}. */
 export interface UserLockoutArgs {
@@ -44,7 +47,7 @@ export class UserLockout extends pulumi.dynamic.Resource {
 
     constructor(name: string, args: UserLockoutArgs = {}, opts?: pulumi.CustomResourceOptions) {
         super(
-            shimProvider("user-lockout", "userLockoutProvider"),
+            shimProvider("user-lockout"),
             name,
             {
                 lockedCount: undefined,

@@ -2,7 +2,6 @@
  * The provider half shared by the query-scoped bulk resources: converge, read, revert, and the diff rule.
  */
 import type { ServiceNowClient } from "../client/client";
-import { ServiceNowError } from "../client/errors";
 import {
     type ApplyResult,
     applyWrites,
@@ -37,9 +36,6 @@ export interface PolicyCounts {
     /** Records this resource changed that the policy no longer covers and that still hold the enforced value. */
     pendingRevertCount: number;
 }
-
-/** Thrown when an allow-list names something the instance does not have (create/update re-check what check checked). */
-export class AllowListError extends ServiceNowError {}
 
 /** Outcome of a convergence: the new change record and counts, or the partial record and an error. */
 export interface Converged {
@@ -141,23 +137,6 @@ export async function revertAll(
     );
     if (result.error) throw result.error;
     return result.written.size;
-}
-
-/** Canonical JSON of the input-shaped keys, for comparing old and new inputs. */
-export function sameInputs(keys: readonly string[], a: object, b: object): boolean {
-    const pick = (o: object) => JSON.stringify(keys.map((k) => (o as Record<string, unknown>)[k] ?? null));
-    return pick(a) === pick(b);
-}
-
-/**
- * An error Pulumi records as "written, but not fully" (ErrorResourceInitFailed): the resource lands in state with
- * these outputs, so a failed create or update never forgets what it changed (destroy can revert it) and the next
- * `up` converges through update.
- */
-export function partialWriteError<T extends object>(id: string, outs: T, cause: Error): Error {
-    const e = new Error(`${cause.message} (what was changed before the failure is recorded; run up again to converge)`);
-    Object.assign(e, { id, properties: outs, reasons: [cause.message] });
-    return e;
 }
 
 function countMissing(writes: readonly { sysId: string }[], result: ApplyResult): number {

@@ -6,7 +6,7 @@
  * boolean field forced to one value on every record in scope except an exempt set.
  */
 import type { ServiceNowClient, SnRecord } from "../client/client";
-import { BatchWriteError } from "../client/client";
+import { BatchWriteError } from "../errors";
 import { decodeRanges, encodeRanges, type IdRange, inRanges } from "./ranges";
 
 /** Which field a bulk policy forces, and to what. */

@@ -5,7 +5,14 @@
  * The platform documents no REST endpoint for requesting a clone; this works through the request and history tables
  * (see docs/clone.md for what a real instance is known to accept and what is inferred).
  */
-import type { CloneClient, Row } from "./records";
+import type { Row } from "../adopt/row";
+import type { ServiceNowClient } from "../client/client";
+import { CloneFailedError, CloneTimeoutError, InputError } from "../errors";
+
+export { CloneFailedError, CloneTimeoutError };
+
+/** The part of the client the clone driver uses (the real ServiceNowClient satisfies it). */
+export type CloneClient = Pick<ServiceNowClient, "getRecord" | "query" | "insert" | "update" | "remove" | "url">;
 
 /** The Clone Admin Console's request table. */
 export const REQUEST_TABLE = "sn_instance_clone_request";
@@ -45,26 +52,6 @@ export const REQUEST_FIELDS = [
     "rollback_deadline",
 ] as const;
 
-/** A clone that ended in Error, Canceled or Hold; the message is the platform's own. */
-export class CloneFailedError extends Error {
-    constructor(
-        message: string,
-        /** The request's final state. */
-        readonly state: string,
-    ) {
-        super(message);
-        this.name = "CloneFailedError";
-    }
-}
-
-/** A clone that did not end within the resource's timeout. */
-export class CloneTimeoutError extends Error {
-    constructor(message: string) {
-        super(message);
-        this.name = "CloneTimeoutError";
-    }
-}
-
 /** A ServiceNow date-time (`YYYY-MM-DD HH:MM:SS`, UTC) as ISO 8601, or "" when blank. */
 export function isoTime(glide: string | undefined): string {
     if (!glide) return "";
@@ -96,8 +83,22 @@ export function progressLine(row: Readonly<Row>, target: string): string {
     return `clone ${row.sys_id} into ${target}: ${parts.join(", ")}`;
 }
 
-/** Waits this long. */
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** Waits this long; an aborted signal ends the wait with the signal's reason. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve, reject) => {
+        if (signal?.aborted) return reject(signal.reason);
+        const onAbort = () => {
+            clearTimeout(t);
+            reject(signal?.reason);
+        };
+        // The listener goes when the timer fires: a long clone polls hundreds of times on one signal.
+        const t = setTimeout(() => {
+            signal?.removeEventListener("abort", onAbort);
+            resolve();
+        }, ms);
+        signal?.addEventListener("abort", onAbort, { once: true });
+    });
+}
 
 /**
  * The `instance` row (on the source) that registers the target: by `instance_name`, or by `instance_url` when the
@@ -115,9 +116,14 @@ export async function findTargetRegistration(client: CloneClient, target: string
         limit: 1,
     });
     if (!rows[0]) {
-        throw new Error(
-            `target instance "${target}" is not registered in the instance table on ${client.url}; ` +
-                "register it as a clone target in the Clone Admin Console, or fix targetInstance",
+        const fix = "register it as a clone target in the Clone Admin Console, or fix targetInstance";
+        throw new InputError(
+            `target instance "${target}" is not registered in the instance table on ${client.url}; ${fix}`,
+            {
+                property: "targetInstance",
+                value: target,
+                fix,
+            },
         );
     }
     return rows[0];
@@ -128,9 +134,12 @@ export async function findProfile(client: CloneClient, profile: string): Promise
     const query = /^[0-9a-f]{32}$/i.test(profile) ? `sys_id=${profile}` : `name=${profile}`;
     const rows = await client.query("clone_profile", { query, fields: ["sys_id"], limit: 1 });
     if (!rows[0]?.sys_id) {
-        throw new Error(
-            `clone profile "${profile}" does not exist on ${client.url}; declare it with CloneProfile and pass its sysId, or fix the name`,
-        );
+        const fix = "declare it with CloneProfile and pass its sysId, or fix the name";
+        throw new InputError(`clone profile "${profile}" does not exist on ${client.url}; ${fix}`, {
+            property: "profile",
+            value: profile,
+            fix,
+        });
     }
     return rows[0].sys_id;
 }
@@ -200,6 +209,10 @@ export interface WaitOptions {
     target: string;
     /** Receives a line each time the state, phase or percentage changes. */
     progress: (line: string) => void;
+    /** Receives the request row at each of those changes (for callers that report structured progress). */
+    onChange?: (row: Readonly<Row>) => void;
+    /** Ends the wait (the clone itself goes on). */
+    signal?: AbortSignal;
 }
 
 /**
@@ -213,7 +226,10 @@ export async function waitForClone(client: CloneClient, id: string, opts: WaitOp
     for (;;) {
         const row = (await client.getRecord(REQUEST_TABLE, id, [...REQUEST_FIELDS])) as Row;
         const line = progressLine(row, opts.target);
-        if (line !== last) opts.progress(line);
+        if (line !== last) {
+            opts.progress(line);
+            opts.onChange?.(row);
+        }
         last = line;
         const state = row.state ?? "";
         if (state === CloneStates.Completed) return row;
@@ -229,7 +245,7 @@ export async function waitForClone(client: CloneClient, id: string, opts: WaitOp
                 `clone ${id} into ${opts.target} did not finish within ${formatDuration(opts.timeoutMs)}; it was ${line.split(": ")[1]}`,
             );
         }
-        await sleep(Math.min(opts.pollMs, Math.max(0, deadline - Date.now())));
+        await sleep(Math.min(opts.pollMs, Math.max(0, deadline - Date.now())), opts.signal);
     }
 }
 

@@ -1,7 +1,11 @@
+/**
+ * CloneCleanupScript: one `clone_cleanup_script` record on the clone's source, a spec of the records skeleton.
+ */
 import { z } from "zod";
-import { recordProvider } from "../clone/record-provider";
-import { flag, integer, recordName, SourceConnectionInput } from "../clone/records";
+import { flag, integer } from "../adopt";
 import { scriptSyntaxProblem } from "../clone/script-syntax";
+import { SourceConnectionInput } from "../connection";
+import { recordName, recordProvider } from "../skeletons/records";
 
 /** Inputs of {@link cloneCleanupScriptProvider}. */
 export const CloneCleanupScriptInputs = z

@@ -1,6 +1,9 @@
+/**
+ * CloneExclusion: one `clone_data_exclude` record on the clone's source, a spec of the records skeleton.
+ */
 import { z } from "zod";
-import { recordProvider } from "../clone/record-provider";
-import { recordName, SourceConnectionInput } from "../clone/records";
+import { SourceConnectionInput } from "../connection";
+import { recordName, recordProvider } from "../skeletons/records";
 
 /** Inputs of {@link cloneExclusionProvider}. */
 export const CloneExclusionInputs = z.object({

@@ -1,6 +1,10 @@
+/**
+ * ClonePreserver: one `clone_data_preserver` record on the clone's source, a spec of the records skeleton.
+ */
 import { z } from "zod";
-import { recordProvider } from "../clone/record-provider";
-import { flag, recordName, SourceConnectionInput } from "../clone/records";
+import { flag } from "../adopt";
+import { SourceConnectionInput } from "../connection";
+import { recordName, recordProvider } from "../skeletons/records";
 
 /**
  * Preservers the platform ships that "must not be modified or deleted" (ServiceNow docs, Create a data preserver):

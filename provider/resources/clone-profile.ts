@@ -1,13 +1,12 @@
+/**
+ * CloneProfile: a `clone_profile` on the clone's source and its links to exclusions, preservers and cleanup scripts,
+ * as a spec of the settings skeleton (adopt by name, converge the links, restore them on destroy).
+ */
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { toCheckResult } from "../check";
 import {
-    type CloneClient,
-    changedFields,
-    cloneClient,
-    configureClone,
     convergeRecord,
-    diffRecordInputs,
+    differingFields,
     findByName,
     flag,
     getOrUndefined,
@@ -15,11 +14,15 @@ import {
     isSysId,
     type RecordMemory,
     type Row,
-    recordName,
     restoreRecord,
-    SourceConnectionInput,
     sameJson,
-} from "../clone/records";
+    type UndoJournal,
+} from "../adopt";
+import type { CloneClient } from "../clone/run";
+import { SourceConnectionInput } from "../connection";
+import { InputError } from "../errors";
+import { recordName } from "../skeletons/records";
+import { settingsProvider } from "../skeletons/settings";
 
 /** The platform's own profile: "a System Profile that can't be modified". */
 export const SYSTEM_PROFILE = "System Profile";
@@ -161,9 +164,14 @@ async function resolveRef(client: CloneClient, kind: keyof typeof ITEM_TABLES, r
     const table = ITEM_TABLES[kind].item;
     const row = isSysId(ref) ? await getOrUndefined(client, table, ref) : await findByName(client, table, ref);
     if (!row?.sys_id) {
-        throw new Error(
-            `${kind} entry "${ref}" of a clone profile does not exist in ${table} on ${client.url}; ` +
-                "create it first (declare it in this stack and pass its name or sysId output) or fix the name",
+        const fix = "create it first (declare it in this stack and pass its name or sysId output) or fix the name";
+        throw new InputError(
+            `${kind} entry "${ref}" of a clone profile does not exist in ${table} on ${client.url}; ${fix}`,
+            {
+                property: kind,
+                value: ref,
+                fix,
+            },
         );
     }
     return row.sys_id;
@@ -223,7 +231,7 @@ export async function convergeLinks(client: CloneClient, profileId: string, desi
             continue;
         }
         kept.add(id);
-        const changes = changedFields(row, { order: String(want.order), active: String(want.active) });
+        const changes = differingFields(row, { order: String(want.order), active: String(want.active) });
         if (Object.keys(changes).length > 0) await client.update(link, row.sys_id ?? "", changes);
     }
     for (const s of desired.cleanupScripts) {
@@ -243,14 +251,16 @@ export async function applyProfile(
     client: CloneClient,
     inputs: CloneProfileInputs,
     prior?: CloneProfileOutputs,
+    journal?: UndoJournal,
 ): Promise<CloneProfileOutputs> {
     const existing = prior
         ? await getOrUndefined(client, TABLE, prior.sysId)
         : await findByName(client, TABLE, inputs.name);
     if (existing && flag(existing.read_only)) {
-        throw new Error(
+        throw new InputError(
             `clone profile "${inputs.name}" on ${client.url} is read-only (like the platform's ${SYSTEM_PROFILE}) and ` +
                 "can't be modified; give this resource another name to create your own profile",
+            { property: "name", value: inputs.name, fix: "give this resource another name to create your own profile" },
         );
     }
     const scripts = scriptOrders(inputs.cleanupScripts);
@@ -267,9 +277,11 @@ export async function applyProfile(
         ),
     };
     const priorMemory: RecordMemory | undefined =
-        prior && existing ? { sysId: prior.sysId, created: prior.created, previous: prior.previous ?? {} } : undefined;
+        prior && existing
+            ? { table: TABLE, sysId: prior.sysId, created: prior.created, previous: prior.previous ?? {} }
+            : undefined;
     const fields: Row = inputs.description === undefined ? {} : { description: inputs.description };
-    const { memory } = await convergeRecord(client, TABLE, inputs.name, fields, priorMemory);
+    const { memory } = await convergeRecord(client, TABLE, inputs.name, fields, priorMemory, journal);
     // The first sight of an adopted profile's links is what destroy puts back.
     let previousLinks: ProfileLinks | null = null;
     if (!memory.created) {
@@ -344,48 +356,33 @@ async function inputsFromLive(
  * Dynamic provider for `CloneProfile`: a `clone_profile` on the clone's source and its links to exclusions,
  * preservers and cleanup scripts (in order). An existing profile is adopted by name; destroy restores its links.
  */
-export const cloneProfileProvider: pulumi.dynamic.ResourceProvider<CloneProfileInputs, CloneProfileOutputs> = {
-    async configure(req) {
-        await configureClone(req);
-    },
-    async check(_olds, news) {
-        return toCheckResult(CloneProfileInputs, news as Record<string, unknown>);
-    },
-    async diff(_id, olds, news) {
-        return diffRecordInputs(olds, news, INPUT_KEYS);
-    },
-    async create(inputs) {
-        const client = await cloneClient(inputs.connection);
-        const outs = await applyProfile(client, inputs);
-        return { id: outs.sysId, outs };
-    },
-    async read(id, props) {
-        const stored = props as CloneProfileOutputs;
-        const client = await cloneClient(stored.connection);
-        const live = await getOrUndefined(client, TABLE, stored.sysId || id);
-        if (!live) return {};
-        const { links } = await readLinks(client, live.sys_id ?? id);
-        const inputs = await inputsFromLive(client, stored, live, links);
-        return { id, props: { ...stored, ...inputs }, inputs: inputs as CloneProfileOutputs };
-    },
-    async update(_id, olds, news) {
-        const client = await cloneClient(news.connection);
-        return { outs: await applyProfile(client, news, olds) };
-    },
-    async delete(_id, props) {
-        const client = await cloneClient(props.connection);
-        const live = await getOrUndefined(client, TABLE, props.sysId);
-        if (!live) return;
-        if (props.created) {
-            // Links first: a profile row deleted before its links would leave them dangling.
-            await convergeLinks(client, props.sysId, { exclusions: [], preservers: [], cleanupScripts: [] });
-        } else if (props.previousLinks) {
-            await convergeLinks(client, props.sysId, props.previousLinks);
-        }
-        await restoreRecord(client, TABLE, {
-            sysId: props.sysId,
-            created: props.created,
-            previous: props.previous ?? {},
-        });
-    },
-};
+export const cloneProfileProvider: pulumi.dynamic.ResourceProvider<CloneProfileInputs, CloneProfileOutputs> =
+    settingsProvider<CloneProfileInputs, CloneProfileOutputs>({
+        schema: CloneProfileInputs,
+        inputKeys: INPUT_KEYS,
+        replaceKeys: ["connection", "name"],
+        id: (_inputs, outs) => outs.sysId,
+        apply: applyProfile,
+        async read(client, stored, id) {
+            const live = await getOrUndefined(client, TABLE, stored.sysId || id);
+            if (!live) return undefined;
+            const { links } = await readLinks(client, live.sys_id ?? id);
+            const inputs = await inputsFromLive(client, stored, live, links);
+            return { props: { ...stored, ...inputs }, inputs };
+        },
+        async restore(client, props) {
+            const live = await getOrUndefined(client, TABLE, props.sysId);
+            if (!live) return;
+            if (props.created) {
+                await convergeLinks(client, props.sysId, { exclusions: [], preservers: [], cleanupScripts: [] });
+            } else if (props.previousLinks) {
+                await convergeLinks(client, props.sysId, props.previousLinks);
+            }
+            await restoreRecord(client, {
+                table: TABLE,
+                sysId: props.sysId,
+                created: props.created,
+                previous: props.previous ?? {},
+            });
+        },
+    });

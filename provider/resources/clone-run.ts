@@ -1,9 +1,13 @@
+/**
+ * CloneRun: requests a clone (or attaches to the latest one) and exposes the target's clone epoch. It stays its own
+ * provider, apart from the settings skeleton: it adopts and restores nothing, its create is a long-running operation
+ * that is cancelled (not undone) on failure, and its diff follows the instance's clone history.
+ */
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { toCheckResult } from "../check";
-import { type CloneClient, cloneClient, configureClone, type Row, sameJson } from "../clone/records";
+import { type Row, sameJson } from "../adopt";
 import {
-    CloneFailedError,
+    type CloneClient,
     CloneStates,
     cancelClone,
     epochOf,
@@ -21,6 +25,9 @@ import {
     sleep,
     waitForClone,
 } from "../clone/run";
+import { clientFor, configureFromStack } from "../connection";
+import { CloneFailedError, CloneTimeoutError, InputError } from "../errors";
+import { containsUnknown, schemaDefaults, toCheckResult } from "../pulumi/check";
 
 /** Inputs of {@link cloneRunProvider}. */
 export const CloneRunInputs = z
@@ -132,16 +139,23 @@ const REPLACE_KEYS = [
 ] as const;
 const INPUT_KEYS = [...REPLACE_KEYS, "timeoutMinutes", "pollSeconds", "rollbackOnDestroy"] as const;
 /** The schema's defaults, applied before check even when another input is still unknown. */
-const DEFAULTS = {
-    mode: "request",
-    excludeAuditLogData: true,
-    excludeAttachments: true,
-    preserveTheme: true,
-    preserveInProgressUpdateSetsDays: 0,
-    timeoutMinutes: 480,
-    pollSeconds: 30,
-    rollbackOnDestroy: false,
-} as const;
+const DEFAULTS = schemaDefaults(CloneRunInputs);
+/**
+ * The epoch of the latest completed clone into the target, looked up at check (diff does no network I/O) and passed
+ * to diff among the checked inputs; a re-clone since the last apply shows as a change of this key.
+ */
+const LATEST_EPOCH = "latestEpoch";
+
+/** The completion time in an epoch (`<sys_id>@<ISO time>`), which orders epochs. */
+function epochTime(epoch: string): string {
+    return epoch.slice(epoch.indexOf("@") + 1);
+}
+
+/** The inputs without what check observed on the instance (never part of the outputs). */
+function ownInputs(inputs: CloneRunInputs): CloneRunInputs {
+    const { [LATEST_EPOCH]: _observed, ...rest } = inputs as CloneRunInputs & { [LATEST_EPOCH]?: string };
+    return rest as CloneRunInputs;
+}
 
 /** Progress goes to the provider's stdout, which Pulumi shows while `up` runs. */
 function report(line: string): void {
@@ -161,9 +175,9 @@ function configuredTargetName(): string | undefined {
 /** Where this resource reads the target's clone history. */
 async function historyOf(inputs: CloneRunInputs): Promise<HistorySource> {
     if (inputs.historyFrom === "target") {
-        return { kind: "target", client: await cloneClient("target"), targetName: inputs.targetInstance! };
+        return { kind: "target", client: await clientFor("target"), targetName: inputs.targetInstance! };
     }
-    const client = await cloneClient("source");
+    const client = await clientFor("source");
     const registration = await findTargetRegistration(client, inputs.targetInstance!);
     return { kind: "source", client, targetRef: registration.sys_id ?? "" };
 }
@@ -171,8 +185,7 @@ async function historyOf(inputs: CloneRunInputs): Promise<HistorySource> {
 /** The target's live instance_name through the target connection, "" when there is none. */
 async function targetIdentity(): Promise<string> {
     try {
-        const connection: typeof import("../connection") = require("../connection");
-        return await (await connection.clientFor("target")).liveInstanceName();
+        return await (await clientFor("target")).liveInstanceName();
     } catch {
         return "";
     }
@@ -207,7 +220,7 @@ function reclonedMessage(target: string, latest: Readonly<Row>): string {
 /** Requests a clone and waits for it; cancels it when it fails to finish in time, so nothing half-requested is left. */
 async function requestClone(inputs: CloneRunInputs): Promise<Row> {
     const target = inputs.targetInstance!;
-    const source = await cloneClient("source");
+    const source = await clientFor("source");
     const registration = await findTargetRegistration(source, target);
     const profile = inputs.profile ? await findProfile(source, inputs.profile) : undefined;
     const request = await source.insert(REQUEST_TABLE, {
@@ -242,9 +255,10 @@ async function waitOrCancel(source: CloneClient, id: string, inputs: CloneRunInp
         try {
             settled = await cancelClone(source, id, pollMs);
         } catch (cancelError) {
-            throw new Error(
+            throw new CloneFailedError(
                 `${(error as Error).message}; cancelling clone ${id} also failed (${(cancelError as Error).message}): ` +
                     `cancel it in the Clone Admin Console on ${source.url}`,
+                "cancel failed",
             );
         }
         const outcome =
@@ -253,7 +267,7 @@ async function waitOrCancel(source: CloneClient, id: string, inputs: CloneRunInp
                 : `it could not be canceled (state ${settled}; the platform allows cancel only before Node repoint) ` +
                   `and goes on: once it completes, use mode "attach", or raise timeoutMinutes`;
         report(`clone ${id}: ${outcome}`);
-        throw new Error(`${(error as Error).message}; ${outcome}`);
+        throw new CloneFailedError(`${(error as Error).message}; ${outcome}`, settled);
     }
 }
 
@@ -269,9 +283,10 @@ async function attachClone(inputs: CloneRunInputs): Promise<Row> {
     }
     const latest = await latestCompleted(history);
     if (!latest) {
-        throw new Error(
-            `no completed clone into ${inputs.targetInstance} found in ${REQUEST_TABLE} on ${history.client.url}; ` +
-                'request one with mode "request" (or in the Clone Admin Console) first',
+        const fix = 'request one with mode "request" (or in the Clone Admin Console) first';
+        throw new InputError(
+            `no completed clone into ${inputs.targetInstance} found in ${REQUEST_TABLE} on ${history.client.url}; ${fix}`,
+            { property: "mode", value: inputs.mode, fix },
         );
     }
     report(`attached to clone ${latest.sys_id} into ${inputs.targetInstance}, completed ${isoTime(latest.completed)}`);
@@ -299,7 +314,7 @@ async function outputsFor(inputs: CloneRunInputs, clone: Readonly<Row>): Promise
 
 /** Rolls back the resource's clone if it is still the latest into the target and within the platform's window. */
 async function rollback(props: CloneRunOutputs): Promise<void> {
-    const source = await cloneClient("source");
+    const source = await clientFor("source");
     const history = await historyOf(props);
     const latest = await latestCompleted(history);
     if (!latest || latest.sys_id !== props.cloneId || latest.state !== CloneStates.Completed) {
@@ -326,13 +341,14 @@ async function rollback(props: CloneRunOutputs): Promise<void> {
         last = row.state ?? "";
         if (row.state === CloneStates.RolledBack) return;
         if (row.state === CloneStates.RollbackFailure) {
-            throw new Error(
+            throw new CloneFailedError(
                 `rollback of clone ${props.cloneId} into ${props.targetInstance} failed: ${row.error_message || "no message"}; ` +
                     "set rollbackOnDestroy to false to destroy without rolling back",
+                row.state ?? "",
             );
         }
         if (Date.now() >= end) {
-            throw new Error(
+            throw new CloneTimeoutError(
                 `rollback of clone ${props.cloneId} did not finish within ${formatDuration(props.timeoutMinutes * 60_000)} (state ${row.state})`,
             );
         }
@@ -356,7 +372,7 @@ async function reread(props: CloneRunOutputs, history: HistorySource): Promise<R
  */
 export const cloneRunProvider: pulumi.dynamic.ResourceProvider<CloneRunInputs, CloneRunOutputs> = {
     async configure(req) {
-        await configureClone(req);
+        await configureFromStack(req);
     },
     async check(_olds, news) {
         // Defaults first, so that an input still unknown at preview does not hide them (and fake a replacement).
@@ -381,6 +397,14 @@ export const cloneRunProvider: pulumi.dynamic.ResourceProvider<CloneRunInputs, C
         if (inputs.historyFrom === undefined && typeof inputs.rollbackOnDestroy === "boolean") {
             inputs.historyFrom = inputs.mode === "attach" && !inputs.rollbackOnDestroy ? "target" : "source";
         }
+        if (containsUnknown(inputs)) return { inputs };
+        try {
+            // Without --refresh the stored epoch is all the engine knows: ask the instance whether it was re-cloned.
+            const latest = await latestCompleted(await historyOf(inputs));
+            if (latest) return { inputs: { ...inputs, [LATEST_EPOCH]: epochOf(latest) } as CloneRunInputs };
+        } catch {
+            // An unreachable instance must not fail a preview of everything else; refresh reports it.
+        }
         return { inputs };
     },
     async diff(_id, olds, news) {
@@ -389,18 +413,14 @@ export const cloneRunProvider: pulumi.dynamic.ResourceProvider<CloneRunInputs, C
         const replaces = REPLACE_KEYS.filter((k) => !sameJson(o[k], n[k]));
         let changes = replaces.length > 0 || INPUT_KEYS.some((k) => !sameJson(o[k], n[k]));
         if (olds.reclonedSinceApply) changes = true;
-        else if (!changes && olds.epoch) {
-            // Without --refresh the stored epoch is all the engine knows; ask the instance whether it was re-cloned.
-            try {
-                const latest = await latestCompleted(await historyOf(olds));
-                if (latest && epochOf(latest) !== olds.epoch) changes = true;
-            } catch {
-                // An unreachable instance must not fail a preview of everything else; refresh reports it.
-            }
+        else if (!changes && olds.epoch && typeof n[LATEST_EPOCH] === "string") {
+            // Re-cloned since the last apply: the latest completion check saw is later than the recorded one.
+            changes = epochTime(n[LATEST_EPOCH]) > epochTime(olds.epoch);
         }
         return { changes, replaces: [...replaces] };
     },
-    async create(inputs) {
+    async create(checked) {
+        const inputs = ownInputs(checked);
         const clone = inputs.mode === "attach" ? await attachClone(inputs) : await requestClone(inputs);
         report(`clone ${clone.sys_id} into ${inputs.targetInstance} ${clone.state} at ${isoTime(clone.completed)}`);
         const outs = await outputsFor(inputs, clone);
@@ -419,7 +439,8 @@ export const cloneRunProvider: pulumi.dynamic.ResourceProvider<CloneRunInputs, C
         const inputs = Object.fromEntries(INPUT_KEYS.filter((k) => k in stored).map((k) => [k, stored[k]]));
         return { id, props: next, inputs: inputs as unknown as CloneRunOutputs };
     },
-    async update(_id, olds, news) {
+    async update(_id, olds, checked) {
+        const news = ownInputs(checked);
         // Only timeout, polling, rollbackOnDestroy or a newer clone got here: no new clone is requested.
         const history = await historyOf(news);
         let clone: Row | undefined;

@@ -1,11 +1,12 @@
+/**
+ * EmailPolicy: outbound and inbound email switches, the test-mailbox redirect and the SMTP account, a spec of the
+ * settings skeleton (the password is never kept: only a salted fingerprint).
+ */
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { toCheckResult } from "../check";
 import {
     applyRecordChanges,
-    ConnectionInput,
     convergeProperties,
-    type Ledger,
     type PropertyMemory,
     type RecordClient,
     type RecordMemory,
@@ -13,9 +14,12 @@ import {
     readProperties,
     restoreProperties,
     restoreRecordChanges,
-    undoFailedApply,
-} from "../properties";
-import { singletonProvider } from "../singleton-provider";
+    UndoJournal,
+} from "../adopt";
+import { ConnectionInput } from "../connection";
+import { InputError } from "../errors";
+import { toCheckResult } from "../pulumi/check";
+import { settingsProvider, singletonId } from "../skeletons/settings";
 
 /** The SMTP account settings EmailPolicy may set; each omitted field is left as it is. */
 export const SmtpAccountInput = z.object({
@@ -68,7 +72,7 @@ export const EmailPolicyInputs = z
         redirectTo: z
             .array(
                 z.email({
-                    error: "each redirectTo entry must be one email address such as qa-mailbox@example.com",
+                    error: "each redirectTo entry must be one email address such as qa-inbox@example.com",
                 }),
             )
             .optional(),
@@ -161,10 +165,14 @@ export async function findSmtpAccount(client: RecordClient, account: z.infer<typ
         : rows.find((r) => r.type === "smtp" && r.active === "true");
     if (!found) {
         const names = rows.map((r) => `"${r.name}"`).join(", ") || "none";
-        throw new Error(
+        const fix = account.name
+            ? "fix the name or omit it to use the active SMTP account"
+            : "name one in smtpAccount.name";
+        throw new InputError(
             account.name
-                ? `smtpAccount.name "${account.name}" matches no ${EMAIL_ACCOUNT_TABLE} record (accounts: ${names}); fix the name or omit it to use the active SMTP account`
-                : `no active SMTP account in ${EMAIL_ACCOUNT_TABLE} (accounts: ${names}); name one in smtpAccount.name`,
+                ? `smtpAccount.name "${account.name}" matches no ${EMAIL_ACCOUNT_TABLE} record (accounts: ${names}); ${fix}`
+                : `no active SMTP account in ${EMAIL_ACCOUNT_TABLE} (accounts: ${names}); ${fix}`,
+            { property: account.name ? "smtpAccount.name" : "smtpAccount", value: account.name, fix },
         );
     }
     return found;
@@ -173,13 +181,13 @@ export async function findSmtpAccount(client: RecordClient, account: z.infer<typ
 /**
  * Converges email settings: properties first, then the SMTP account.
  *
- * On a first apply (no `prior`) a failure part-way puts back whatever was already written, so a failed create leaves
- * nothing behind.
+ * Notes every change in `journal` before writing it, so the skeleton can undo a failed create.
  */
 export async function applyEmailPolicy(
     client: RecordClient,
     inputs: EmailPolicyInputs,
     prior?: EmailPolicyOutputs,
+    journal = new UndoJournal(),
 ): Promise<EmailPolicyOutputs> {
     const { smtpPassword, ...rest } = inputs;
     // Resolve the account before any write: a wrong account name must fail with nothing written.
@@ -187,57 +195,49 @@ export async function applyEmailPolicy(
 
     let accountMemory = prior?.smtpAccountPrevious;
     const desired = desiredEmailProperties(inputs);
-    const propLedger: Ledger<PropertyMemory> = { memory: {} };
-    const accountLedger: Ledger<RecordMemory[]> = { memory: [] };
-    try {
-        // A property no longer managed (redirectTo removed) goes back to its previous value.
-        const memory = await convergeProperties(client, desired, prior?.previous ?? {}, PROPERTY_TYPES, propLedger);
+    // A property no longer managed (redirectTo removed) goes back to its previous value.
+    const memory = await convergeProperties(client, desired, prior?.previous ?? {}, PROPERTY_TYPES, journal);
 
-        // A different account (or none) now: put the previously adopted one back first.
-        if (accountMemory && accountMemory.sysId !== account?.sys_id) {
-            await restoreRecordChanges(client, [accountMemory]);
-            accountMemory = undefined;
-        }
-        let smtpPasswordHash = prior?.smtpPasswordHash;
-        if (account && inputs.smtpAccount) {
-            const [merged] = await applyRecordChanges(
-                client,
-                [
-                    {
-                        table: EMAIL_ACCOUNT_TABLE,
-                        sysId: account.sys_id ?? "",
-                        label: account.name,
-                        live: account,
-                        desired: desiredAccountFields(inputs.smtpAccount),
-                    },
-                ],
-                accountMemory ? [accountMemory] : [],
-                accountLedger,
-            );
-            accountMemory = merged ?? {
-                table: EMAIL_ACCOUNT_TABLE,
-                sysId: account.sys_id ?? "",
-                label: account.name,
-                previous: {},
-            };
-            if (smtpPassword !== undefined && !fingerprintMatches(smtpPassword, smtpPasswordHash)) {
-                await client.update(EMAIL_ACCOUNT_TABLE, account.sys_id ?? "", { password: smtpPassword });
-                smtpPasswordHash = passwordFingerprint(smtpPassword);
-            }
-        }
-        if (smtpPassword === undefined) smtpPasswordHash = undefined;
-        return {
-            ...rest,
-            previous: memory,
-            ...(account ? { smtpAccountSysId: account.sys_id } : {}),
-            ...(accountMemory ? { smtpAccountPrevious: accountMemory } : {}),
-            ...(smtpPasswordHash ? { smtpPasswordHash } : {}),
-        };
-    } catch (err) {
-        // A failed first apply leaves nothing behind; a failed update keeps what it did (the next up converges).
-        if (!prior) await undoFailedApply(client, accountLedger.memory, propLedger.memory);
-        throw err;
+    // A different account (or none) now: put the previously adopted one back first.
+    if (accountMemory && accountMemory.sysId !== account?.sys_id) {
+        await restoreRecordChanges(client, [accountMemory]);
+        accountMemory = undefined;
     }
+    let smtpPasswordHash = prior?.smtpPasswordHash;
+    if (account && inputs.smtpAccount) {
+        const [merged] = await applyRecordChanges(
+            client,
+            [
+                {
+                    table: EMAIL_ACCOUNT_TABLE,
+                    sysId: account.sys_id ?? "",
+                    label: account.name,
+                    live: account,
+                    desired: desiredAccountFields(inputs.smtpAccount),
+                },
+            ],
+            accountMemory ? [accountMemory] : [],
+            journal,
+        );
+        accountMemory = merged ?? {
+            table: EMAIL_ACCOUNT_TABLE,
+            sysId: account.sys_id ?? "",
+            label: account.name,
+            previous: {},
+        };
+        if (smtpPassword !== undefined && !fingerprintMatches(smtpPassword, smtpPasswordHash)) {
+            await client.update(EMAIL_ACCOUNT_TABLE, account.sys_id ?? "", { password: smtpPassword });
+            smtpPasswordHash = passwordFingerprint(smtpPassword);
+        }
+    }
+    if (smtpPassword === undefined) smtpPasswordHash = undefined;
+    return {
+        ...rest,
+        previous: memory,
+        ...(account ? { smtpAccountSysId: account.sys_id } : {}),
+        ...(accountMemory ? { smtpAccountPrevious: accountMemory } : {}),
+        ...(smtpPasswordHash ? { smtpPasswordHash } : {}),
+    };
 }
 
 /** Live state of a policy, shaped like its outputs, and the inputs that would produce it. */
@@ -276,8 +276,8 @@ export async function readEmailPolicy(
 
 /** Dynamic provider for `EmailPolicy`. */
 export const emailPolicyProvider: pulumi.dynamic.ResourceProvider<EmailPolicyInputs, EmailPolicyOutputs> =
-    singletonProvider<EmailPolicyInputs, EmailPolicyOutputs>({
-        kind: "email-policy",
+    settingsProvider<EmailPolicyInputs, EmailPolicyOutputs>({
+        id: (inputs) => singletonId("email-policy", inputs.connection),
         schema: EmailPolicyInputs,
         inputKeys: INPUT_KEYS,
         async check(news) {

@@ -1,10 +1,12 @@
+/**
+ * InstanceBranding: banner text, base colour and the welcome notice that say "not production", a spec of the
+ * settings skeleton (properties and welcome records adopted and restored).
+ */
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import {
     applyRecordChanges,
-    ConnectionInput,
     convergeProperties,
-    type Ledger,
     type PropertyMemory,
     type RecordClient,
     type RecordMemory,
@@ -13,9 +15,10 @@ import {
     readProperties,
     restoreProperties,
     restoreRecordChanges,
-    undoFailedApply,
-} from "../properties";
-import { singletonProvider } from "../singleton-provider";
+    UndoJournal,
+} from "../adopt";
+import { ConnectionInput } from "../connection";
+import { settingsProvider, singletonId } from "../skeletons/settings";
 
 /**
  * Default table of "System UI › Welcome Page Content". The real name is not documented publicly; the emulator uses the
@@ -130,63 +133,56 @@ export async function applyInstanceBranding(
     client: RecordClient,
     inputs: InstanceBrandingInputs,
     prior?: InstanceBrandingOutputs,
+    journal = new UndoJournal(),
 ): Promise<InstanceBrandingOutputs> {
     let welcome: RecordMemory[] = prior?.welcomePrevious ?? [];
     const desired = desiredBrandingProperties(inputs);
-    const propLedger: Ledger<PropertyMemory> = { memory: {} };
-    const welcomeLedger: Ledger<RecordMemory[]> = { memory: [] };
-    try {
-        const memory = await convergeProperties(client, desired, prior?.previous ?? {}, {}, propLedger);
+    const memory = await convergeProperties(client, desired, prior?.previous ?? {}, {}, journal);
 
-        // Welcome content no longer managed, or managed in another table: put the old records back first.
-        if (
-            welcome.length > 0 &&
-            (inputs.welcomeText === undefined || prior?.welcomePageTable !== inputs.welcomePageTable)
-        ) {
-            await restoreRecordChanges(client, welcome);
-            welcome = [];
-        }
-        let welcomeSysId: string | undefined;
-        if (inputs.welcomeText !== undefined) {
-            const table = inputs.welcomePageTable;
-            const rows = await client.query(table, { query: "ORDERBYorder", fields: WELCOME_FIELDS, limit: 1000 });
-            const plan = planWelcome(table, rows, inputs);
-            // Another record of ours (by an old title) is no longer ours: restore it.
-            const stale = welcome.filter((m) => m.sysId !== plan.ours?.sys_id && m.created);
-            if (stale.length > 0) {
-                await restoreRecordChanges(client, stale);
-                welcome = welcome.filter((m) => !stale.includes(m));
-            }
-            welcome = await applyRecordChanges(client, plan.targets, welcome, welcomeLedger);
-            welcomeSysId = plan.ours?.sys_id;
-            if (!plan.ours) {
-                const created = await client.insert(table, {
-                    short_description: inputs.welcomeTitle,
-                    active: "true",
-                    text: inputs.welcomeText,
-                    order: "0",
-                });
-                welcomeSysId = created.sys_id;
-                welcome.push({
-                    table,
-                    sysId: created.sys_id ?? "",
-                    label: inputs.welcomeTitle,
-                    previous: {},
-                    created: true,
-                });
-            }
-        }
-        return {
-            ...inputs,
-            previous: memory,
-            welcomePrevious: welcome,
-            ...(welcomeSysId ? { welcomeSysId } : {}),
-        };
-    } catch (err) {
-        // A failed first apply leaves nothing behind; a failed update keeps what it did (the next up converges).
-        if (!prior) await undoFailedApply(client, welcomeLedger.memory, propLedger.memory);
-        throw err;
+    // Welcome content no longer managed, or managed in another table: put the old records back first.
+    if (
+        welcome.length > 0 &&
+        (inputs.welcomeText === undefined || prior?.welcomePageTable !== inputs.welcomePageTable)
+    ) {
+        await restoreRecordChanges(client, welcome);
+        welcome = [];
     }
+    let welcomeSysId: string | undefined;
+    if (inputs.welcomeText !== undefined) {
+        const table = inputs.welcomePageTable;
+        const rows = await client.query(table, { query: "ORDERBYorder", fields: WELCOME_FIELDS, limit: 1000 });
+        const plan = planWelcome(table, rows, inputs);
+        // Another record of ours (by an old title) is no longer ours: restore it.
+        const stale = welcome.filter((m) => m.sysId !== plan.ours?.sys_id && m.created);
+        if (stale.length > 0) {
+            await restoreRecordChanges(client, stale);
+            welcome = welcome.filter((m) => !stale.includes(m));
+        }
+        welcome = await applyRecordChanges(client, plan.targets, welcome, journal);
+        welcomeSysId = plan.ours?.sys_id;
+        if (!plan.ours) {
+            const created = await client.insert(table, {
+                short_description: inputs.welcomeTitle,
+                active: "true",
+                text: inputs.welcomeText,
+                order: "0",
+            });
+            welcomeSysId = created.sys_id;
+            welcome.push({
+                table,
+                sysId: created.sys_id ?? "",
+                label: inputs.welcomeTitle,
+                previous: {},
+                created: true,
+            });
+        }
+    }
+    return {
+        ...inputs,
+        previous: memory,
+        welcomePrevious: welcome,
+        ...(welcomeSysId ? { welcomeSysId } : {}),
+    };
 }
 
 /** Live state shaped like the outputs, and the inputs that would produce it. */
@@ -220,8 +216,8 @@ export async function readInstanceBranding(
 export const instanceBrandingProvider: pulumi.dynamic.ResourceProvider<
     InstanceBrandingInputs,
     InstanceBrandingOutputs
-> = singletonProvider<InstanceBrandingInputs, InstanceBrandingOutputs>({
-    kind: "instance-branding",
+> = settingsProvider<InstanceBrandingInputs, InstanceBrandingOutputs>({
+    id: (inputs) => singletonId("instance-branding", inputs.connection),
     schema: InstanceBrandingInputs,
     inputKeys: INPUT_KEYS,
     apply: applyInstanceBranding,

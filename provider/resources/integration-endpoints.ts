@@ -1,17 +1,23 @@
+/**
+ * IntegrationEndpoints: outbound REST/SOAP endpoints rewritten from production hosts to sandboxes, with a tripwire
+ * that refuses to write while any active endpoint would still point at production; a spec of the settings skeleton.
+ */
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import {
     applyRecordChanges,
-    ConnectionInput,
-    type Ledger,
     type RecordClient,
     type RecordMemory,
     type RecordTarget,
     type Row,
     restoreRecordChanges,
-    undoFailedApply,
-} from "../properties";
-import { singletonProvider } from "../singleton-provider";
+    UndoJournal,
+} from "../adopt";
+import { ConnectionInput } from "../connection";
+import { ProductionEndpointError } from "../errors";
+import { settingsProvider, singletonId } from "../skeletons/settings";
+
+export { ProductionEndpointError };
 
 const HOST = /^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:\d{1,5})?$/;
 const URL_PREFIX = /^[a-z][a-z0-9+.-]*:\/\/[^/\s?#]+/i;
@@ -200,24 +206,13 @@ export function describeEndpoint(e: EndpointRecord): string {
     return `${e.table} "${e.name}" (${e.sysId}): ${e.value}`;
 }
 
-/** Thrown by the tripwire; names every offending record. Nothing has been written when it is thrown. */
-export class ProductionEndpointError extends Error {
-    constructor(readonly endpoints: readonly string[]) {
-        super(
-            `${endpoints.length} active endpoint(s) would still point at a production host after the rules, so nothing was written:\n  ` +
-                `${endpoints.join("\n  ")}\n` +
-                "add a rule for each host (rules: [{ from: <production host>, to: <sandbox host> }]) or deactivate the record",
-        );
-        this.name = new.target.name;
-    }
-}
-
 /** Converges endpoints; the tripwire runs on the plan, before any write. */
 export async function applyIntegrationEndpoints(
     client: RecordClient,
     inputs: IntegrationEndpointsInputs,
     extraInstances: readonly string[],
     prior?: IntegrationEndpointsOutputs,
+    journal = new UndoJournal(),
 ): Promise<IntegrationEndpointsOutputs> {
     const hosts = tripwireHosts(inputs.productionHosts, extraInstances);
     const endpoints = await readEndpoints(client);
@@ -226,14 +221,7 @@ export async function applyIntegrationEndpoints(
     // Records rewritten by a rule since removed keep their sandbox endpoint: going back would point them at production.
     // Destroy restores them all.
     let memory = prior?.previous ?? [];
-    const ledger: Ledger<RecordMemory[]> = { memory };
-    try {
-        memory = await applyRecordChanges(client, plan.targets, memory, ledger);
-    } catch (err) {
-        // A failed first apply leaves nothing behind; a failed update keeps what it did (the next up converges).
-        if (!prior) await undoFailedApply(client, ledger.memory);
-        throw err;
-    }
+    memory = await applyRecordChanges(client, plan.targets, memory, journal);
     return {
         ...inputs,
         previous: memory,
@@ -284,11 +272,12 @@ export function stackProductionInstances(): string[] {
 export const integrationEndpointsProvider: pulumi.dynamic.ResourceProvider<
     IntegrationEndpointsInputs,
     IntegrationEndpointsOutputs
-> = singletonProvider<IntegrationEndpointsInputs, IntegrationEndpointsOutputs>({
-    kind: "integration-endpoints",
+> = settingsProvider<IntegrationEndpointsInputs, IntegrationEndpointsOutputs>({
+    id: (inputs) => singletonId("integration-endpoints", inputs.connection),
     schema: IntegrationEndpointsInputs,
     inputKeys: INPUT_KEYS,
-    apply: (client, inputs, olds) => applyIntegrationEndpoints(client, inputs, stackProductionInstances(), olds),
+    apply: (client, inputs, olds, journal) =>
+        applyIntegrationEndpoints(client, inputs, stackProductionInstances(), olds, journal),
     read: readIntegrationEndpoints,
     async restore(client, props) {
         await restoreRecordChanges(client, props.previous ?? []);

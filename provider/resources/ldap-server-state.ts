@@ -1,17 +1,20 @@
+/**
+ * LdapServerState: LDAP servers and their scheduled loads switched off (or on), a spec of the settings skeleton.
+ */
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import {
     applyRecordChanges,
-    ConnectionInput,
-    type Ledger,
     type RecordClient,
     type RecordMemory,
     type RecordTarget,
     type Row,
     restoreRecordChanges,
-    undoFailedApply,
-} from "../properties";
-import { singletonProvider } from "../singleton-provider";
+    UndoJournal,
+} from "../adopt";
+import { ConnectionInput } from "../connection";
+import { InputError } from "../errors";
+import { settingsProvider, singletonId } from "../skeletons/settings";
 
 /** Inputs of {@link ldapServerStateProvider}. */
 export const LdapServerStateInputs = z.object({
@@ -65,8 +68,9 @@ export async function readLdapSnapshot(
         const missing = servers.filter((n) => !all.some((r) => r.name === n));
         if (missing.length > 0) {
             const names = all.map((r) => `"${r.name}"`).join(", ") || "none";
-            throw new Error(
+            throw new InputError(
                 `LDAP server ${missing.map((n) => `"${n}"`).join(", ")} in servers does not exist in ${LDAP_TABLE} (servers: ${names}); fix the name or omit servers to cover all`,
+                { property: "servers", value: missing, fix: "fix the name or omit servers to cover all" },
             );
         }
     }
@@ -134,6 +138,7 @@ export async function applyLdapServerState(
     client: RecordClient,
     inputs: LdapServerStateInputs,
     prior?: LdapServerStateOutputs,
+    journal = new UndoJournal(),
 ): Promise<LdapServerStateOutputs> {
     const snapshot = await readLdapSnapshot(client, inputs.servers);
     const targets = planLdap(snapshot, inputs);
@@ -144,14 +149,7 @@ export async function applyLdapServerState(
         await restoreRecordChanges(client, leaving);
         memory = memory.filter((m) => inScope.has(`${m.table}:${m.sysId}`));
     }
-    const ledger: Ledger<RecordMemory[]> = { memory };
-    try {
-        memory = await applyRecordChanges(client, targets, memory, ledger);
-    } catch (err) {
-        // A failed first apply leaves nothing behind; a failed update keeps what it did (the next up converges).
-        if (!prior) await undoFailedApply(client, ledger.memory);
-        throw err;
-    }
+    memory = await applyRecordChanges(client, targets, memory, journal);
     // Every target now has its desired values, so nothing in scope is drifted.
     return {
         ...inputs,
@@ -187,8 +185,8 @@ export async function readLdapServerState(
 
 /** Dynamic provider for `LdapServerState`. */
 export const ldapServerStateProvider: pulumi.dynamic.ResourceProvider<LdapServerStateInputs, LdapServerStateOutputs> =
-    singletonProvider<LdapServerStateInputs, LdapServerStateOutputs>({
-        kind: "ldap-server-state",
+    settingsProvider<LdapServerStateInputs, LdapServerStateOutputs>({
+        id: (inputs) => singletonId("ldap-server-state", inputs.connection),
         schema: LdapServerStateInputs,
         inputKeys: INPUT_KEYS,
         apply: applyLdapServerState,

@@ -1,17 +1,21 @@
+/**
+ * MidServerState: MID server users, roles, queued ECC output and clone issues put right after a clone, a spec of
+ * the settings skeleton.
+ */
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import {
     applyRecordChanges,
-    ConnectionInput,
-    type Ledger,
     type RecordClient,
     type RecordMemory,
     type RecordTarget,
     type Row,
     restoreRecordChanges,
-    undoFailedApply,
-} from "../properties";
-import { singletonProvider } from "../singleton-provider";
+    UndoJournal,
+} from "../adopt";
+import { ConnectionInput } from "../connection";
+import { InputError } from "../errors";
+import { settingsProvider, singletonId } from "../skeletons/settings";
 
 /** Inputs of {@link midServerStateProvider}. */
 export const MidServerStateInputs = z.object({
@@ -72,8 +76,9 @@ export async function readMidSnapshot(client: RecordClient, inputs: MidServerSta
     if (inputs.midServers) {
         const missing = inputs.midServers.filter((n) => !all.some((r) => r.name === n));
         if (missing.length > 0) {
-            throw new Error(
+            throw new InputError(
                 `MID server ${missing.map((n) => `"${n}"`).join(", ")} in midServers does not exist in ecc_agent (MID servers: ${all.map((r) => `"${r.name}"`).join(", ") || "none"}); fix the name or omit midServers`,
+                { property: "midServers", value: missing, fix: "fix the name or omit midServers" },
             );
         }
     }
@@ -157,83 +162,83 @@ export async function applyMidServerState(
     client: RecordClient,
     inputs: MidServerStateInputs,
     prior?: MidServerStateOutputs,
+    journal = new UndoJournal(),
 ): Promise<MidServerStateOutputs> {
     const s = await readMidSnapshot(client, inputs);
     if (!s.role) {
-        throw new Error(
+        throw new InputError(
             `role "${inputs.role}" does not exist in sys_user_role; fix role (the platform's MID role is "mid_server")`,
+            {
+                property: "role",
+                value: inputs.role,
+                fix: 'use an existing role; the platform\'s MID role is "mid_server"',
+            },
         );
     }
     let memory = [...(prior?.previous ?? [])];
     const createdUsers = [...(prior?.createdUsers ?? [])];
-    // Starts as `memory` itself, so records inserted below are covered too.
-    const ledger: Ledger<RecordMemory[]> = { memory };
-    try {
-        const targets: RecordTarget[] = [];
-        for (const name of expectedUsers(s.agents, inputs)) {
-            let user = s.users.get(name);
-            if (!user) {
-                // The clone replaced sys_user with production's, which may not have this MID's user.
-                user = await client.insert("sys_user", {
-                    user_name: name,
-                    first_name: "MID Server",
-                    last_name: name,
-                    active: "true",
-                });
-                memory.push({ table: "sys_user", sysId: user.sys_id ?? "", label: name, previous: {}, created: true });
-                if (!createdUsers.includes(name)) createdUsers.push(name);
-            } else {
-                targets.push({
-                    table: "sys_user",
-                    sysId: user.sys_id ?? "",
-                    label: name,
-                    live: user,
-                    desired: { active: "true", locked_out: "false" },
-                });
-            }
-            if (!s.grants.some((g) => g.user === user.sys_id)) {
-                const grant = await client.insert("sys_user_has_role", {
-                    user: user.sys_id ?? "",
-                    role: s.role.sys_id ?? "",
-                });
-                memory.push({
-                    table: "sys_user_has_role",
-                    sysId: grant.sys_id ?? "",
-                    label: `${name}/${inputs.role}`,
-                    previous: {},
-                    created: true,
-                });
-            }
+    const targets: RecordTarget[] = [];
+    for (const name of expectedUsers(s.agents, inputs)) {
+        let user = s.users.get(name);
+        if (!user) {
+            // The clone replaced sys_user with production's, which may not have this MID's user.
+            user = await client.insert("sys_user", {
+                user_name: name,
+                first_name: "MID Server",
+                last_name: name,
+                active: "true",
+            });
+            memory.push({ table: "sys_user", sysId: user.sys_id ?? "", label: name, previous: {}, created: true });
+            journal.noteRecords(memory.slice(-1));
+            if (!createdUsers.includes(name)) createdUsers.push(name);
+        } else {
+            targets.push({
+                table: "sys_user",
+                sysId: user.sys_id ?? "",
+                label: name,
+                live: user,
+                desired: { active: "true", locked_out: "false" },
+            });
         }
-        if (inputs.clearEccQueue) {
-            for (const e of s.ecc) {
-                // Marked processed rather than deleted, so destroy can put the queue back exactly.
-                targets.push({
-                    table: "ecc_queue",
-                    sysId: e.sys_id ?? "",
-                    label: e.agent,
-                    live: e,
-                    desired: { state: "processed" },
-                });
-            }
+        if (!s.grants.some((g) => g.user === user.sys_id)) {
+            const grant = await client.insert("sys_user_has_role", {
+                user: user.sys_id ?? "",
+                role: s.role.sys_id ?? "",
+            });
+            memory.push({
+                table: "sys_user_has_role",
+                sysId: grant.sys_id ?? "",
+                label: `${name}/${inputs.role}`,
+                previous: {},
+                created: true,
+            });
+            journal.noteRecords(memory.slice(-1));
         }
-        if (inputs.resolveCloneIssues) {
-            for (const i of s.issues) {
-                targets.push({
-                    table: "ecc_agent_issue",
-                    sysId: i.sys_id ?? "",
-                    label: i.message,
-                    live: i,
-                    desired: { state: RESOLVED },
-                });
-            }
-        }
-        memory = await applyRecordChanges(client, targets, memory, ledger);
-    } catch (err) {
-        // A failed first apply leaves nothing behind; a failed update keeps what it did (the next up converges).
-        if (!prior) await undoFailedApply(client, ledger.memory);
-        throw err;
     }
+    if (inputs.clearEccQueue) {
+        for (const e of s.ecc) {
+            // Marked processed rather than deleted, so destroy can put the queue back exactly.
+            targets.push({
+                table: "ecc_queue",
+                sysId: e.sys_id ?? "",
+                label: e.agent,
+                live: e,
+                desired: { state: "processed" },
+            });
+        }
+    }
+    if (inputs.resolveCloneIssues) {
+        for (const i of s.issues) {
+            targets.push({
+                table: "ecc_agent_issue",
+                sysId: i.sys_id ?? "",
+                label: i.message,
+                live: i,
+                desired: { state: RESOLVED },
+            });
+        }
+    }
+    memory = await applyRecordChanges(client, targets, memory, journal);
     const sum = summary(s, inputs);
     return {
         ...inputs,
@@ -267,8 +272,8 @@ export async function readMidServerState(
 
 /** Dynamic provider for `MidServerState`. */
 export const midServerStateProvider: pulumi.dynamic.ResourceProvider<MidServerStateInputs, MidServerStateOutputs> =
-    singletonProvider<MidServerStateInputs, MidServerStateOutputs>({
-        kind: "mid-server-state",
+    settingsProvider<MidServerStateInputs, MidServerStateOutputs>({
+        id: (inputs) => singletonId("mid-server-state", inputs.connection),
         schema: MidServerStateInputs,
         inputKeys: INPUT_KEYS,
         apply: applyMidServerState,

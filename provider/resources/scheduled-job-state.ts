@@ -5,10 +5,10 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import type { MissingEntry } from "../bulk/policy";
-import { type AllowedRecords, bulkPolicyProvider } from "../bulk/provider";
 import type { ChangeRecord, FlagField } from "../bulk/reconcile";
 import type { ServiceNowClient } from "../client/client";
 import { inQuery, queryFields } from "../client/query";
+import { type AllowedRecords, bulkPolicyProvider } from "../skeletons/bulk";
 
 // ---- schema ----
 

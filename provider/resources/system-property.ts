@@ -1,18 +1,19 @@
+/**
+ * SystemProperty: one `sys_properties` row adopted and converged on a value; destroy puts the previous value back, or
+ * deletes the property when the resource created it.
+ */
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { toCheckResult } from "../check";
 import {
     applyProperties,
-    ConnectionInput,
-    configureFromStack,
-    connect,
-    diffInputs,
     type PropertyMemory,
     type RecordClient,
     readProperties,
     restoreProperties,
-    singletonId,
-} from "../properties";
+    type UndoJournal,
+} from "../adopt";
+import { ConnectionInput } from "../connection";
+import { settingsProvider, singletonId } from "../skeletons/settings";
 
 /** Inputs of {@link systemPropertyProvider}. */
 export const SystemPropertyInputs = z.object({
@@ -48,53 +49,42 @@ export async function applySystemProperty(
     client: RecordClient,
     inputs: SystemPropertyInputs,
     prior?: Pick<SystemPropertyOutputs, "previousValue">,
+    journal?: UndoJournal,
 ): Promise<SystemPropertyOutputs> {
     const memory: PropertyMemory = prior ? { [inputs.name]: prior.previousValue } : {};
-    const applied = await applyProperties(client, { [inputs.name]: inputs.value }, memory, {
-        [inputs.name]: inputs.type,
-    });
+    const applied = await applyProperties(
+        client,
+        { [inputs.name]: inputs.value },
+        memory,
+        { [inputs.name]: inputs.type },
+        journal,
+    );
     const previousValue = applied.memory[inputs.name] ?? null;
     return { ...inputs, previousValue, created: previousValue === null };
 }
 
 /** Dynamic provider for `SystemProperty`. */
-export const systemPropertyProvider: pulumi.dynamic.ResourceProvider<SystemPropertyInputs, SystemPropertyOutputs> = {
-    async configure(req) {
-        await configureFromStack(req);
-    },
-    async check(_olds, news) {
-        return toCheckResult(SystemPropertyInputs, news);
-    },
-    async diff(_id, olds, news) {
+export const systemPropertyProvider: pulumi.dynamic.ResourceProvider<SystemPropertyInputs, SystemPropertyOutputs> =
+    settingsProvider<SystemPropertyInputs, SystemPropertyOutputs>({
+        schema: SystemPropertyInputs,
         // type only matters when the property is created; changing it later is not a reason to write.
-        return diffInputs(olds, news, INPUT_KEYS, ["connection", "name"]);
-    },
-    async create(inputs) {
-        const client = await connect(inputs.connection);
-        const outs = await applySystemProperty(client, inputs);
-        return { id: singletonId("property", inputs.connection, inputs.name), outs };
-    },
-    async read(id, stored) {
-        const props = stored as SystemPropertyOutputs;
-        const client = await connect(props.connection);
-        const live = (await readProperties(client, [props.name])).get(props.name);
-        // A deleted property reads as null so the next up re-creates it.
-        const value = (live?.value ?? null) as string;
-        const next = { ...props, value };
-        const inputs: SystemPropertyInputs = {
-            connection: props.connection,
-            name: props.name,
-            value,
-            type: props.type,
-        };
-        return { id, props: next, inputs: inputs as SystemPropertyOutputs };
-    },
-    async update(_id, olds, news) {
-        const client = await connect(news.connection);
-        return { outs: await applySystemProperty(client, news, olds) };
-    },
-    async delete(_id, props) {
-        const client = await connect(props.connection);
-        await restoreProperties(client, { [props.name]: props.previousValue });
-    },
-};
+        inputKeys: INPUT_KEYS,
+        replaceKeys: ["connection", "name"],
+        id: (inputs) => singletonId("property", inputs.connection, inputs.name),
+        apply: applySystemProperty,
+        async read(client, props) {
+            const live = (await readProperties(client, [props.name])).get(props.name);
+            // A deleted property reads as null so the next up re-creates it.
+            const value = (live?.value ?? null) as string;
+            const inputs: SystemPropertyInputs = {
+                connection: props.connection,
+                name: props.name,
+                value,
+                type: props.type,
+            };
+            return { props: { ...props, value }, inputs };
+        },
+        async restore(client, props) {
+            await restoreProperties(client, { [props.name]: props.previousValue });
+        },
+    });

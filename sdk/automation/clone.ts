@@ -4,16 +4,29 @@
  * The request is a `sn_instance_clone_request` row on the source (the only kind of write the production fence allows
  * there besides the clone configuration); the platform drives it through Scheduled and Active to Completed.
  */
-import { ServiceNowClient } from "../../provider/client/client";
+import { findTargetRegistration, REQUEST_TABLE, waitForClone } from "../../provider/clone/run";
+import { clientFor } from "../../provider/connection";
+import { CloneFailedError, CloneTimeoutError, InputError } from "../../provider/errors";
 import type { ProgressListener } from "./progress";
+
+export { CloneFailedError } from "../../provider/errors";
 
 /** Where and how to clone. */
 export interface CloneRequest {
     /** Source instance base URL. */
     sourceUrl: string;
-    /** Source credentials (Basic). */
+    /** Source credentials: Basic, or the OAuth password grant with sourceClientId/sourceClientSecret. */
     sourceUsername: string;
     sourcePassword: string;
+    /** OAuth client of the source (with sourceClientSecret); omitted: Basic auth. */
+    sourceClientId?: string;
+    /** OAuth client secret of the source. */
+    sourceClientSecret?: string;
+    /**
+     * Instances that must never be written beyond their clone configuration (`servicenow:productionInstances`);
+     * omitted: the stack config or SERVICENOW_PRODUCTION_INSTANCES.
+     */
+    productionInstances?: string;
     /** The source's `instance_name`: the fence refuses the request when the live instance reports another. */
     sourceInstanceName: string;
     /** The target's `instance_name`, as registered in the source's `instance` table. */
@@ -38,19 +51,6 @@ export interface CloneResult {
     completed: string;
 }
 
-/** The clone ended in a state other than Completed, or did not finish in time. */
-export class CloneFailedError extends Error {
-    constructor(
-        message: string,
-        readonly state: string,
-    ) {
-        super(message);
-        this.name = new.target.name;
-    }
-}
-
-const TERMINAL = new Set(["Completed", "Error", "Canceled", "Hold", "Rolled back", "Rollback failure"]);
-
 /**
  * Requests the clone and waits for a terminal state, emitting a `clone` progress event at every change.
  *
@@ -58,88 +58,69 @@ const TERMINAL = new Set(["Completed", "Error", "Canceled", "Hold", "Rolled back
  * @throws UnsafeTargetError (from the client) when the source is not the declared instance.
  */
 export async function cloneInstance(req: CloneRequest, onProgress?: ProgressListener): Promise<CloneResult> {
-    const client = new ServiceNowClient({
-        url: req.sourceUrl,
-        credentials: { kind: "basic", username: req.sourceUsername, password: req.sourcePassword },
-        connection: "source",
+    // The one way to a client: connection.ts, with this request's settings before stack config and the environment.
+    const client = await clientFor("source", {
+        instanceUrl: req.sourceUrl,
+        username: req.sourceUsername,
+        password: req.sourcePassword,
+        clientId: req.sourceClientId,
+        clientSecret: req.sourceClientSecret,
         instanceName: req.sourceInstanceName,
+        productionInstances: req.productionInstances,
         allowInsecureHttp: req.allowInsecureHttp,
     });
-    const targets = await client.query("instance", {
-        query: `instance_name=${req.targetInstanceName}`,
-        fields: ["sys_id", "instance_name"],
-        limit: 1,
-    });
-    const target = targets[0];
-    if (!target?.sys_id) {
+    let target: Awaited<ReturnType<typeof findTargetRegistration>>;
+    try {
+        target = await findTargetRegistration(client, req.targetInstanceName);
+    } catch (e) {
+        if (!(e instanceof InputError)) throw e;
         throw new CloneFailedError(
             `the source ${req.sourceUrl} has no registered instance named "${req.targetInstanceName}" (instance table); ` +
                 "register the target on the source first, or fix the target's servicenow:instanceName",
             "Not requested",
         );
     }
-    const created = await client.insert("sn_instance_clone_request", {
+    const created = await client.insert(REQUEST_TABLE, {
         state: "Requested",
-        target_instance: target.sys_id,
+        target_instance: target.sys_id ?? "",
     });
     const id = created.sys_id ?? "";
-    const deadline = Date.now() + (req.timeoutMs ?? 3_600_000);
-    let last = "";
-    for (;;) {
-        const row = await client.getRecord("sn_instance_clone_request", id, [
-            "state",
-            "phase",
-            "percent_complete",
-            "completed",
-            "error_message",
-        ]);
-        const state = row.state ?? "";
-        const phase = row.phase ?? "";
-        const seen = `${state}/${phase}`;
-        if (seen !== last) {
-            last = seen;
-            const percent = state === "Completed" ? 100 : Number(row.percent_complete ?? 0) || 0;
-            onProgress?.({
-                kind: "clone",
-                state,
-                phase,
-                percent,
-                message: `${req.sourceInstanceName} → ${req.targetInstanceName}: ${state}${phase ? ` (${phase})` : ""}`,
-            });
-        }
-        if (TERMINAL.has(state)) {
-            if (state !== "Completed") {
-                throw new CloneFailedError(
-                    `the clone of ${req.sourceInstanceName} into ${req.targetInstanceName} ended ${state}` +
-                        `${row.error_message ? `: ${row.error_message}` : ""}`,
+    const timeoutMs = req.timeoutMs ?? 3_600_000;
+    try {
+        const row = await waitForClone(client, id, {
+            timeoutMs,
+            pollMs: req.pollMs ?? 1000,
+            target: req.targetInstanceName,
+            signal: req.signal,
+            progress: () => undefined,
+            onChange: (r) => {
+                const state = r.state ?? "";
+                const phase = r.phase ?? "";
+                const percent = state === "Completed" ? 100 : Number(r.percent_complete ?? 0) || 0;
+                onProgress?.({
+                    kind: "clone",
                     state,
-                );
-            }
-            return { id, state, completed: row.completed ?? "" };
-        }
-        if (Date.now() > deadline) {
+                    phase,
+                    percent,
+                    message: `${req.sourceInstanceName} → ${req.targetInstanceName}: ${state}${phase ? ` (${phase})` : ""}`,
+                });
+            },
+        });
+        return { id, state: row.state ?? "", completed: row.completed ?? "" };
+    } catch (e) {
+        if (e instanceof CloneTimeoutError) {
             throw new CloneFailedError(
-                `the clone of ${req.sourceInstanceName} into ${req.targetInstanceName} is still ${state} after ` +
-                    `${Math.round((req.timeoutMs ?? 3_600_000) / 1000)}s; it goes on, check the source's clone history`,
-                state,
+                `the clone of ${req.sourceInstanceName} into ${req.targetInstanceName} is still running after ` +
+                    `${Math.round(timeoutMs / 1000)}s; it goes on, check the source's clone history`,
+                "timeout",
             );
         }
-        await sleep(req.pollMs ?? 1000, req.signal);
+        if (e instanceof CloneFailedError) {
+            throw new CloneFailedError(
+                `the clone of ${req.sourceInstanceName} into ${req.targetInstanceName} ended ${e.state}: ${e.message}`,
+                e.state,
+            );
+        }
+        throw e;
     }
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-    return new Promise((resolve, reject) => {
-        if (signal?.aborted) return reject(signal.reason);
-        const onAbort = () => {
-            clearTimeout(t);
-            reject(signal?.reason);
-        };
-        // The listener goes when the timer fires: a long clone polls hundreds of times on one signal.
-        const t = setTimeout(() => {
-            signal?.removeEventListener("abort", onAbort);
-            resolve();
-        }, ms);
-        signal?.addEventListener("abort", onAbort, { once: true });
-    });
 }

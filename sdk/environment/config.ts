@@ -6,95 +6,71 @@
  * check failures that name the config key, the value received and the fix.
  */
 import { z } from "zod";
-import { requireRedirectWhenSending } from "../../provider/resources/email-policy";
+import { EmailPolicyInputs, requireRedirectWhenSending } from "../../provider/resources/email-policy";
+import { InstanceBrandingInputs } from "../../provider/resources/instance-branding";
+import { IntegrationEndpointsInputs } from "../../provider/resources/integration-endpoints";
+import { LdapServerStateInputs } from "../../provider/resources/ldap-server-state";
+import { MidServerStateInputs } from "../../provider/resources/mid-server-state";
+import { ScheduledJobStateInputs } from "../../provider/resources/scheduled-job-state";
+import { UserLockoutInputs } from "../../provider/resources/user-lockout";
 
 /** The config namespace of the checklist items. */
 export const NAMESPACE = "environment";
 
-const hostPattern =
-    /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
-const nameList = (what: string) => z.array(z.string().min(1, { error: `${what} entries must not be empty` }));
+/**
+ * A checklist item's schema: the provider's own input schema without `connection` (the environment program picks
+ * the connection), strict so a misspelled key is reported. `overrides` are the deliberate differences.
+ */
+function fromProvider<S extends z.ZodRawShape, O extends z.ZodRawShape = Record<never, never>>(
+    shape: S,
+    overrides?: O,
+) {
+    const { connection: _connection, ...rest } = shape;
+    const merged = { ...rest, ...(overrides ?? {}) } as Omit<S, "connection" | keyof O> & O;
+    return z.strictObject(merged);
+}
 
-/** `environment:branding`: how the instance says it is not production. */
-export const BrandingConfig = z.strictObject({
-    bannerText: z.string().min(1, { error: 'bannerText must be the header text, e.g. "ACME DEV (non-production)"' }),
-    baseColor: z
-        .string()
-        .regex(/^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/, {
-            error: 'baseColor must be a CSS hex colour such as "#b71c1c"',
-        })
-        .optional(),
-    welcomeText: z
-        .string()
-        .min(1, { error: "welcomeText must not be empty; omit it to leave the welcome page" })
-        .optional(),
-    welcomeTitle: z.string().min(1).optional(),
-    welcomePageTable: z.string().min(1).optional(),
+/**
+ * `environment:branding`: how the instance says it is not production. Deliberately stricter than InstanceBranding:
+ * an environment that brands itself must give the banner text.
+ */
+export const BrandingConfig = fromProvider(InstanceBrandingInputs.shape, {
+    bannerText: InstanceBrandingInputs.shape.bannerText.unwrap(),
 });
 
-/** `environment:email`: off, or on and redirected to test mailboxes. */
+/**
+ * `environment:email`: off, or on and redirected to test mailboxes. The SMTP account and its password are
+ * deliberately not environment config (a password does not belong in a stack file).
+ */
 export const EmailConfig = z
     .strictObject({
-        sending: z.boolean({ error: "sending must be true or false (glide.email.smtp.active)" }).default(false),
-        receiving: z.boolean({ error: "receiving must be true or false (glide.email.read.active)" }).default(false),
-        redirectTo: z
-            .array(z.email({ error: "each redirectTo entry must be one email address such as qa-inbox@example.com" }))
-            .optional(),
+        sending: EmailPolicyInputs.shape.sending,
+        receiving: EmailPolicyInputs.shape.receiving,
+        redirectTo: EmailPolicyInputs.shape.redirectTo,
     })
     .superRefine((v, ctx) => {
         requireRedirectWhenSending(v, ctx);
     });
 
-/** `environment:access`: who may still sign in; everyone else in scope is locked out. */
-export const AccessConfig = z.strictObject({
-    scope: z.string().optional(),
-    allowRoles: nameList("allowRoles").min(1, {
-        error: "allowRoles cannot be empty: keep at least one role (usually admin) able to sign in",
-    }),
-    allowGroups: nameList("allowGroups").default([]),
-    allowUsers: nameList("allowUsers").default([]),
-    allowQuery: z.string().optional(),
+/**
+ * `environment:access`: who may still sign in; everyone else in scope is locked out. Deliberately, allowRoles has no
+ * default here: an environment names the roles that keep access.
+ */
+export const AccessConfig = fromProvider(UserLockoutInputs.shape, {
+    allowRoles: UserLockoutInputs.shape.allowRoles.unwrap(),
 });
 
 /** `environment:ldap`: LDAP servers (and their scheduled loads) switched off. */
-export const LdapConfig = z.strictObject({
-    servers: nameList("servers").min(1).optional(),
-    active: z.boolean().default(false),
-    includeScheduledLoads: z.boolean().default(true),
-});
+export const LdapConfig = fromProvider(LdapServerStateInputs.shape);
 
 /** `environment:jobs`: active scheduled jobs switched off, except an allow-list. */
-export const JobsConfig = z.strictObject({
-    scope: z.string().optional(),
-    allowNames: nameList("allowNames").default([]),
-    allowQuery: z.string().optional(),
-});
+export const JobsConfig = fromProvider(ScheduledJobStateInputs.shape);
 
 /** `environment:midServers`: MID servers brought back after a clone. */
-export const MidServersConfig = z.strictObject({
-    midServers: nameList("midServers").min(1).optional(),
-    users: nameList("users").optional(),
-    role: z.string().min(1).optional(),
-    clearEccQueue: z.boolean().default(true),
-    resolveCloneIssues: z.boolean().default(false),
-});
+export const MidServersConfig = fromProvider(MidServerStateInputs.shape);
 
 /** `environment:integrations`: outbound endpoints rewritten to sandboxes; none may point at production. */
-export const IntegrationsConfig = z.strictObject({
-    productionHosts: z
-        .array(
-            z.string().regex(hostPattern, { error: "productionHosts entries must be host names such as api.acme.com" }),
-        )
-        .default([]),
-    rules: z
-        .array(
-            z.strictObject({
-                from: z.string().min(1, { error: "rules[].from must be a host or a URL prefix" }),
-                to: z.string().min(1, { error: "rules[].to must be the sandbox host or URL prefix" }),
-            }),
-        )
-        .default([]),
-});
+export const IntegrationsConfig = fromProvider(IntegrationEndpointsInputs.shape);
 
 /** `environment:properties`: any other sys_properties, name to value (values are strings on the platform). */
 export const PropertiesConfig = z.record(

@@ -3,7 +3,7 @@
  * by the stack's `environment:*` config and converged by the typed resource classes.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { packageShimProvider } from "../../provider/shim";
+import { packageShimProvider } from "../../provider/pulumi/shim";
 import { CloneRun } from "../clone-run";
 import { EmailPolicy } from "../email-policy";
 import { InstanceBranding } from "../instance-branding";

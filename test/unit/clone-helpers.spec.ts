@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { changedFields, isSysId, rememberFields } from "../../provider/clone/records";
+import { differingFields as changedFields, isSysId, rememberFields } from "../../provider/adopt";
 import { epochOf, formatDuration, isoTime, progressLine, secondsBetween } from "../../provider/clone/run";
 import { scriptSyntaxProblem } from "../../provider/clone/script-syntax";
 import { scriptOrders } from "../../provider/resources/clone-profile";

@@ -1,11 +1,12 @@
 import * as assert from "node:assert/strict";
-import { restoreProperties } from "../../provider/properties";
+import { restoreProperties } from "../../provider/adopt";
 import {
     applyEmailPolicy,
     type EmailPolicyInputs,
     emailPolicyProvider,
     readEmailPolicy,
 } from "../../provider/resources/email-policy";
+import { applyTransactionally } from "../../provider/skeletons/settings";
 import { FakeClient } from "../fixtures/checklist/fake-client";
 
 function production(): FakeClient {
@@ -136,8 +137,16 @@ describe("EmailPolicy (planning and restore)", () => {
                 throw new Error("ACL Exception Update Failed due to security constraints");
             return update(table, sysId, values);
         };
+        // Through the skeleton's transactional create, which owns the undo.
         await assert.rejects(
-            applyEmailPolicy(c, { ...base, smtpAccount: { server: "smtp.sandbox.example.com" } }),
+            applyTransactionally(c, (journal) =>
+                applyEmailPolicy(
+                    c,
+                    { ...base, smtpAccount: { server: "smtp.sandbox.example.com" } },
+                    undefined,
+                    journal,
+                ),
+            ),
             /ACL Exception/,
         );
         assert.deepEqual(

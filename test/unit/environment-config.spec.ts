@@ -1,6 +1,10 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { toCheckResult } from "../../provider/pulumi/check";
+import { IntegrationEndpointsInputs } from "../../provider/resources/integration-endpoints";
+import { ScheduledJobStateInputs } from "../../provider/resources/scheduled-job-state";
+import { UserLockoutInputs } from "../../provider/resources/user-lockout";
 import { environmentKeys, parseEnvironmentConfig } from "../../sdk/environment/config";
 
 /** A committed stack file's text. */
@@ -9,6 +13,31 @@ function stackFile(env: string): string {
 }
 
 describe("the environment config", () => {
+    // One schema, not two: a value the provider's check refuses, the environment program refuses with the same reason.
+    const sameRefusal: [string, Record<string, unknown>, import("zod").ZodType, string][] = [
+        ["access", { allowRoles: ["admin"], scope: "locked_out=false" }, UserLockoutInputs, "scope"],
+        [
+            "integrations",
+            { rules: [{ from: "api.acme.com/v2", to: "sandbox.acme.com" }] },
+            IntegrationEndpointsInputs,
+            "rules.0.from",
+        ],
+        ["jobs", { allowSysIds: ["not-a-sys-id"] }, ScheduledJobStateInputs, "allowSysIds.0"],
+    ];
+    for (const [item, value, schema, property] of sameRefusal) {
+        it(`refuses environment:${item} ${JSON.stringify(value)} with the provider's own message`, () => {
+            const provider = toCheckResult(schema, value);
+            const reason = provider.failures?.find((f) => f.property === property)?.reason;
+            assert.ok(reason, `the provider refuses ${property}: ${JSON.stringify(provider.failures)}`);
+            const parsed = parseEnvironmentConfig({ [item]: value });
+            assert.ok(!parsed.ok);
+            assert.ok(
+                parsed.problems.some((p) => p.reason === reason),
+                `environment problems ${JSON.stringify(parsed.problems)} carry "${reason}"`,
+            );
+        });
+    }
+
     it("accepts a full checklist and fills the defaults", () => {
         const parsed = parseEnvironmentConfig({
             label: "QA",

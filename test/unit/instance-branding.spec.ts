@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { restoreRecordChanges } from "../../provider/properties";
+import { restoreRecordChanges } from "../../provider/adopt";
 import {
     applyInstanceBranding,
     type InstanceBrandingInputs,

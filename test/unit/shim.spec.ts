@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
-import { UNKNOWN } from "../../provider/check";
+import { UNKNOWN } from "../../provider/pulumi/check";
+import { defined, epochChanged, split, withEpoch } from "../../provider/pulumi/shim";
 import { emailPolicyProvider } from "../../provider/resources/email-policy";
-import { defined, epochChanged, split, withEpoch } from "../../provider/shim";
 
 describe("the provider shim", () => {
     it("separates the clone epoch from a resource's own properties and puts it back", () => {

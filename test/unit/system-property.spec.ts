@@ -2,11 +2,11 @@ import * as assert from "node:assert/strict";
 import {
     applyProperties,
     applyRecordChanges,
-    diffInputs,
     planPropertyWrites,
     restoreProperties,
     restoreRecordChanges,
-} from "../../provider/properties";
+} from "../../provider/adopt";
+import { diffInputs } from "../../provider/pulumi/diff";
 import { applySystemProperty, systemPropertyProvider } from "../../provider/resources/system-property";
 import { FakeClient } from "../fixtures/checklist/fake-client";
 

@@ -1,24 +1,17 @@
 /**
- * The dynamic-provider skeleton shared by the query-scoped bulk resources (UserLockout, ScheduledJobState): each
- * resource supplies only its schema, its flag, its allow-list lookup and the names of its count outputs.
+ * The bulk skeleton: the dynamic-provider shape of the query-scoped bulk resources (UserLockout, ScheduledJobState).
+ * Each resource supplies only its schema, its flag, its allow-list lookup (run at check) and its count outputs' names.
  */
 import { randomUUID } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
-import { containsUnknown, toCheckResult } from "../check";
+import { converge, inspect, type MissingEntry, type PolicyCounts, revertAll } from "../bulk/policy";
+import type { ChangeRecord, FlagField } from "../bulk/reconcile";
 import type { ServiceNowClient } from "../client/client";
-import type { ConnectionName } from "../connection";
-import {
-    AllowListError,
-    converge,
-    inspect,
-    type MissingEntry,
-    type PolicyCounts,
-    partialWriteError,
-    revertAll,
-    sameInputs,
-} from "./policy";
-import type { ChangeRecord, FlagField } from "./reconcile";
+import { type ConnectionName, clientFor, configureFromStack } from "../connection";
+import { AllowListError, PartialWriteError } from "../errors";
+import { containsUnknown, toCheckResult } from "../pulumi/check";
+import { sameInputs } from "../pulumi/diff";
 
 /** The inputs every bulk resource has: the connection it writes through and the encoded query of its scope. */
 export interface BulkPolicyInputs {
@@ -64,8 +57,7 @@ export function bulkPolicyProvider<I extends BulkPolicyInputs, O extends I & Cha
 ): pulumi.dynamic.ResourceProvider<I, O> {
     const { schema, inputKeys, idPrefix, flag, allowed, countNames } = spec;
 
-    const client = async (inputs: Pick<I, "connection">): Promise<ServiceNowClient> =>
-        (require("../connection") as typeof import("../connection")).clientFor(inputs.connection);
+    const client = async (inputs: Pick<I, "connection">): Promise<ServiceNowClient> => clientFor(inputs.connection);
 
     const inputsOf = (props: I): I =>
         schema.parse(Object.fromEntries(inputKeys.map((k) => [k, (props as Record<string, unknown>)[k]])));
@@ -91,7 +83,7 @@ export function bulkPolicyProvider<I extends BulkPolicyInputs, O extends I & Cha
 
     return {
         async configure(req) {
-            (require("../connection") as typeof import("../connection")).configureConnections(req.config);
+            await configureFromStack(req);
         },
 
         async check(_olds, news) {
@@ -116,7 +108,7 @@ export function bulkPolicyProvider<I extends BulkPolicyInputs, O extends I & Cha
             const exempt = await requireAllowed(c, inputs);
             const done = await converge(c, flag, inputs.scope, exempt, undefined);
             const outs = outputs(inputs, done.record, done.counts);
-            if (done.error) throw done.wroteAny ? partialWriteError(id, outs, done.error) : done.error;
+            if (done.error) throw done.wroteAny ? new PartialWriteError(id, outs, done.error) : done.error;
             return { id, outs };
         },
 
@@ -134,7 +126,7 @@ export function bulkPolicyProvider<I extends BulkPolicyInputs, O extends I & Cha
             const exempt = await requireAllowed(c, news);
             const done = await converge(c, flag, news.scope, exempt, olds);
             const outs = outputs(news, done.record, done.counts);
-            if (done.error) throw done.wroteAny ? partialWriteError(id, outs, done.error) : done.error;
+            if (done.error) throw done.wroteAny ? new PartialWriteError(id, outs, done.error) : done.error;
             return { outs };
         },
 

@@ -1,3 +1,7 @@
+/**
+ * Pulumi's check, in one place: zod parses of a resource's inputs become check failures naming the property, the
+ * value received and the fix; values still unknown at preview pass through.
+ */
 import type * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
 
@@ -44,4 +48,17 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
         cur = (cur as Record<PropertyKey, unknown>)[key];
     }
     return cur;
+}
+
+/**
+ * The defaults an object schema fills in, key by key: what each field parses `undefined` to (fields without a default
+ * are left out). One source for code that must apply defaults before the whole schema can run.
+ */
+export function schemaDefaults(schema: { shape: Record<string, z.ZodType> }): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const [key, field] of Object.entries(schema.shape)) {
+        const parsed = field.safeParse(undefined);
+        if (parsed.success && parsed.data !== undefined) out[key] = parsed.data;
+    }
+    return out;
 }

@@ -1,0 +1,149 @@
+/**
+ * The settings/records skeleton: the one provider shape of every adopt-and-restore resource (system properties, the
+ * one-per-connection settings, the clone-configuration records and profiles). A resource supplies a
+ * {@link SettingsSpec}; the skeleton owns configure, check (schema, refusals, lookups), diff, transactional create,
+ * read, update and delete.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import type { z } from "zod";
+import { UndoJournal } from "../adopt/journal";
+import type { RecordClient, RecordReader } from "../adopt/row";
+import type { ServiceNowClient } from "../client/client";
+import { clientFor, configureFromStack } from "../connection";
+import { InputError } from "../errors";
+import type { ConnectionName } from "../fence";
+import { containsUnknown, toCheckResult } from "../pulumi/check";
+import { diffInputs } from "../pulumi/diff";
+
+/** The client a spec receives: the real `ServiceNowClient` (which satisfies the engine's structural types). */
+export type SettingsClient = ServiceNowClient & RecordReader;
+
+/** One check failure: the property and the reason (naming the value received and the fix). */
+export interface CheckFailure {
+    property: string;
+    reason: string;
+}
+
+/** What makes one adopt-and-restore resource different from another. */
+export interface SettingsSpec<I extends { connection: ConnectionName }, O extends object> {
+    /** The input schema (zod): normalizes defaults and gives check its failures. */
+    schema: z.ZodType<I>;
+    /** The input keys compared by diff. */
+    inputKeys: readonly string[];
+    /** Input keys whose change means another thing is managed, so a replacement (default: `connection`). */
+    replaceKeys?: readonly string[];
+    /** The resource id, from the inputs and the outputs of create. */
+    id(inputs: I, outs: O): string;
+    /** Replaces the schema-only check, for inputs that need more care (e.g. secrets that must not be echoed). */
+    check?(news: Record<string, unknown>): pulumi.dynamic.CheckResult<I> | Promise<pulumi.dynamic.CheckResult<I>>;
+    /** Refusals that need more than the schema but no instance (e.g. protected records). */
+    refuse?(inputs: I): CheckFailure | undefined;
+    /**
+     * Lookups at check, on the instance, before anything is written: every name the inputs reference must resolve.
+     * Throw {@link InputError} (or return failures) for a reference that does not.
+     */
+    lookup?(client: SettingsClient, inputs: I): Promise<CheckFailure[]>;
+    /** Whether the resource must update although no input changed (e.g. a secret the outputs keep only hashed). */
+    mustUpdate?(olds: O, news: I): boolean;
+    /**
+     * Converges the instance on the inputs. Before each write it notes in `journal` what it is about to change: when
+     * a create throws, the skeleton undoes the journal, so a failed create leaves nothing behind.
+     *
+     * @param prior the outputs of the last apply (absent on create).
+     */
+    apply(client: SettingsClient, inputs: I, prior: O | undefined, journal: UndoJournal): Promise<O>;
+    /** Live state shaped like the outputs and the inputs that would produce it; undefined when the thing is gone. */
+    read(client: SettingsClient, props: O, id: string): Promise<{ props: O; inputs: unknown } | undefined>;
+    /** Puts back what the outputs remember having changed. */
+    restore(client: SettingsClient, props: O): Promise<void>;
+}
+
+/** Builds the dynamic provider of an adopt-and-restore resource from its {@link SettingsSpec}. */
+export function settingsProvider<I extends { connection: ConnectionName }, O extends object>(
+    spec: SettingsSpec<I, O>,
+): pulumi.dynamic.ResourceProvider<I, O> {
+    const connect = async (connection: ConnectionName): Promise<SettingsClient> =>
+        (await clientFor(connection)) as SettingsClient;
+    const connectionOf = (props: O): ConnectionName => (props as unknown as { connection: ConnectionName }).connection;
+    return {
+        async configure(req) {
+            await configureFromStack(req);
+        },
+        async check(_olds, news) {
+            const result = spec.check ? await spec.check(news) : toCheckResult(spec.schema, news);
+            if (result.failures?.length || !result.inputs) return result;
+            const inputs = result.inputs as I;
+            if (spec.refuse) {
+                const refusal = (() => {
+                    try {
+                        return spec.refuse?.(inputs);
+                    } catch {
+                        // Values still unknown at preview pass through unvalidated; they are checked once known.
+                        return undefined;
+                    }
+                })();
+                if (refusal) return { failures: [refusal] };
+            }
+            if (spec.lookup && !containsUnknown(inputs)) {
+                try {
+                    const failures = await spec.lookup(await connect(inputs.connection), inputs);
+                    if (failures.length > 0) return { failures };
+                } catch (e) {
+                    if (!(e instanceof InputError)) throw e;
+                    return { failures: [{ property: e.property, reason: e.message }] };
+                }
+            }
+            return result;
+        },
+        async diff(_id, olds, news) {
+            const result = diffInputs(olds, news, spec.inputKeys, spec.replaceKeys ?? ["connection"]);
+            if (!spec.mustUpdate) return result;
+            return { ...result, changes: result.changes || spec.mustUpdate(olds, news) };
+        },
+        async create(inputs) {
+            const client = await connect(inputs.connection);
+            const outs = await applyTransactionally(client, (journal) =>
+                spec.apply(client, inputs, undefined, journal),
+            );
+            return { id: spec.id(inputs, outs), outs };
+        },
+        async read(id, stored) {
+            const props = stored as O;
+            const client = await connect(connectionOf(props));
+            const live = await spec.read(client, props, id);
+            // Gone: refresh drops the resource and the next up puts it back.
+            if (!live) return {};
+            return { id, props: live.props, inputs: live.inputs as O };
+        },
+        async update(_id, olds, news) {
+            const client = await connect(news.connection);
+            return { outs: await spec.apply(client, news, olds, new UndoJournal()) };
+        },
+        async delete(_id, props) {
+            await spec.restore(await connect(connectionOf(props)), props);
+        },
+    };
+}
+
+/**
+ * Runs a create's apply with a fresh undo journal and undoes the journal when it throws: a failed create leaves nothing
+ * behind. (A failed update keeps what it did: its outputs already remember the earlier state, and the next up
+ * converges.)
+ */
+export async function applyTransactionally<O>(
+    client: RecordClient,
+    apply: (journal: UndoJournal) => Promise<O>,
+): Promise<O> {
+    const journal = new UndoJournal();
+    try {
+        return await apply(journal);
+    } catch (err) {
+        await journal.undo(client);
+        throw err;
+    }
+}
+
+/** The id of a one-per-connection resource, e.g. `target:email-policy`, or `target:property:<name>` with a key. */
+export function singletonId(kind: string, connection: ConnectionName, key = ""): string {
+    return key ? `${connection}:${kind}:${key}` : `${connection}:${kind}`;
+}
