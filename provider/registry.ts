@@ -9,10 +9,12 @@ import type * as clonePreserver from "./resources/clone-preserver";
 import type * as cloneProfile from "./resources/clone-profile";
 import type * as cloneRun from "./resources/clone-run";
 import type * as emailPolicy from "./resources/email-policy";
+import type * as inFlightWork from "./resources/in-flight-work";
 import type * as instanceBranding from "./resources/instance-branding";
 import type * as integrationEndpoints from "./resources/integration-endpoints";
 import type * as ldapServerState from "./resources/ldap-server-state";
 import type * as midServerState from "./resources/mid-server-state";
+import type * as pluginState from "./resources/plugin-state";
 import type * as scheduledJobState from "./resources/scheduled-job-state";
 import type * as systemProperty from "./resources/system-property";
 import type * as userLockout from "./resources/user-lockout";
@@ -25,10 +27,12 @@ interface ProviderModules {
     "clone-profile": typeof cloneProfile;
     "clone-run": typeof cloneRun;
     "email-policy": typeof emailPolicy;
+    "in-flight-work": typeof inFlightWork;
     "instance-branding": typeof instanceBranding;
     "integration-endpoints": typeof integrationEndpoints;
     "ldap-server-state": typeof ldapServerState;
     "mid-server-state": typeof midServerState;
+    "plugin-state": typeof pluginState;
     "scheduled-job-state": typeof scheduledJobState;
     "system-property": typeof systemProperty;
     "user-lockout": typeof userLockout;
@@ -45,10 +49,12 @@ export const PROVIDERS: { readonly [K in ProviderKey]: keyof ProviderModules[K] 
     "clone-profile": "cloneProfileProvider",
     "clone-run": "cloneRunProvider",
     "email-policy": "emailPolicyProvider",
+    "in-flight-work": "inFlightWorkProvider",
     "instance-branding": "instanceBrandingProvider",
     "integration-endpoints": "integrationEndpointsProvider",
     "ldap-server-state": "ldapServerStateProvider",
     "mid-server-state": "midServerStateProvider",
+    "plugin-state": "pluginStateProvider",
     "scheduled-job-state": "scheduledJobStateProvider",
     "system-property": "systemPropertyProvider",
     "user-lockout": "userLockoutProvider",

@@ -5,6 +5,7 @@
 import { type ConnectionName, writeFence } from "../fence";
 import { AggregateApi } from "./aggregate";
 import { BatchApi, type BatchResult, type RecordUpdate } from "./batch";
+import { CicdApi, type CicdCaller } from "./cicd";
 import { type BeforeWrite, type PageOptions, type QueryOptions, type SnRecord, TableApi } from "./table";
 import { Transport, type TransportOptions } from "./transport";
 
@@ -43,6 +44,11 @@ export class ServiceNowClient {
     private readonly aggregate: AggregateApi;
     private readonly batch: BatchApi;
     private readonly beforeWrite: BeforeWrite;
+    /**
+     * Sends one CI/CD API call (`/api/sn_cicd/...`); POSTs pass the fence. Use it through
+     * `runCicdOperation(client.cicd, ...)` (provider/client/cicd.ts), which follows the operation to its end.
+     */
+    readonly cicd: CicdCaller;
 
     constructor(options: ClientOptions) {
         this.transport = new Transport(options);
@@ -63,6 +69,8 @@ export class ServiceNowClient {
         this.table = new TableApi(this.transport, this.beforeWrite);
         this.aggregate = new AggregateApi(this.transport);
         this.batch = new BatchApi(this.transport, this.beforeWrite, Math.max(1, options.batchSize ?? 200));
+        const cicd = new CicdApi(this.transport, this.beforeWrite);
+        this.cicd = (method, path, params, body) => cicd.call(method, path, params, body);
     }
 
     /** HTTP requests sent by this client so far, retries and token requests excluded from the latter. */

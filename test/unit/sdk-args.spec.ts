@@ -11,10 +11,12 @@ import type { ClonePreserverInputs } from "../../provider/resources/clone-preser
 import type { CloneProfileInputs } from "../../provider/resources/clone-profile";
 import type { CloneRunInputs } from "../../provider/resources/clone-run";
 import type { EmailPolicyInputs } from "../../provider/resources/email-policy";
+import type { InFlightWorkInputs } from "../../provider/resources/in-flight-work";
 import type { InstanceBrandingInputs } from "../../provider/resources/instance-branding";
 import type { IntegrationEndpointsInputs } from "../../provider/resources/integration-endpoints";
 import type { LdapServerStateInputs } from "../../provider/resources/ldap-server-state";
 import type { MidServerStateInputs } from "../../provider/resources/mid-server-state";
+import type { PluginStateInputs } from "../../provider/resources/plugin-state";
 import type { ScheduledJobStateInputs } from "../../provider/resources/scheduled-job-state";
 import type { SystemPropertyInputs } from "../../provider/resources/system-property";
 import type { UserLockoutInputs } from "../../provider/resources/user-lockout";
@@ -24,10 +26,12 @@ import type { ClonePreserverArgs } from "../../sdk/clone-preserver";
 import type { CloneProfileArgs } from "../../sdk/clone-profile";
 import type { CloneRunArgs } from "../../sdk/clone-run";
 import type { EmailPolicyArgs } from "../../sdk/email-policy";
+import type { InFlightWorkArgs } from "../../sdk/in-flight-work";
 import type { InstanceBrandingArgs } from "../../sdk/instance-branding";
 import type { IntegrationEndpointsArgs } from "../../sdk/integration-endpoints";
 import type { LdapServerStateArgs } from "../../sdk/ldap-server-state";
 import type { MidServerStateArgs } from "../../sdk/mid-server-state";
+import type { PluginStateArgs } from "../../sdk/plugin-state";
 import type { ScheduledJobStateArgs } from "../../sdk/scheduled-job-state";
 import type { SystemPropertyArgs } from "../../sdk/system-property";
 import type { UserLockoutArgs } from "../../sdk/user-lockout";
@@ -54,10 +58,12 @@ const checks = {
     CloneProfile: true as Matches<CloneProfileArgs, typeof CloneProfileInputs>,
     CloneRun: true as Matches<CloneRunArgs, typeof CloneRunInputs>,
     EmailPolicy: true as Matches<EmailPolicyArgs, typeof EmailPolicyInputs>,
+    InFlightWork: true as Matches<InFlightWorkArgs, typeof InFlightWorkInputs>,
     InstanceBranding: true as Matches<InstanceBrandingArgs, typeof InstanceBrandingInputs>,
     IntegrationEndpoints: true as Matches<IntegrationEndpointsArgs, typeof IntegrationEndpointsInputs>,
     LdapServerState: true as Matches<LdapServerStateArgs, typeof LdapServerStateInputs>,
     MidServerState: true as Matches<MidServerStateArgs, typeof MidServerStateInputs>,
+    PluginState: true as Matches<PluginStateArgs, typeof PluginStateInputs>,
     ScheduledJobState: true as Matches<ScheduledJobStateArgs, typeof ScheduledJobStateInputs>,
     SystemProperty: true as Matches<SystemPropertyArgs, typeof SystemPropertyInputs>,
     UserLockout: true as Matches<UserLockoutArgs, typeof UserLockoutInputs>,
@@ -69,7 +75,7 @@ const mismatch: true = true as Matches<UserLockoutArgs, typeof ScheduledJobState
 
 describe("the SDK's Args", () => {
     it("match their provider schemas (a compile-time check; this only lists what was checked)", () => {
-        assert.equal(Object.keys(checks).length, 13);
+        assert.equal(Object.keys(checks).length, 15);
         assert.equal(mismatch, true);
     });
 });
