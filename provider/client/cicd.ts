@@ -138,7 +138,14 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 export async function pollUntil<T>(
     read: () => Promise<T>,
     done: (value: T) => boolean,
-    opts: { timeoutMs: number; initialPollMs?: number; maxPollMs?: number; onTimeout: (last: T) => Error },
+    opts: {
+        timeoutMs: number;
+        initialPollMs?: number;
+        maxPollMs?: number;
+        onTimeout: (last: T) => Error;
+        /** How to wait between polls (e.g. an abortable sleep). @default a timer */
+        wait?: (ms: number) => Promise<void>;
+    },
 ): Promise<T> {
     const deadline = Date.now() + opts.timeoutMs;
     let wait = Math.max(1, opts.initialPollMs ?? 500);
@@ -147,7 +154,7 @@ export async function pollUntil<T>(
         const value = await read();
         if (done(value)) return value;
         if (Date.now() >= deadline) throw opts.onTimeout(value);
-        await sleep(Math.min(wait, Math.max(0, deadline - Date.now())));
+        await (opts.wait ?? sleep)(Math.min(wait, Math.max(0, deadline - Date.now())));
         wait = Math.min(max, Math.ceil(wait * 1.5));
     }
 }

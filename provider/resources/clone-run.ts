@@ -7,6 +7,14 @@ import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { type Row, sameJson } from "../adopt";
 import {
+    beforeRequest,
+    checkLoss,
+    IN_FLIGHT_KEYS,
+    InFlightCloneInputs,
+    type InFlightCloneOutputs,
+    keptInFlightOutputs,
+} from "../clone/in-flight";
+import {
     type CloneClient,
     CloneStates,
     cancelClone,
@@ -68,6 +76,7 @@ export const CloneRunInputs = z
             .positive({ error: "pollSeconds must be more than 0" })
             .default(30),
         rollbackOnDestroy: z.boolean({ error: "rollbackOnDestroy must be true or false" }).default(false),
+        ...InFlightCloneInputs,
         historyFrom: z
             .enum(["source", "target"], {
                 error: 'historyFrom must be "source" (the source\'s clone requests) or "target" (the target\'s copies)',
@@ -103,7 +112,7 @@ export const CloneRunInputs = z
 export type CloneRunInputs = z.infer<typeof CloneRunInputs>;
 
 /** Outputs: the inputs, the clone this resource requested or attached to, and the target's clone epoch. */
-export interface CloneRunOutputs extends CloneRunInputs {
+export interface CloneRunOutputs extends CloneRunInputs, InFlightCloneOutputs {
     /** sys_id of the clone request. */
     cloneId: string;
     /** Its state when last seen (Completed after a successful create). */
@@ -137,7 +146,7 @@ const REPLACE_KEYS = [
     "preserveInProgressUpdateSetsDays",
     "historyFrom",
 ] as const;
-const INPUT_KEYS = [...REPLACE_KEYS, "timeoutMinutes", "pollSeconds", "rollbackOnDestroy"] as const;
+const INPUT_KEYS = [...REPLACE_KEYS, "timeoutMinutes", "pollSeconds", "rollbackOnDestroy", ...IN_FLIGHT_KEYS] as const;
 /** The schema's defaults, applied before check even when another input is still unknown. */
 const DEFAULTS = schemaDefaults(CloneRunInputs);
 /**
@@ -294,7 +303,10 @@ async function attachClone(inputs: CloneRunInputs): Promise<Row> {
 }
 
 /** Outputs after the resource's clone is known. */
-async function outputsFor(inputs: CloneRunInputs, clone: Readonly<Row>): Promise<CloneRunOutputs> {
+async function outputsFor(
+    inputs: CloneRunInputs,
+    clone: Readonly<Row>,
+): Promise<Omit<CloneRunOutputs, keyof InFlightCloneOutputs>> {
     let epoch = epochOf(clone);
     try {
         // A newer clone may already have replaced the target's data (attach mode finds the latest anyway).
@@ -374,7 +386,7 @@ export const cloneRunProvider: pulumi.dynamic.ResourceProvider<CloneRunInputs, C
     async configure(req) {
         await configureFromStack(req);
     },
-    async check(_olds, news) {
+    async check(olds, news) {
         // Defaults first, so that an input still unknown at preview does not hide them (and fake a replacement).
         const given = Object.fromEntries(Object.entries(news).filter(([, v]) => v !== undefined));
         const result = toCheckResult(CloneRunInputs, { ...DEFAULTS, ...given });
@@ -398,6 +410,11 @@ export const cloneRunProvider: pulumi.dynamic.ResourceProvider<CloneRunInputs, C
             inputs.historyFrom = inputs.mode === "attach" && !inputs.rollbackOnDestroy ? "target" : "source";
         }
         if (containsUnknown(inputs)) return { inputs };
+        // A clone about to be requested: say what it would destroy (requireNoLoss refuses), before anything is written.
+        if (!olds.mode || REPLACE_KEYS.some((k) => !sameJson(olds[k], inputs[k]))) {
+            const failures = await checkLoss(inputs);
+            if (failures.length > 0) return { failures };
+        }
         try {
             // Without --refresh the stored epoch is all the engine knows: ask the instance whether it was re-cloned.
             const latest = await latestCompleted(await historyOf(inputs));
@@ -421,9 +438,10 @@ export const cloneRunProvider: pulumi.dynamic.ResourceProvider<CloneRunInputs, C
     },
     async create(checked) {
         const inputs = ownInputs(checked);
+        const inFlight = inputs.mode === "request" ? await beforeRequest(inputs) : keptInFlightOutputs({});
         const clone = inputs.mode === "attach" ? await attachClone(inputs) : await requestClone(inputs);
         report(`clone ${clone.sys_id} into ${inputs.targetInstance} ${clone.state} at ${isoTime(clone.completed)}`);
-        const outs = await outputsFor(inputs, clone);
+        const outs = { ...(await outputsFor(inputs, clone)), ...inFlight };
         return { id: outs.cloneId, outs };
     },
     async read(id, props) {
@@ -447,7 +465,7 @@ export const cloneRunProvider: pulumi.dynamic.ResourceProvider<CloneRunInputs, C
         if (news.mode === "attach") clone = await latestCompleted(history);
         clone ??= await reread(olds, history);
         if (!clone) return { outs: { ...olds, ...news, reclonedSinceApply: "" } };
-        return { outs: await outputsFor(news, clone) };
+        return { outs: { ...(await outputsFor(news, clone)), ...keptInFlightOutputs(olds) } };
     },
     async delete(_id, props) {
         if (!props.rollbackOnDestroy) return;
