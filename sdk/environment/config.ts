@@ -7,10 +7,12 @@
  */
 import { z } from "zod";
 import { EmailPolicyInputs, requireRedirectWhenSending } from "../../provider/resources/email-policy";
+import { InFlightWorkInputs } from "../../provider/resources/in-flight-work";
 import { InstanceBrandingInputs } from "../../provider/resources/instance-branding";
 import { IntegrationEndpointsInputs } from "../../provider/resources/integration-endpoints";
 import { LdapServerStateInputs } from "../../provider/resources/ldap-server-state";
 import { MidServerStateInputs } from "../../provider/resources/mid-server-state";
+import { PluginStateInputs } from "../../provider/resources/plugin-state";
 import { ScheduledJobStateInputs } from "../../provider/resources/scheduled-job-state";
 import { UserLockoutInputs } from "../../provider/resources/user-lockout";
 
@@ -90,6 +92,28 @@ export const CloneConfig = z.strictObject({
     historyFrom: z.enum(["source", "target"]).optional(),
     timeoutMinutes: z.number().positive().optional(),
     pollSeconds: z.number().positive().optional(),
+    /** Fail preview naming each piece of work a requested clone would destroy (declared work counts as carried). */
+    requireNoLoss: z.boolean({ error: "requireNoLoss must be true or false" }).optional(),
+});
+
+/**
+ * `environment:plugins`: plugins that must be active after every clone (PluginState). Deliberate differences: the
+ * list is `activate`, and `captureBeforeClone` adds whatever was active on the target just before a requested clone.
+ */
+export const PluginsConfig = z.strictObject({
+    activate: PluginStateInputs.shape.plugins.default([]),
+    captureBeforeClone: z.boolean({ error: "captureBeforeClone must be true or false" }).default(false),
+    rollbackOnDestroy: PluginStateInputs.shape.rollbackOnDestroy,
+    timeoutMinutes: PluginStateInputs.shape.timeoutMinutes,
+    pollSeconds: PluginStateInputs.shape.pollSeconds,
+});
+
+/**
+ * `environment:inFlight`: update sets carried across a clone (InFlightWork). `park` (default true) parks them on the
+ * holding instance just before a requested clone.
+ */
+export const InFlightConfig = fromProvider(InFlightWorkInputs.shape, {
+    park: z.boolean({ error: "park must be true or false" }).default(true),
 });
 
 /** The whole environment: every checklist item is optional. */
@@ -106,6 +130,8 @@ export const EnvironmentConfig = z
         midServers: MidServersConfig.optional(),
         integrations: IntegrationsConfig.optional(),
         properties: PropertiesConfig.optional(),
+        plugins: PluginsConfig.optional(),
+        inFlight: InFlightConfig.optional(),
         /** Set by release tooling after a clone: every resource re-asserts its policy when it changes. */
         cloneEpoch: z.string().optional(),
     })
@@ -133,6 +159,8 @@ export const CHECKLIST_ITEMS = [
     "midServers",
     "integrations",
     "properties",
+    "plugins",
+    "inFlight",
 ] as const;
 /** One checklist item's config key (without the namespace). */
 export type ChecklistItem = (typeof CHECKLIST_ITEMS)[number];
@@ -206,6 +234,8 @@ const ITEM_KEYS: Record<string, string[]> = {
     midServers: Object.keys(MidServersConfig.shape),
     integrations: Object.keys(IntegrationsConfig.shape),
     clone: Object.keys(CloneConfig.shape),
+    plugins: Object.keys(PluginsConfig.shape),
+    inFlight: Object.keys(InFlightConfig.shape),
 };
 
 function formatKey(path: readonly PropertyKey[]): string {

@@ -6,10 +6,12 @@ import * as pulumi from "@pulumi/pulumi";
 import { packageShimProvider } from "../../provider/pulumi/shim";
 import { CloneRun } from "../clone-run";
 import { EmailPolicy } from "../email-policy";
+import { InFlightWork } from "../in-flight-work";
 import { InstanceBranding } from "../instance-branding";
 import { IntegrationEndpoints } from "../integration-endpoints";
 import { LdapServerState } from "../ldap-server-state";
 import { MidServerState } from "../mid-server-state";
+import { PluginState } from "../plugin-state";
 import { ScheduledJobState } from "../scheduled-job-state";
 import { SystemProperty } from "../system-property";
 import { UserLockout } from "../user-lockout";
@@ -29,6 +31,8 @@ export interface Environment {
     midServers?: MidServerState;
     integrations?: IntegrationEndpoints;
     properties: SystemProperty[];
+    plugins?: PluginState;
+    inFlight?: InFlightWork;
 }
 
 /**
@@ -59,7 +63,7 @@ export class EnvironmentConfigCheck extends pulumi.dynamic.Resource {
 export function defineEnvironment(config: EnvironmentConfig, opts?: pulumi.CustomResourceOptions): Environment {
     const env: Environment = { properties: [] };
     if (config.clone) {
-        env.clone = new CloneRun("clone", config.clone, opts);
+        env.clone = new CloneRun("clone", { ...config.clone, ...carriedByClone(config) }, opts);
         // Every checklist resource waits for the clone, so a requested clone completes before the policy is applied.
         opts = { ...opts, dependsOn: [env.clone] };
     }
@@ -78,7 +82,45 @@ export function defineEnvironment(config: EnvironmentConfig, opts?: pulumi.Custo
     for (const [name, value] of Object.entries(config.properties ?? {})) {
         env.properties.push(new SystemProperty(`property-${name}`, { name, value, ...epoch }, opts));
     }
+    defineInFlight(env, config, epoch, opts);
     return env;
+}
+
+/** What a requested clone parks and counts as carried, from environment:inFlight and environment:plugins. */
+function carriedByClone(config: EnvironmentConfig) {
+    const park = config.inFlight?.park !== false ? (config.inFlight?.updateSets ?? []) : [];
+    return {
+        parkUpdateSets: park,
+        capturePlugins: config.plugins?.captureBeforeClone ?? false,
+        carriedPlugins: config.plugins?.activate ?? [],
+    };
+}
+
+/** PluginState first, then InFlightWork after it: a set that needs a plugin finds it active. */
+function defineInFlight(
+    env: Environment,
+    config: EnvironmentConfig,
+    epoch: { cloneEpoch?: pulumi.Input<string> },
+    opts: pulumi.CustomResourceOptions | undefined,
+): void {
+    if (config.plugins) {
+        const { activate, captureBeforeClone, ...rest } = config.plugins;
+        const captured = captureBeforeClone && env.clone ? env.clone.pluginsBeforeClone : undefined;
+        const plugins = captured
+            ? pulumi.all([activate, captured]).apply(([a, c]) => [...new Set([...a, ...(c ?? [])])])
+            : activate;
+        env.plugins = new PluginState("plugins", { ...rest, plugins, ...epoch }, opts);
+    }
+    if (config.inFlight) {
+        const { park: _park, ...rest } = config.inFlight;
+        const after = env.plugins ? { ...opts, dependsOn: [...toArray(opts?.dependsOn), env.plugins] } : opts;
+        env.inFlight = new InFlightWork("in-flight", { ...rest, ...epoch }, after);
+    }
+}
+
+function toArray(d: pulumi.CustomResourceOptions["dependsOn"]): pulumi.Input<pulumi.Resource>[] {
+    if (!d) return [];
+    return Array.isArray(d) ? d : [d as pulumi.Input<pulumi.Resource>];
 }
 
 /**
