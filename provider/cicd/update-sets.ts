@@ -4,8 +4,8 @@
  * state of what was carried. Shared by parking (target → holding, before a clone) and InFlightWork (holding → target,
  * after it).
  */
-import { type CicdClient, type PollOptions, runCicdOperation } from "../client/cicd";
-import { UpdateSetProblemError } from "../errors";
+import { type CicdClient, type PollOptions, pollUntil, runCicdOperation } from "../client/cicd";
+import { CicdTimeoutError, UpdateSetProblemError } from "../errors";
 
 /** A record as the Table API returns it. */
 type Rec = Record<string, string>;
@@ -75,9 +75,44 @@ export async function retrieveAndPreview(
     set: { sysId: string; name: string },
     poll: Omit<PollOptions, "what">,
 ): Promise<RetrievedSet> {
-    const before = await findRetrieved(on, set.sysId, sourceId);
+    let before = await findRetrieved(on, set.sysId, sourceId);
+    if (before?.sys_id && (before.state === "committing" || before.state === "previewing")) {
+        // An operation a killed run started is still going on the instance: let it end, then go on from its result.
+        const id = before.sys_id;
+        before = await pollUntil(
+            async () =>
+                (
+                    await on.query("sys_remote_update_set", {
+                        query: `sys_id=${id}`,
+                        fields: ["sys_id", "state"],
+                        limit: 1,
+                    })
+                )[0],
+            (r) => r?.state !== "committing" && r?.state !== "previewing",
+            {
+                timeoutMs: poll.timeoutMs,
+                initialPollMs: poll.initialPollMs,
+                maxPollMs: poll.maxPollMs,
+                onTimeout: () =>
+                    new CicdTimeoutError(
+                        `update set "${set.name}" on ${on.url} stayed ${before?.state}; run again later`,
+                        "",
+                    ),
+            },
+        );
+    }
     if (before?.state === "committed") {
         return { name: set.name, originId: set.sysId, remoteId: before.sys_id ?? "", state: "committed" };
+    }
+    if (before?.sys_id && (before.state === "loaded" || before.state === "previewed")) {
+        // Retrieved before (a run that stopped at a problem, or a commit that failed half-way): preview that copy
+        // again rather than retrieving a new one, so its commit reuses the local copy a failed commit already made.
+        await runCicdOperation(
+            on.cicd,
+            { path: `/api/sn_cicd/update_set/preview/${before.sys_id}` },
+            { ...poll, what: `preview of update set "${set.name}" on ${on.url}` },
+        );
+        return { name: set.name, originId: set.sysId, remoteId: before.sys_id, state: "previewed" };
     }
     const done = await runCicdOperation(
         on.cicd,
