@@ -23,6 +23,7 @@ describe("work in flight across a requested clone, through the Pulumi CLI", func
                 { name: "prod", seed: "production" },
                 { name: "dev", seed: "empty", workInProgress: true },
                 { name: "holding", seed: "empty" },
+                { name: "qa", seed: "empty" },
             ],
             users: 60,
             jobs: 20,
@@ -35,11 +36,11 @@ describe("work in flight across a requested clone, through the Pulumi CLI", func
     });
     after(async () => emu?.stop());
 
-    const connections = (): ConfigMap => ({
-        "servicenow:instanceUrl": { value: emu.instances.get("dev")!.url },
+    const connections = (target = "dev"): ConfigMap => ({
+        "servicenow:instanceUrl": { value: emu.instances.get(target)!.url },
         "servicenow:username": { value: "admin" },
         "servicenow:password": { value: PASSWORD, secret: true },
-        "servicenow:instanceName": { value: "dev" },
+        "servicenow:instanceName": { value: target },
         "servicenow:sourceInstanceUrl": { value: emu.instances.get("prod")!.url },
         "servicenow:sourceUsername": { value: "admin" },
         "servicenow:sourcePassword": { value: PASSWORD, secret: true },
@@ -95,6 +96,28 @@ describe("work in flight across a requested clone, through the Pulumi CLI", func
                 await stack.up({ expectNoChanges: true, onOutput: () => undefined });
                 assert.deepEqual(writesSince(before), [], "a second up writes nothing");
                 assert.doesNotMatch(readState(), new RegExp(PASSWORD));
+            },
+        );
+    });
+
+    it("stops with the missing plugin named and commits nothing when the target lacks it", async () => {
+        const qa = emu.instances.get("qa")!.db;
+        await withTempStack(
+            "in-flight",
+            {
+                ...connections("qa"),
+                "environment:clone": { value: JSON.stringify({ mode: "request" }) },
+                // The sets were parked by the first test; nothing activates Procurement on qa.
+                "environment:inFlight": { value: JSON.stringify({ updateSets: SETS, park: false }) },
+            },
+            async ({ stack }) => {
+                let output = "";
+                await assert.rejects(stack.up({ onOutput: (o) => (output += o) }));
+                assert.match(output, /nothing was committed/);
+                assert.match(output, /ACME-102 Purchase order approvals/);
+                assert.match(output, /com\.snc\.procurement/);
+                for (const name of SETS) assert.equal(qa.query("sys_update_set", `name=${name}`).length, 0, name);
+                assert.equal(qa.query("sys_remote_update_set", "state=committed").length, 0);
             },
         );
     });
