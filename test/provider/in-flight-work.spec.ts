@@ -7,9 +7,10 @@ import * as assert from "node:assert/strict";
 import { injectCicdFault } from "../../emulator/cicd/faults";
 import { setPluginActive } from "../../emulator/cicd/plugins";
 import { type RunningEmulator, startEmulator } from "../../emulator/index";
+import { beforeRequest } from "../../provider/clone/in-flight";
 import { parkUpdateSets } from "../../provider/clone/park";
 import { clientFor, configureConnections, resetConnections } from "../../provider/connection";
-import { UpdateSetProblemError } from "../../provider/errors";
+import { CicdOperationError, UpdateSetProblemError } from "../../provider/errors";
 import { inFlightWorkProvider } from "../../provider/resources/in-flight-work";
 import { pluginStateProvider } from "../../provider/resources/plugin-state";
 
@@ -216,5 +217,62 @@ describe("PluginState and InFlightWork across a clone", function () {
         }
         assert.equal(emu.instances.get("dev")!.db.query("v_plugin", "id=com.snc.procurement")[0]!.active, "active");
         assert.match(lines.join("\n"), /leaving com\.snc\.procurement active: a rollback deletes/);
+    });
+
+    it("explains a refused rollback on destroy with the platform's reason, leaving the plugin active", async () => {
+        await assert.rejects(
+            quiet(() =>
+                plugins.delete!("id", {
+                    connection: "target",
+                    plugins: ["com.snc.undelete"],
+                    activated: ["com.snc.undelete"],
+                    rollbackOnDestroy: true,
+                    ...FAST,
+                }),
+            ),
+            (e: unknown) => {
+                assert.ok(e instanceof CicdOperationError, String(e));
+                assert.match(e.message, /refused to roll back 1 plugin\(s\).*no prior version/);
+                return true;
+            },
+        );
+        assert.equal(emu.instances.get("dev")!.db.query("v_plugin", "id=com.snc.undelete")[0]!.active, "active");
+    });
+
+    it("records the target's active plugins just before a requested clone", async () => {
+        const captured = await quiet(() =>
+            beforeRequest({
+                mode: "request",
+                preserveInProgressUpdateSetsDays: 0,
+                timeoutMinutes: 1,
+                pollSeconds: 0.02,
+                requireNoLoss: false,
+                parkUpdateSets: [],
+                capturePlugins: true,
+                carriedPlugins: [],
+            }),
+        );
+        assert.ok(captured.pluginsBeforeClone.includes("com.snc.procurement"), captured.pluginsBeforeClone.join());
+        assert.ok(captured.pluginsBeforeClone.includes("com.glide.continuousdelivery"));
+        assert.ok(!captured.pluginsBeforeClone.includes("com.glide.domain.msp_extensions.installer"));
+    });
+
+    it("backs the carried sets out on destroy only when asked, and never deletes update-set records", async () => {
+        const dev = emu.instances.get("dev")!.db;
+        const wInputs = await checked(work, { updateSets: SETS, ...FAST });
+        const w = await quiet(() => work.create!(wInputs));
+        await quiet(() => work.delete!(w.id, w.outs));
+        assert.equal(dev.query("sys_script", "name=Approve large purchase orders").length, 1, "kept by default");
+        await quiet(() => work.delete!(w.id, { ...w.outs, backOutOnDestroy: true }));
+        assert.equal(dev.query("sys_script", "name=Approve large purchase orders").length, 0, "backed out");
+        for (const n of SETS) {
+            const sets = dev.query("sys_update_set", `name=${n}`);
+            assert.equal(sets.length, 1, `${n} still recorded`);
+            assert.equal(sets[0]!.state, "ignore");
+        }
+        assert.ok(
+            dev.query("sys_update_xml", `update_set=${dev.query("sys_update_set", `name=${SETS[0]}`)[0]!.sys_id}`)
+                .length > 0,
+        );
     });
 });
