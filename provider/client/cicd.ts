@@ -97,6 +97,22 @@ export interface PollOptions {
     what: string;
 }
 
+/**
+ * Poll settings from a resource's `timeoutMinutes` and `pollSeconds`: the first poll after at most a second, then
+ * growing to `pollSeconds`.
+ */
+export function pollSettings(
+    inputs: { timeoutMinutes: number; pollSeconds: number },
+    progress: (line: string) => void,
+): Omit<PollOptions, "what"> {
+    return {
+        timeoutMs: inputs.timeoutMinutes * 60_000,
+        initialPollMs: Math.min(1000, inputs.pollSeconds * 1000),
+        maxPollMs: inputs.pollSeconds * 1000,
+        progress,
+    };
+}
+
 /** Decodes the `result` of a progress body; a body without one is the instance's error, raised as such. */
 export function decodeProgress(body: Record<string, unknown>, what: string): Progress {
     const r = body.result as Record<string, unknown> | undefined;

@@ -6,6 +6,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { activePluginIds } from "../cicd/plugins";
+import { pollSettings } from "../client/cicd";
 import { clientFor, connectionOptions } from "../connection";
 import { ConnectionConfigError } from "../errors";
 import { formatLossReport, noLossFailure, readLossReport, withCarried } from "./loss-report";
@@ -103,12 +104,7 @@ export async function beforeRequest(inputs: InFlightInputs): Promise<InFlightClo
         await clientFor("holding"),
         inputs.parkUpdateSets,
         { username: creds.username, password: creds.password },
-        {
-            timeoutMs: inputs.timeoutMinutes * 60_000,
-            initialPollMs: Math.min(1000, inputs.pollSeconds * 1000),
-            maxPollMs: inputs.pollSeconds * 1000,
-            progress: report,
-        },
+        pollSettings(inputs, report),
     );
     report(`parked ${parkedUpdateSets.length} update set(s) on the holding instance`);
     return { pluginsBeforeClone, parkedUpdateSets };

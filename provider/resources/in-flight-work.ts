@@ -14,8 +14,7 @@ import {
     type RetrievedSet,
     retrieveAndPreview,
 } from "../cicd/update-sets";
-import type { CicdClient } from "../client/cicd";
-import { runCicdOperation } from "../client/cicd";
+import { type CicdClient, pollSettings, runCicdOperation } from "../client/cicd";
 import { ConnectionInput, clientFor, configureFromStack, connectionOptions } from "../connection";
 import { ConnectionConfigError, InputError, UpdateSetProblemError } from "../errors";
 import { toCheckResult } from "../pulumi/check";
@@ -71,15 +70,6 @@ function report(line: string): void {
     console.log(`InFlightWork: ${line}`);
 }
 
-function poll(inputs: InFlightWorkInputs) {
-    return {
-        timeoutMs: inputs.timeoutMinutes * 60_000,
-        initialPollMs: Math.min(1000, inputs.pollSeconds * 1000),
-        maxPollMs: inputs.pollSeconds * 1000,
-        progress: report,
-    };
-}
-
 /** The holding instance's Basic login, which the target's update source signs in with. */
 function holdingLogin(): { username: string; password: string } {
     const creds = connectionOptions("holding").credentials;
@@ -127,7 +117,7 @@ async function carry(inputs: InFlightWorkInputs): Promise<CarriedSet[]> {
     const retrieved: RetrievedSet[] = [];
     for (const s of sets) {
         report(`retrieving "${s.name}" from ${holding.url}`);
-        retrieved.push(await retrieveAndPreview(target, sourceId, s, poll(inputs)));
+        retrieved.push(await retrieveAndPreview(target, sourceId, s, pollSettings(inputs, report)));
     }
     const problems = await blockingProblems(target, retrieved);
     if (problems.length > 0) {
@@ -140,7 +130,7 @@ async function carry(inputs: InFlightWorkInputs): Promise<CarriedSet[]> {
         );
     }
     report(`committing ${retrieved.filter((r) => r.state !== "committed").length} update set(s) in order`);
-    const local = await commitInOrder(target, retrieved, poll(inputs));
+    const local = await commitInOrder(target, retrieved, pollSettings(inputs, report));
     return retrieved.map((r, i) => ({
         name: r.name,
         holdingSysId: sets[i]!.sysId,
@@ -243,7 +233,7 @@ export const inFlightWorkProvider: pulumi.dynamic.ResourceProvider<InFlightWorkI
             await runCicdOperation(
                 target.cicd,
                 { path: "/api/sn_cicd/update_set/back_out", params: { update_set_id: c.localSysId } },
-                { ...poll(props), what: `back-out of update set "${c.name}" on ${target.url}` },
+                { ...pollSettings(props, report), what: `back-out of update set "${c.name}" on ${target.url}` },
             );
         }
     },

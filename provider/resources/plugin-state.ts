@@ -7,6 +7,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { sameJson } from "../adopt";
 import { activatePlugin, readPlugins, rollbackPlugin } from "../cicd/plugins";
+import { pollSettings } from "../client/cicd";
 import { ConnectionInput, clientFor, configureFromStack } from "../connection";
 import { CicdOperationError } from "../errors";
 import { toCheckResult } from "../pulumi/check";
@@ -53,15 +54,6 @@ function report(line: string): void {
     console.log(`PluginState: ${line}`);
 }
 
-function poll(inputs: PluginStateInputs) {
-    return {
-        timeoutMs: inputs.timeoutMinutes * 60_000,
-        initialPollMs: Math.min(1000, inputs.pollSeconds * 1000),
-        maxPollMs: inputs.pollSeconds * 1000,
-        progress: report,
-    };
-}
-
 /** Activates every declared plugin that is inactive, in order; returns those it activated. */
 async function converge(inputs: PluginStateInputs): Promise<string[]> {
     const client = await clientFor(inputs.connection);
@@ -71,7 +63,7 @@ async function converge(inputs: PluginStateInputs): Promise<string[]> {
     for (const id of inputs.plugins) {
         if (live.get(id)?.active) continue;
         report(`activating ${id} on ${client.url}`);
-        await activatePlugin(client, id, poll(inputs));
+        await activatePlugin(client, id, pollSettings(inputs, report));
         activated.push(id);
     }
     return activated;
@@ -139,7 +131,7 @@ export const pluginStateProvider: pulumi.dynamic.ResourceProvider<PluginStateInp
         for (const id of [...props.activated].reverse()) {
             try {
                 report(`rolling back ${id} on ${client.url}`);
-                await rollbackPlugin(client, id, poll(props));
+                await rollbackPlugin(client, id, pollSettings(props, report));
             } catch (error) {
                 if (!(error instanceof CicdOperationError)) throw error;
                 refused.push(`${id}: ${error.statusMessage}`);
