@@ -109,6 +109,12 @@ export interface EmulatorOptions {
      */
     cloneDurationMs?: number;
     /**
+     * Minimum days between clones into one target (the platform's rule; the docs say five, one release note seven).
+     *
+     * @default 5
+     */
+    cloneMinGapDays?: number;
+    /**
      * Name of the welcome page content table.
      *
      * @default "welcome_page_content"
@@ -251,7 +257,10 @@ export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmula
             if (tempTlsDir) fs.rmSync(tempTlsDir, { recursive: true, force: true });
         },
     };
-    const engine = attachCloneEngine(running, { cloneDurationMs: opts.cloneDurationMs });
+    const engine = attachCloneEngine(running, {
+        cloneDurationMs: opts.cloneDurationMs,
+        minGapDays: opts.cloneMinGapDays,
+    });
     const cicd = attachCicd(running, { stepMs: opts.cicdStepMs });
     return running;
 }

@@ -1,6 +1,8 @@
 /**
  * Deterministic seeds: a realistic production instance at a chosen size, or an empty base system.
  */
+
+import { seedChangeManagement } from "./change/seed";
 import { seedPlugins } from "./cicd/plugins";
 import type { InstanceDb } from "./db";
 import { Prng } from "./prng";
@@ -347,6 +349,7 @@ export function seedInstance(db: InstanceDb, opts: SeedOptions): void {
     });
 
     if (production) seedProduction(b, opts, { addUser, group, join, agents, host, password, name });
+    seedChangeManagement((table, values) => b.add(table, values));
     b.flush();
     fixSuperClasses(db);
 }

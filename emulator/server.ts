@@ -6,6 +6,7 @@ import * as http from "node:http";
 import * as https from "node:https";
 import type { ApiRequest, InstanceContext } from "./api-types";
 import { batchApi } from "./batch-api";
+import { changeApi, changeControl } from "./change/routes";
 import { uninstalledPluginTable } from "./cicd/plugins";
 import { CICD_PATH, cicdApi } from "./cicd/routes";
 import { type ApiResponse, errors, failure, json } from "./envelope";
@@ -68,6 +69,8 @@ export function createHandler(ctx: InstanceContext, rt: SharedRuntime): http.Req
     };
 
     const dispatch = async (req: ApiRequest, isBatchItem: boolean): Promise<ApiResponse> => {
+        const change = changeApi(ctx, req);
+        if (change) return change;
         let m = TABLE_PATH.exec(req.pathname);
         if (m && uninstalledPluginTable(ctx.db, m[2]!)) return errors.invalidTable(m[2]!);
         if (m) return tableApi(ctx, req, decodeURIComponent(m[2]!), m[3] ? decodeURIComponent(m[3]) : undefined, m[1]);
@@ -206,6 +209,8 @@ export function createHandler(ctx: InstanceContext, rt: SharedRuntime): http.Req
 
     function observability(method: string, url: URL, body: string): ApiResponse {
         const p = url.pathname.replace(/\/$/, "");
+        const change = changeControl(ctx, method, p, body);
+        if (change) return change;
         if (p === "/emulator/stats" && method === "GET") {
             return json(200, { instance: ctx.name, ...rt.stats.snapshot(ctx.name) });
         }

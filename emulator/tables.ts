@@ -1,3 +1,4 @@
+import { changeTables } from "./change/tables";
 import { cicdTables } from "./cicd/tables";
 import { type FieldDef, fields, type TableDef } from "./schema";
 
@@ -29,6 +30,9 @@ const cloneRequestFields = fields(
     "error_message",
     "rollback_deadline:glide_date_time",
     "requested_by:ref:sys_user",
+    "email_updates:boolean=false",
+    "external_email",
+    "duration:integer",
 );
 
 /**
@@ -579,5 +583,6 @@ export function platformTables(welcomeTable = "welcome_page_content"): TableDef[
             fields: fields("name", "label", "super_class:ref:sys_db_object"),
         },
         ...cicdTables(),
+        ...changeTables(),
     ];
 }

@@ -8,6 +8,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import type { Credentials } from "./client/auth";
 import { type ClientOptions, ServiceNowClient } from "./client/client";
+import { watchEngine } from "./crash/engine-watch";
 import { ConnectionConfigError } from "./errors";
 import { type ConnectionName, parseProductionInstances } from "./fence";
 
@@ -82,6 +83,7 @@ export function configureConnections(config: pulumi.dynamic.Config): void {
     }
     next["servicenow:productionInstances"] = config.get("servicenow:productionInstances");
     next["servicenow:allowInsecureHttp"] = config.get("servicenow:allowInsecureHttp");
+    next["servicenow:allowChangeRequests"] = config.get("servicenow:allowChangeRequests");
     configured = next;
     clients.clear();
 }
@@ -92,6 +94,8 @@ export function configureConnections(config: pulumi.dynamic.Config): void {
  */
 export async function configureFromStack(req: { config: pulumi.dynamic.Config }): Promise<void> {
     configureConnections(req.config);
+    // Every provider process is configured before its first call: the right moment to start watching the engine.
+    watchEngine();
 }
 
 /** Overrides client tuning (concurrency, retries, backoff, batch size) for later clients; for tests and benchmarks. */
@@ -118,8 +122,14 @@ function lookup(connection: ConnectionName, setting: Setting, overrides?: Connec
     return v === undefined || v === "" ? undefined : v;
 }
 
-function shared(key: "productionInstances" | "allowInsecureHttp"): string | undefined {
-    const env = key === "productionInstances" ? "SERVICENOW_PRODUCTION_INSTANCES" : "SERVICENOW_ALLOW_INSECURE_HTTP";
+const SHARED_ENV = {
+    productionInstances: "SERVICENOW_PRODUCTION_INSTANCES",
+    allowInsecureHttp: "SERVICENOW_ALLOW_INSECURE_HTTP",
+    allowChangeRequests: "SERVICENOW_ALLOW_CHANGE_REQUESTS",
+} as const;
+
+function shared(key: keyof typeof SHARED_ENV): string | undefined {
+    const env = SHARED_ENV[key];
     const v = configured[`servicenow:${key}`] ?? process.env[env];
     return v === undefined || v === "" ? undefined : v;
 }
@@ -162,6 +172,7 @@ export function connectionOptions(connection: ConnectionName, overrides?: Connec
         instanceName: lookup(connection, "instanceName", overrides),
         productionInstances: parseProductionInstances(overrides?.productionInstances ?? shared("productionInstances")),
         allowInsecureHttp: insecure === "true" || insecure === "1" || insecure === "yes",
+        allowChangeRequests: ["true", "1", "yes"].includes((shared("allowChangeRequests") ?? "").toLowerCase()),
     };
 }
 
@@ -183,6 +194,7 @@ export async function clientFor(name: ConnectionName, overrides?: ConnectionOver
         options.instanceName,
         options.productionInstances,
         options.allowInsecureHttp,
+        options.allowChangeRequests,
     ]);
     let client = clients.get(key);
     if (!client) {

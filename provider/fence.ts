@@ -37,7 +37,18 @@ export interface FenceSettings {
     declaredName: string | undefined;
     /** Instance names and/or URLs that must never be written (a `source` connection writes only clone tables). */
     productionInstances: readonly string[];
+    /**
+     * The one declared widening: change records through the Change Management API (`servicenow:allowChangeRequests`).
+     * @default false
+     */
+    allowChangeRequests?: boolean;
 }
+
+/**
+ * What the client names a Change Management API write when it asks the fence: not a table, so no Table API write can
+ * ever pass for it.
+ */
+export const CHANGE_API_WRITE = "sn_chg_rest/change";
 
 /**
  * Parses `servicenow:productionInstances`: a JSON array or a comma/whitespace separated list of names and/or URLs.
@@ -120,7 +131,20 @@ export function assertSafeTarget(settings: FenceSettings, liveName: string): voi
 /**
  * Refuses a write to a table a connection may not touch: on `source`, anything but the clone configuration.
  */
-export function assertWritableTable(connection: ConnectionName, url: string, table: string): void {
+export function assertWritableTable(
+    connection: ConnectionName,
+    url: string,
+    table: string,
+    allowChangeRequests = false,
+): void {
+    if (table === CHANGE_API_WRITE) {
+        if (allowChangeRequests) return;
+        throw new UnsafeTargetError(
+            `refusing to write a change request on the ${connection} connection (${url}): change records are written ` +
+                "only with the declared permission servicenow:allowChangeRequests=true (through the Change Management API " +
+                "only; every other write there stays refused); set it with `pulumi config set servicenow:allowChangeRequests true`",
+        );
+    }
     if (connection === "source" && !SOURCE_WRITABLE_TABLES.has(table)) {
         throw new UnsafeTargetError(
             `refusing to write ${table} on the source connection (${url}): a source instance only accepts writes to the ` +
@@ -139,7 +163,7 @@ export function assertWritableTable(connection: ConnectionName, url: string, tab
 export function writeFence(settings: FenceSettings, liveName: () => Promise<string>): (table: string) => Promise<void> {
     let verdict: Promise<void> | undefined;
     return async (table) => {
-        assertWritableTable(settings.connection, settings.url, table);
+        assertWritableTable(settings.connection, settings.url, table, settings.allowChangeRequests);
         verdict ??= liveName().then((live) => assertSafeTarget(settings, live));
         try {
             await verdict;

@@ -3,6 +3,7 @@
  * `dist/provider/resources/`) to its exported `ResourceProvider`. SDK classes name their provider by key, so a
  * misspelled key fails `tsc`, and the mapping stays stable for the serialized shims of existing stacks.
  */
+import type * as changeClosure from "./resources/change-closure";
 import type * as cloneCleanupScript from "./resources/clone-cleanup-script";
 import type * as cloneExclusion from "./resources/clone-exclusion";
 import type * as clonePreserver from "./resources/clone-preserver";
@@ -21,6 +22,7 @@ import type * as userLockout from "./resources/user-lockout";
 
 /** Each provider key's module, as types only (nothing is loaded until the shim runs). */
 interface ProviderModules {
+    "change-closure": typeof changeClosure;
     "clone-cleanup-script": typeof cloneCleanupScript;
     "clone-exclusion": typeof cloneExclusion;
     "clone-preserver": typeof clonePreserver;
@@ -43,6 +45,7 @@ export type ProviderKey = keyof ProviderModules;
 
 /** The export of each module that holds its provider; checked against the module's exports at compile time. */
 export const PROVIDERS: { readonly [K in ProviderKey]: keyof ProviderModules[K] & `${string}Provider` } = {
+    "change-closure": "changeClosureProvider",
     "clone-cleanup-script": "cloneCleanupScriptProvider",
     "clone-exclusion": "cloneExclusionProvider",
     "clone-preserver": "clonePreserverProvider",

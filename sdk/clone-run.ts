@@ -2,6 +2,7 @@
  * The SDK face of CloneRun: typed arguments and outputs over the shimmed `clone-run` provider.
  */
 import * as pulumi from "@pulumi/pulumi";
+import type { GovernanceOptions } from "../provider/clone/governance";
 import { shimProvider } from "../provider/pulumi/shim";
 
 /** Arguments of a {@link CloneRun}. */
@@ -50,6 +51,12 @@ export interface CloneRunArgs {
     capturePlugins?: pulumi.Input<boolean>;
     /** Plugins a PluginState activates after the clone (not counted as lost). @default [] */
     carriedPlugins?: pulumi.Input<pulumi.Input<string>[]>;
+    /**
+     * Change control around a requested clone: a change request (standard from a template, or normal), its approval
+     * with a timeout and abort policy, a scheduled start inside a window, the platform's minimum gap between clones,
+     * and closure with evidence (docs/change-control.md). Needs `servicenow:allowChangeRequests`. @default none
+     */
+    governance?: pulumi.Input<GovernanceOptions>;
 }
 
 /**
@@ -87,6 +94,8 @@ export class CloneRun extends pulumi.dynamic.Resource {
     declare readonly pluginsBeforeClone: pulumi.Output<string[]>;
     /** The update sets parked on the holding instance before the clone. */
     declare readonly parkedUpdateSets: pulumi.Output<{ name: string; targetSysId: string; holdingSysId: string }[]>;
+    /** The change request of a governed clone (sysId, number) and the clone's scheduled start. */
+    declare readonly change: pulumi.Output<{ sysId: string; number: string; scheduledStart: string } | undefined>;
 
     constructor(name: string, args: CloneRunArgs = {}, opts?: pulumi.CustomResourceOptions) {
         super(
@@ -105,6 +114,7 @@ export class CloneRun extends pulumi.dynamic.Resource {
                 targetInstanceName: undefined,
                 pluginsBeforeClone: undefined,
                 parkedUpdateSets: undefined,
+                change: undefined,
                 ...args,
             },
             opts,

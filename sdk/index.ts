@@ -6,6 +6,7 @@
  */
 
 export * from "./automation";
+export * from "./change-closure";
 export * from "./clone-cleanup-script";
 export * from "./clone-exclusion";
 export * from "./clone-preserver";

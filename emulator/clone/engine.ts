@@ -14,6 +14,7 @@ import {
     type PlannedScript,
     tableFate,
 } from "./plan";
+import { cloneMilestone, DEFAULT_MIN_GAP_DAYS, gapRefusal, startNotBefore } from "./schedule";
 import { runServerScript, type SandboxDb } from "./script-sandbox";
 
 export type { CloneRow } from "./plan";
@@ -54,6 +55,12 @@ export interface CloneEngineOptions {
      * @default 5000
      */
     scriptTimeoutMs?: number;
+    /**
+     * Minimum days between clones into one target; a request closer to another is put on Hold. 0 turns it off.
+     *
+     * @default 5 (the platform's documented minimum)
+     */
+    minGapDays?: number;
     /**
      * Clock for every timestamp and the rollback window; tests move it instead of waiting.
      *
@@ -187,9 +194,11 @@ export function attachCloneEngine(
     };
 
     const write = (run: Run, fields: Record<string, string>): CloneRow | undefined => {
+        const before = run.written;
         if (fields.state) run.written = fields.state;
         if (fields.phase !== undefined) run.phase = fields.phase;
-        return run.source.db.update(REQUEST_TABLE, run.id, fields);
+        const row = run.source.db.update(REQUEST_TABLE, run.id, fields);
+        return row && fields.state && fields.state !== before ? cloneMilestone(run.source.db, row, now()) : row;
     };
 
     const finish = (run: Run, state: string, fields: Record<string, string> = {}): void => {
@@ -245,6 +254,11 @@ export function attachCloneEngine(
     const recoverInterrupted = (): void => {
         for (const source of emulator.instances.values()) {
             for (const row of source.db.query(REQUEST_TABLE, "stateINScheduled,Active,Rolling back")) {
+                // A clone still waiting for its scheduled start held nothing in memory: it is simply picked up again.
+                if (row.state === CloneState.Scheduled && !row.started) {
+                    source.db.update(REQUEST_TABLE, row.sys_id, { state: CloneState.Requested });
+                    continue;
+                }
                 const rollingBack = row.state === CloneState.RollingBack;
                 const message = rollingBack
                     ? "Rollback interrupted: the emulator stopped while rolling back; the target is as the clone left it"
@@ -262,6 +276,12 @@ export function attachCloneEngine(
         for (const row of source.db.query(REQUEST_TABLE, `state=${CloneState.Requested}`)) {
             const key = keyOf(source, row.sys_id);
             if (runs.has(key)) continue;
+            const refused = gapRefusal(source.db, row, now(), opts.minGapDays ?? DEFAULT_MIN_GAP_DAYS);
+            if (refused) {
+                const held = source.db.update(REQUEST_TABLE, row.sys_id, { state: "Hold", error_message: refused });
+                if (held) cloneMilestone(source.db, held, now());
+                continue;
+            }
             runs.set(key, {
                 source,
                 id: row.sys_id,
@@ -289,7 +309,8 @@ export function attachCloneEngine(
                 // Nothing has touched the target yet: the copy lives in a staging area until Node repoint.
                 runs.delete(keyOf(run.source, run.id));
                 log(run, "info", "Clone canceled; the target instance was not changed");
-                run.source.db.update(REQUEST_TABLE, run.id, { completed: glideDateTime(now()) });
+                const ended = run.source.db.update(REQUEST_TABLE, run.id, { completed: glideDateTime(now()) });
+                if (ended) cloneMilestone(run.source.db, ended, now());
                 return;
             }
             if (row.state === CloneState.Canceled) {
@@ -311,7 +332,7 @@ export function attachCloneEngine(
             phase: step.phase,
             percent_complete: String(Math.floor((100 * done) / TOTAL_WEIGHT)),
         };
-        if (step.state === CloneState.Scheduled) fields.scheduled = glideDateTime(now());
+        if (step.state === CloneState.Scheduled) fields.scheduled = row.scheduled || glideDateTime(now());
         if (step.phase === ClonePhase.Preflight) fields.started = glideDateTime(now());
         write(run, fields);
         try {
@@ -324,7 +345,8 @@ export function attachCloneEngine(
             throw error;
         }
         run.next++;
-        run.dueAt = now() + stepDelay(step.weight);
+        // A scheduled clone stays Scheduled until its start time.
+        run.dueAt = Math.max(now() + stepDelay(step.weight), run.next === 1 ? startNotBefore(row) : 0);
     };
 
     const runPhase = (run: Run, request: CloneRow, phase: string): void => {

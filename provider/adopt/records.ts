@@ -3,6 +3,7 @@
  * clone configuration): write only the fields that differ, remember each field's first-seen value, and on restore
  * write those back (or delete the records the resource inserted).
  */
+import { randomBytes } from "node:crypto";
 import { NotFoundError } from "../errors";
 import type { UndoJournal } from "./journal";
 import { differingFields, type RecordClient, type RecordReader, type Row } from "./row";
@@ -138,6 +139,30 @@ export async function findByName(client: RecordClient, table: string, name: stri
     return rows[0];
 }
 
+/**
+ * Inserts a record whose sys_id is chosen here and noted in the journal before the insert is sent (the Table API
+ * honours a caller-supplied sys_id), so a kill between the insert and the resource's outputs still leaves the record
+ * findable for undo instead of orphaned and later adopted as if it had always been there.
+ */
+export async function insertNoted(
+    client: Pick<RecordClient, "insert">,
+    table: string,
+    values: Readonly<Row>,
+    journal?: UndoJournal,
+    label?: string,
+): Promise<{ row: Row; memory: RecordMemory }> {
+    const sysId = randomBytes(16).toString("hex");
+    const memory: RecordMemory = { table, sysId, ...(label ? { label } : {}), previous: {}, created: true };
+    journal?.noteRecords([memory]);
+    const row = (await client.insert(table, { ...values, sys_id: sysId })) as Row;
+    if (row.sys_id && row.sys_id !== sysId) {
+        // An instance that assigned its own sys_id: remember the real one.
+        memory.sysId = row.sys_id;
+        journal?.noteRecords([memory]);
+    }
+    return { row, memory };
+}
+
 /** Reads a record by sys_id; undefined when it is gone. */
 export async function getOrUndefined(client: RecordReader, table: string, sysId: string): Promise<Row | undefined> {
     try {
@@ -175,10 +200,8 @@ export async function convergeRecord(
         if (live) memory = { table, sysId: live.sys_id ?? "", created: false, previous: {} };
     }
     if (!live || !memory) {
-        const inserted = await client.insert(table, { name, ...desired });
-        const created = { table, sysId: inserted.sys_id ?? "", created: true, previous: {} };
-        journal?.noteRecords([created]);
-        return { memory: created, live: inserted };
+        const { row, memory: created } = await insertNoted(client, table, { name, ...desired }, journal);
+        return { memory: { ...created, created: true }, live: row };
     }
     const changes = differingFields(live, { name, ...desired });
     if (Object.keys(changes).length === 0) return { memory, live };

@@ -9,6 +9,7 @@ import {
     type FlagField,
     oursPredicate,
     type Plan,
+    type PreviousChanges,
     plan,
     recordOf,
     survey,
@@ -58,11 +59,14 @@ export async function converge(
     flag: FlagField,
     scope: string,
     exempt: ReadonlySet<string>,
-    previous: ChangeRecord | undefined,
+    previous: PreviousChanges,
+    beforeWrites?: (covering: ChangeRecord) => void,
 ): Promise<Converged> {
     const start = client.requestCount;
     const s = await survey(client, flag, scope);
     const p = plan(flag, s, exempt, previous);
+    // Write-ahead: every row this run may change (or still has to put back) is on disk before the first write.
+    beforeWrites?.(recordOf(s, new Set([...p.ours, ...p.revert.map((w) => w.sysId)])));
     const result: ApplyResult = await applyWrites(client, flag, [...p.enforce, ...p.revert]);
     const ours = new Set(p.ours);
     let failedEnforce = 0;
@@ -122,12 +126,9 @@ export async function inspect(
  *
  * @throws the first write failure, after writing everything else it could.
  */
-export async function revertAll(
-    client: ServiceNowClient,
-    flag: FlagField,
-    previous: ChangeRecord | undefined,
-): Promise<number> {
-    if (!previous?.changes) return 0;
+export async function revertAll(client: ServiceNowClient, flag: FlagField, previous: PreviousChanges): Promise<number> {
+    const records = (Array.isArray(previous) ? previous : [previous]) as (ChangeRecord | undefined)[];
+    if (!records.some((r) => r?.changes)) return 0;
     const ours = oursPredicate(previous);
     const rows = (await surveyEnforced(client, flag)).filter(ours);
     const result = await applyWrites(

@@ -102,8 +102,19 @@ export async function surveyEnforced(client: ServiceNowClient, flag: FlagField):
     return rows;
 }
 
-/** A predicate "did we change this row", from a change record (rows created after the record never were). */
-export function oursPredicate(record: ChangeRecord | undefined): (row: SurveyRow) => boolean {
+/**
+ * What a resource remembers having changed: its change record, or several when an interrupted run's write-ahead
+ * journal must be counted too (a row is ours when any of them lists it).
+ */
+export type PreviousChanges = ChangeRecord | readonly (ChangeRecord | undefined)[] | undefined;
+
+/** A predicate "did we change this row", from change records (rows created after a record never were). */
+export function oursPredicate(previous: PreviousChanges): (row: SurveyRow) => boolean {
+    if (Array.isArray(previous)) {
+        const each = (previous as readonly (ChangeRecord | undefined)[]).map((r) => oursPredicate(r));
+        return (row) => each.some((p) => p(row));
+    }
+    const record = previous as ChangeRecord | undefined;
     if (!record?.changes) return () => false;
     const ranges: IdRange[] = decodeRanges(record.changes);
     // The creation-time filter needs both times; without them (a hidden sys_created_on) the ranges alone decide.
@@ -116,12 +127,7 @@ export function oursPredicate(record: ChangeRecord | undefined): (row: SurveyRow
  * get their original value back. A row already at the enforced value that we did not change stays someone else's:
  * a user locked before the policy is never unlocked by it.
  */
-export function plan(
-    flag: FlagField,
-    s: Survey,
-    exempt: ReadonlySet<string>,
-    previous: ChangeRecord | undefined,
-): Plan {
+export function plan(flag: FlagField, s: Survey, exempt: ReadonlySet<string>, previous: PreviousChanges): Plan {
     const wasOurs = oursPredicate(previous);
     const out: Plan = { enforce: [], revert: [], exemptInScope: 0, ours: new Set(), oursEnforcedNow: 0 };
     for (const row of s.rows) {

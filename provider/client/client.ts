@@ -2,7 +2,7 @@
  * ServiceNowClient: the facade over the one transport and the Table, Aggregate and Batch APIs of an instance, with the
  * production fence as the before-write hook. The only code that speaks HTTP to an instance goes through it.
  */
-import { type ConnectionName, writeFence } from "../fence";
+import { CHANGE_API_WRITE, type ConnectionName, writeFence } from "../fence";
 import { AggregateApi } from "./aggregate";
 import { BatchApi, type BatchResult, type RecordUpdate } from "./batch";
 import { CicdApi, type CicdCaller } from "./cicd";
@@ -22,6 +22,8 @@ export interface ClientOptions extends TransportOptions {
     productionInstances?: readonly string[];
     /** Sub-requests per Batch API call. @default 200 */
     batchSize?: number;
+    /** Allow change records through the Change Management API (`servicenow:allowChangeRequests`). @default false */
+    allowChangeRequests?: boolean;
     /** Replaces the production fence built from the settings above (tools that are not a stack's provider). */
     beforeWrite?: BeforeWrite;
 }
@@ -63,6 +65,7 @@ export class ServiceNowClient {
                     url: this.url,
                     declaredName: options.instanceName,
                     productionInstances: options.productionInstances ?? [],
+                    allowChangeRequests: options.allowChangeRequests ?? false,
                 },
                 () => this.liveInstanceName(),
             );
@@ -126,6 +129,20 @@ export class ServiceNowClient {
     /** The live `instance_name` system property ("" when the instance has none). */
     liveInstanceName(): Promise<string> {
         return this.table.liveInstanceName();
+    }
+
+    /**
+     * Calls the Change Management API (`/api/sn_chg_rest/change{path}`) and returns the envelope's `result`. Writes
+     * pass the fence first: the instance's identity, and the declared permission for change records.
+     */
+    async changeApi(method: "GET" | "POST" | "PATCH", path: string, body?: Record<string, string>): Promise<unknown> {
+        if (method !== "GET") await this.beforeWrite(CHANGE_API_WRITE);
+        const res = await this.transport.send(
+            `${method} sn_chg_rest/change${path}`,
+            { method, url: `/api/sn_chg_rest/change${path}`, data: body },
+            method !== "POST",
+        );
+        return res.result;
     }
 
     /**

@@ -362,6 +362,7 @@ export const cloneProfileProvider: pulumi.dynamic.ResourceProvider<CloneProfileI
         inputKeys: INPUT_KEYS,
         replaceKeys: ["connection", "name"],
         id: (_inputs, outs) => outs.sysId,
+        journalKey: (inputs) => `${TABLE}:${inputs.name}`,
         apply: applyProfile,
         async read(client, stored, id) {
             const live = await getOrUndefined(client, TABLE, stored.sysId || id);

@@ -6,6 +6,8 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { type Row, sameJson } from "../adopt";
+import { GovernanceInputs } from "../clone/governance";
+import { type GovernedChange, governancePreview, requestGoverned } from "../clone/governed-run";
 import {
     beforeRequest,
     checkLoss,
@@ -82,6 +84,8 @@ export const CloneRunInputs = z
                 error: 'historyFrom must be "source" (the source\'s clone requests) or "target" (the target\'s copies)',
             })
             .optional(),
+        /** Change control around a requested clone (docs/change-control.md). */
+        governance: GovernanceInputs.optional(),
     })
     .superRefine((v, ctx) => {
         if (v.mode === "request" && v.historyFrom === "target") {
@@ -133,6 +137,8 @@ export interface CloneRunOutputs extends CloneRunInputs, InFlightCloneOutputs {
     reclonedSinceApply: string;
     /** The target's own instance_name as it reports it now (through the target connection); "" when not configured. */
     targetInstanceName: string;
+    /** The change request of a governed clone, and the clone's scheduled start. */
+    change?: GovernedChange;
 }
 
 /** Changing any of these means a different clone: a replacement requests (or attaches to) a new one. */
@@ -227,12 +233,12 @@ function reclonedMessage(target: string, latest: Readonly<Row>): string {
 }
 
 /** Requests a clone and waits for it; cancels it when it fails to finish in time, so nothing half-requested is left. */
-async function requestClone(inputs: CloneRunInputs): Promise<Row> {
+async function requestClone(inputs: CloneRunInputs): Promise<{ row: Row; change?: GovernedChange }> {
     const target = inputs.targetInstance!;
     const source = await clientFor("source");
     const registration = await findTargetRegistration(source, target);
     const profile = inputs.profile ? await findProfile(source, inputs.profile) : undefined;
-    const request = await source.insert(REQUEST_TABLE, {
+    const fields = {
         state: CloneStates.Requested,
         target_instance: registration.sys_id ?? "",
         ...(profile ? { profile } : {}),
@@ -240,10 +246,15 @@ async function requestClone(inputs: CloneRunInputs): Promise<Row> {
         exclude_attachments: String(inputs.excludeAttachments),
         preserve_theme: String(inputs.preserveTheme),
         preserve_in_progress_update_sets_days: String(inputs.preserveInProgressUpdateSetsDays),
-    });
+    };
+    const wait = (id: string) => waitOrCancel(source, id, inputs, true);
+    const targetRef = registration.sys_id ?? "";
+    if (inputs.governance)
+        return requestGoverned(inputs.governance, { source, target, targetRef, fields, wait, report });
+    const request = await source.insert(REQUEST_TABLE, fields);
     const id = request.sys_id ?? "";
     report(`requested clone ${id} into ${target} on ${source.url}`);
-    return waitOrCancel(source, id, inputs, true);
+    return { row: await wait(id) };
 }
 
 async function waitOrCancel(source: CloneClient, id: string, inputs: CloneRunInputs, ours: boolean): Promise<Row> {
@@ -410,8 +421,13 @@ export const cloneRunProvider: pulumi.dynamic.ResourceProvider<CloneRunInputs, C
             inputs.historyFrom = inputs.mode === "attach" && !inputs.rollbackOnDestroy ? "target" : "source";
         }
         if (containsUnknown(inputs)) return { inputs };
+        // A new governed clone must keep the platform's gap to the clones already asked for: refused here, 0 writes.
+        const creating = !olds?.mode || REPLACE_KEYS.some((k) => !sameJson(olds[k], inputs[k]));
+        const refused = inputs.governance && inputs.mode === "request" && creating;
+        const failure = refused ? await governancePreview(inputs.governance!, inputs.targetInstance) : undefined;
+        if (failure) return { failures: [failure] };
         // A clone about to be requested: say what it would destroy (requireNoLoss refuses), before anything is written.
-        if (!olds.mode || REPLACE_KEYS.some((k) => !sameJson(olds[k], inputs[k]))) {
+        if (creating) {
             const failures = await checkLoss(inputs);
             if (failures.length > 0) return { failures };
         }
@@ -439,9 +455,12 @@ export const cloneRunProvider: pulumi.dynamic.ResourceProvider<CloneRunInputs, C
     async create(checked) {
         const inputs = ownInputs(checked);
         const inFlight = inputs.mode === "request" ? await beforeRequest(inputs) : keptInFlightOutputs({});
-        const clone = inputs.mode === "attach" ? await attachClone(inputs) : await requestClone(inputs);
+        const { row: clone, change } =
+            inputs.mode === "attach"
+                ? { row: await attachClone(inputs), change: undefined }
+                : await requestClone(inputs);
         report(`clone ${clone.sys_id} into ${inputs.targetInstance} ${clone.state} at ${isoTime(clone.completed)}`);
-        const outs = { ...(await outputsFor(inputs, clone)), ...inFlight };
+        const outs = { ...(await outputsFor(inputs, clone)), ...(change ? { change } : {}), ...inFlight };
         return { id: outs.cloneId, outs };
     },
     async read(id, props) {
@@ -465,7 +484,13 @@ export const cloneRunProvider: pulumi.dynamic.ResourceProvider<CloneRunInputs, C
         if (news.mode === "attach") clone = await latestCompleted(history);
         clone ??= await reread(olds, history);
         if (!clone) return { outs: { ...olds, ...news, reclonedSinceApply: "" } };
-        return { outs: { ...(await outputsFor(news, clone)), ...keptInFlightOutputs(olds) } };
+        return {
+            outs: {
+                ...(await outputsFor(news, clone)),
+                ...(olds.change ? { change: olds.change } : {}),
+                ...keptInFlightOutputs(olds),
+            },
+        };
     },
     async delete(_id, props) {
         if (!props.rollbackOnDestroy) return;

@@ -7,6 +7,7 @@ import { z } from "zod";
 import {
     applyRecordChanges,
     convergeProperties,
+    insertNoted,
     type PropertyMemory,
     type RecordClient,
     type RecordMemory,
@@ -161,20 +162,15 @@ export async function applyInstanceBranding(
         welcome = await applyRecordChanges(client, plan.targets, welcome, journal);
         welcomeSysId = plan.ours?.sys_id;
         if (!plan.ours) {
-            const created = await client.insert(table, {
-                short_description: inputs.welcomeTitle,
-                active: "true",
-                text: inputs.welcomeText,
-                order: "0",
-            });
-            welcomeSysId = created.sys_id;
-            welcome.push({
+            const created = await insertNoted(
+                client,
                 table,
-                sysId: created.sys_id ?? "",
-                label: inputs.welcomeTitle,
-                previous: {},
-                created: true,
-            });
+                { short_description: inputs.welcomeTitle, active: "true", text: inputs.welcomeText, order: "0" },
+                journal,
+                inputs.welcomeTitle,
+            );
+            welcomeSysId = created.row.sys_id;
+            welcome.push(created.memory);
         }
     }
     return {

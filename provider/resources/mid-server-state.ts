@@ -6,6 +6,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import {
     applyRecordChanges,
+    insertNoted,
     type RecordClient,
     type RecordMemory,
     type RecordTarget,
@@ -182,14 +183,15 @@ export async function applyMidServerState(
         let user = s.users.get(name);
         if (!user) {
             // The clone replaced sys_user with production's, which may not have this MID's user.
-            user = await client.insert("sys_user", {
-                user_name: name,
-                first_name: "MID Server",
-                last_name: name,
-                active: "true",
-            });
-            memory.push({ table: "sys_user", sysId: user.sys_id ?? "", label: name, previous: {}, created: true });
-            journal.noteRecords(memory.slice(-1));
+            const inserted = await insertNoted(
+                client,
+                "sys_user",
+                { user_name: name, first_name: "MID Server", last_name: name, active: "true" },
+                journal,
+                name,
+            );
+            user = inserted.row;
+            memory.push(inserted.memory);
             if (!createdUsers.includes(name)) createdUsers.push(name);
         } else {
             targets.push({
@@ -201,18 +203,14 @@ export async function applyMidServerState(
             });
         }
         if (!s.grants.some((g) => g.user === user.sys_id)) {
-            const grant = await client.insert("sys_user_has_role", {
-                user: user.sys_id ?? "",
-                role: s.role.sys_id ?? "",
-            });
-            memory.push({
-                table: "sys_user_has_role",
-                sysId: grant.sys_id ?? "",
-                label: `${name}/${inputs.role}`,
-                previous: {},
-                created: true,
-            });
-            journal.noteRecords(memory.slice(-1));
+            const grant = await insertNoted(
+                client,
+                "sys_user_has_role",
+                { user: user.sys_id ?? "", role: s.role.sys_id ?? "" },
+                journal,
+                `${name}/${inputs.role}`,
+            );
+            memory.push(grant.memory);
         }
     }
     if (inputs.clearEccQueue) {

@@ -9,6 +9,7 @@ import { converge, inspect, type MissingEntry, type PolicyCounts, revertAll } fr
 import type { ChangeRecord, FlagField } from "../bulk/reconcile";
 import type { ServiceNowClient } from "../client/client";
 import { type ConnectionName, clientFor, configureFromStack } from "../connection";
+import { JOURNAL_NONCE, newNonce, WriteAheadJournal } from "../crash/write-ahead";
 import { AllowListError, PartialWriteError } from "../errors";
 import { containsUnknown, toCheckResult } from "../pulumi/check";
 import { sameInputs } from "../pulumi/diff";
@@ -81,6 +82,19 @@ export function bulkPolicyProvider<I extends BulkPolicyInputs, O extends I & Cha
 
     const count = (props: O, name: string): number => ((props as Record<string, unknown>)[name] as number) ?? 0;
 
+    // The write-ahead journal of one policy: what it manages on which instance (see provider/crash/write-ahead.ts).
+    const journalOf = (c: ServiceNowClient, inputs: Pick<I, "connection" | "scope">) =>
+        new WriteAheadJournal<ChangeRecord>(c.url, `${inputs.connection}|${idPrefix}|${inputs.scope}`);
+    const nonceOf = (props: O): unknown => (props as Record<string, unknown>)[JOURNAL_NONCE];
+    /** The journal entry of a run that never returned its outputs (absent when state already has them). */
+    const interrupted = (wal: WriteAheadJournal<ChangeRecord>, stored?: O): ChangeRecord | undefined => {
+        const entry = wal.load();
+        if (!entry) return undefined;
+        if (stored && entry.nonce === nonceOf(stored)) return undefined;
+        return entry.data;
+    };
+    const withNonce = (outs: O, nonce: string): O => ({ ...outs, [JOURNAL_NONCE]: nonce }) as O;
+
     return {
         async configure(req) {
             await configureFromStack(req);
@@ -106,8 +120,13 @@ export function bulkPolicyProvider<I extends BulkPolicyInputs, O extends I & Cha
             const id = `${idPrefix}-${randomUUID()}`;
             const c = await client(inputs);
             const exempt = await requireAllowed(c, inputs);
-            const done = await converge(c, flag, inputs.scope, exempt, undefined);
-            const outs = outputs(inputs, done.record, done.counts);
+            // A create killed part-way left its plan on disk: those rows are ours, not "already locked by someone".
+            const wal = journalOf(c, inputs);
+            const nonce = newNonce();
+            const done = await converge(c, flag, inputs.scope, exempt, interrupted(wal), (covering) =>
+                wal.save(nonce, covering),
+            );
+            const outs = withNonce(outputs(inputs, done.record, done.counts), nonce);
             if (done.error) throw done.wroteAny ? new PartialWriteError(id, outs, done.error) : done.error;
             return { id, outs };
         },
@@ -118,20 +137,36 @@ export function bulkPolicyProvider<I extends BulkPolicyInputs, O extends I & Cha
             const c = await client(inputs);
             const { exempt } = await allowed(c, inputs);
             const { counts } = await inspect(c, flag, inputs.scope, exempt, props);
-            return { id, props: outputs(inputs, props, counts), inputs: inputs as unknown as O };
+            // State holds the outputs of the run that wrote the journal: the journal has done its job.
+            const wal = journalOf(c, inputs);
+            if (nonceOf(props) !== undefined && wal.load()?.nonce === nonceOf(props)) wal.remove();
+            const next = outputs(inputs, props, counts);
+            return {
+                id,
+                props: nonceOf(props) === undefined ? next : withNonce(next, String(nonceOf(props))),
+                inputs: inputs as unknown as O,
+            };
         },
 
         async update(id, olds, news) {
             const c = await client(news);
             const exempt = await requireAllowed(c, news);
-            const done = await converge(c, flag, news.scope, exempt, olds);
-            const outs = outputs(news, done.record, done.counts);
+            const wal = journalOf(c, news);
+            const nonce = newNonce();
+            // Rows an interrupted earlier run changed count as ours too, so they are reverted when they leave scope.
+            const previous = [olds, interrupted(wal, olds), interrupted(journalOf(c, olds), olds)];
+            const done = await converge(c, flag, news.scope, exempt, previous, (covering) => wal.save(nonce, covering));
+            const outs = withNonce(outputs(news, done.record, done.counts), nonce);
             if (done.error) throw done.wroteAny ? new PartialWriteError(id, outs, done.error) : done.error;
             return { outs };
         },
 
         async delete(_id, props) {
-            await revertAll(await client(inputsOf(props)), flag, props);
+            const c = await client(inputsOf(props));
+            const wal = journalOf(c, inputsOf(props));
+            // A killed update may have changed rows its outputs never listed: revert what the journal covers too.
+            await revertAll(c, flag, [props, interrupted(wal, props)]);
+            wal.remove();
         },
     };
 }

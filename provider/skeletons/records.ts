@@ -66,6 +66,7 @@ export function recordProvider<I extends RecordInputs>(
         inputKeys: spec.inputKeys,
         replaceKeys: ["connection", "name"],
         id: (_inputs, outs) => outs.sysId,
+        journalKey: (inputs) => `${spec.table}:${inputs.name}`,
         refuse: spec.refuse,
         async apply(client, inputs, prior, journal) {
             const priorMemory = prior ? memoryOf(spec.table, prior) : undefined;

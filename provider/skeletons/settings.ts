@@ -6,10 +6,11 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
-import { UndoJournal } from "../adopt/journal";
+import { type SavedUndo, UndoJournal } from "../adopt/journal";
 import type { RecordClient, RecordReader } from "../adopt/row";
 import type { ServiceNowClient } from "../client/client";
 import { clientFor, configureFromStack } from "../connection";
+import { JOURNAL_NONCE, newNonce, WriteAheadJournal } from "../crash/write-ahead";
 import { InputError } from "../errors";
 import type { ConnectionName } from "../fence";
 import { containsUnknown, toCheckResult } from "../pulumi/check";
@@ -34,6 +35,11 @@ export interface SettingsSpec<I extends { connection: ConnectionName }, O extend
     replaceKeys?: readonly string[];
     /** The resource id, from the inputs and the outputs of create. */
     id(inputs: I, outs: O): string;
+    /**
+     * What the resource manages on its instance, from the inputs alone, stable across runs: the key of its write-ahead
+     * journal. Default: the id computed without outputs (right for singletons, whose id is their natural key).
+     */
+    journalKey?(inputs: I): string;
     /** Replaces the schema-only check, for inputs that need more care (e.g. secrets that must not be echoed). */
     check?(news: Record<string, unknown>): pulumi.dynamic.CheckResult<I> | Promise<pulumi.dynamic.CheckResult<I>>;
     /** Refusals that need more than the schema but no instance (e.g. protected records). */
@@ -65,6 +71,38 @@ export function settingsProvider<I extends { connection: ConnectionName }, O ext
     const connect = async (connection: ConnectionName): Promise<SettingsClient> =>
         (await clientFor(connection)) as SettingsClient;
     const connectionOf = (props: O): ConnectionName => (props as unknown as { connection: ConnectionName }).connection;
+    const journalOf = (client: SettingsClient, inputs: I): WriteAheadJournal<SavedUndo> =>
+        new WriteAheadJournal(
+            client.url,
+            `${inputs.connection}|${spec.journalKey ? spec.journalKey(inputs) : spec.id(inputs, {} as O)}`,
+        );
+    const nonceOf = (props: O | undefined): unknown => (props as Record<string, unknown> | undefined)?.[JOURNAL_NONCE];
+    /**
+     * Undoes what a run that never returned its outputs left in the journal (a create or update killed part-way), so
+     * the apply that follows adopts the values from before that run, not the ones it wrote.
+     */
+    const undoInterrupted = async (client: SettingsClient, wal: WriteAheadJournal<SavedUndo>, stored?: O) => {
+        const entry = wal.load();
+        if (!entry || (stored && entry.nonce === nonceOf(stored))) return;
+        await UndoJournal.from(entry.data).undoStrictly(client);
+        wal.remove();
+    };
+    /** Applies with a journal made durable before each write; the outputs carry the nonce that confirms it later. */
+    const applyJournaled = async (
+        client: SettingsClient,
+        inputs: I,
+        prior: O | undefined,
+        transactional: boolean,
+    ): Promise<O> => {
+        const wal = journalOf(client, inputs);
+        await undoInterrupted(client, wal, prior);
+        const nonce = newNonce();
+        const journal = new UndoJournal((saved) => wal.save(nonce, saved));
+        const outs = transactional
+            ? await applyTransactionally(client, (j) => spec.apply(client, inputs, prior, j), { journal, wal })
+            : await spec.apply(client, inputs, prior, journal);
+        return { ...outs, [JOURNAL_NONCE]: nonce };
+    };
     return {
         async configure(req) {
             await configureFromStack(req);
@@ -102,9 +140,7 @@ export function settingsProvider<I extends { connection: ConnectionName }, O ext
         },
         async create(inputs) {
             const client = await connect(inputs.connection);
-            const outs = await applyTransactionally(client, (journal) =>
-                spec.apply(client, inputs, undefined, journal),
-            );
+            const outs = await applyJournaled(client, inputs, undefined, true);
             return { id: spec.id(inputs, outs), outs };
         },
         async read(id, stored) {
@@ -113,14 +149,24 @@ export function settingsProvider<I extends { connection: ConnectionName }, O ext
             const live = await spec.read(client, props, id);
             // Gone: refresh drops the resource and the next up puts it back.
             if (!live) return {};
-            return { id, props: live.props, inputs: live.inputs as O };
+            const nonce = nonceOf(props);
+            if (nonce === undefined) return { id, props: live.props, inputs: live.inputs as O };
+            // State holds the outputs of the run that wrote the journal: the journal has done its job.
+            const wal = journalOf(client, props as unknown as I);
+            if (wal.load()?.nonce === nonce) wal.remove();
+            return { id, props: { ...live.props, [JOURNAL_NONCE]: nonce }, inputs: live.inputs as O };
         },
         async update(_id, olds, news) {
             const client = await connect(news.connection);
-            return { outs: await spec.apply(client, news, olds, new UndoJournal()) };
+            return { outs: await applyJournaled(client, news, olds, false) };
         },
         async delete(_id, props) {
-            await spec.restore(await connect(connectionOf(props)), props);
+            const client = await connect(connectionOf(props));
+            const wal = journalOf(client, props as unknown as I);
+            // A killed update may have written values its outputs never recorded: undo those first, then the rest.
+            await undoInterrupted(client, wal, props);
+            await spec.restore(client, props);
+            wal.remove();
         },
     };
 }
@@ -133,12 +179,18 @@ export function settingsProvider<I extends { connection: ConnectionName }, O ext
 export async function applyTransactionally<O>(
     client: RecordClient,
     apply: (journal: UndoJournal) => Promise<O>,
+    { journal = new UndoJournal(), wal }: { journal?: UndoJournal; wal?: WriteAheadJournal<SavedUndo> } = {},
 ): Promise<O> {
-    const journal = new UndoJournal();
     try {
         return await apply(journal);
     } catch (err) {
-        await journal.undo(client);
+        try {
+            await journal.undoStrictly(client);
+            // Everything is back: nothing left for a later run to undo.
+            wal?.remove();
+        } catch {
+            // The apply's own error is the one the user must see; the journal stays on disk for the next run.
+        }
         throw err;
     }
 }

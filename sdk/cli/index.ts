@@ -16,6 +16,7 @@ import {
     UnsafeTargetError,
     withEnvironment,
 } from "../automation/environment";
+import { CLONES_HELP, type HistoryCliOptions, printCloneHistory } from "./clone-history";
 import { createProgressView } from "./progress-view";
 
 /** Exit codes of `sn-clone`. */
@@ -186,8 +187,11 @@ export async function main(argv: readonly string[], io: CliIo = process): Promis
         .argument("<environment>", "the environment (stack)")
         .option("-n, --limit <count>", "how many entries", (v) => Number.parseInt(v, 10), 20)
         .addOption(new Option("--format <format>", "output format").choices(["text", "json"]).default("text"))
-        .action(async (environment: string, o: { limit: number; format: "text" | "json" }) =>
+        .option("--clones", CLONES_HELP)
+        .action(async (environment: string, o: HistoryCliOptions) =>
             run(environment, async (opts) => {
+                if (o.clones)
+                    return printCloneHistory(io.stdout, { ...opts, limit: o.limit }, o.format, describeChanges);
                 const entries = await withEnvironment({ ...opts, create: false, onProgress: undefined }, (env) =>
                     env.history(o.limit),
                 );

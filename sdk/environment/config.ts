@@ -6,6 +6,7 @@
  * check failures that name the config key, the value received and the fix.
  */
 import { z } from "zod";
+import { ChangeWindow, GovernanceInputs } from "../../provider/clone/governance";
 import { EmailPolicyInputs, requireRedirectWhenSending } from "../../provider/resources/email-policy";
 import { InFlightWorkInputs } from "../../provider/resources/in-flight-work";
 import { InstanceBrandingInputs } from "../../provider/resources/instance-branding";
@@ -122,6 +123,10 @@ export const EnvironmentConfig = z
         /** Display name of the environment, e.g. "QA". */
         label: z.string().min(1).optional(),
         clone: CloneConfig.optional(),
+        /** Change control around the requested clone (docs/change-control.md). */
+        change: GovernanceInputs.optional(),
+        /** The change window (UTC), a shortcut for `change.window`. */
+        window: ChangeWindow.optional(),
         branding: BrandingConfig.optional(),
         email: EmailConfig.optional(),
         access: AccessConfig.optional(),
@@ -136,6 +141,13 @@ export const EnvironmentConfig = z
         cloneEpoch: z.string().optional(),
     })
     .superRefine((v, ctx) => {
+        if ((v.change || v.window) && v.clone?.mode !== "request") {
+            ctx.addIssue({
+                code: "custom",
+                path: [v.change ? "change" : "window"],
+                message: 'change control governs a clone this stack requests; set environment:clone.mode to "request"',
+            });
+        }
         // Two resources must not fight over the same users: the lockout would lock what MidServerState unlocks.
         const midRole = v.midServers?.role ?? "mid_server";
         if (v.access && v.midServers && !v.access.allowRoles.includes(midRole)) {
@@ -223,7 +235,7 @@ function unknownKeyReason(path: readonly PropertyKey[], key: string): string {
     return `unknown key "${key}" (a typo?)${list}`;
 }
 
-const TOP_KEYS = ["label", "clone", ...CHECKLIST_ITEMS, "cloneEpoch"];
+const TOP_KEYS = ["label", "clone", "change", "window", ...CHECKLIST_ITEMS, "cloneEpoch"];
 
 const ITEM_KEYS: Record<string, string[]> = {
     branding: Object.keys(BrandingConfig.shape),
@@ -236,6 +248,7 @@ const ITEM_KEYS: Record<string, string[]> = {
     clone: Object.keys(CloneConfig.shape),
     plugins: Object.keys(PluginsConfig.shape),
     inFlight: Object.keys(InFlightConfig.shape),
+    change: Object.keys(GovernanceInputs.shape),
 };
 
 function formatKey(path: readonly PropertyKey[]): string {

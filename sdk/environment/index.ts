@@ -4,6 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { packageShimProvider } from "../../provider/pulumi/shim";
+import type { ChangeClosure } from "../change-closure";
 import { CloneRun } from "../clone-run";
 import { EmailPolicy } from "../email-policy";
 import { InFlightWork } from "../in-flight-work";
@@ -15,6 +16,7 @@ import { PluginState } from "../plugin-state";
 import { ScheduledJobState } from "../scheduled-job-state";
 import { SystemProperty } from "../system-property";
 import { UserLockout } from "../user-lockout";
+import { closeChangeAfter, governanceOf } from "./change";
 import { type EnvironmentConfig, environmentKeys, parseEnvironmentConfig } from "./config";
 
 export * from "./config";
@@ -33,6 +35,8 @@ export interface Environment {
     properties: SystemProperty[];
     plugins?: PluginState;
     inFlight?: InFlightWork;
+    /** Closes the governed clone's change once the checklist converged, when `change` is configured. */
+    changeClosure?: ChangeClosure;
 }
 
 /**
@@ -63,7 +67,11 @@ export class EnvironmentConfigCheck extends pulumi.dynamic.Resource {
 export function defineEnvironment(config: EnvironmentConfig, opts?: pulumi.CustomResourceOptions): Environment {
     const env: Environment = { properties: [] };
     if (config.clone) {
-        env.clone = new CloneRun("clone", { ...config.clone, ...carriedByClone(config) }, opts);
+        env.clone = new CloneRun(
+            "clone",
+            { ...config.clone, ...governanceOf(config), ...carriedByClone(config) },
+            opts,
+        );
         // Every checklist resource waits for the clone, so a requested clone completes before the policy is applied.
         opts = { ...opts, dependsOn: [env.clone] };
     }
@@ -83,6 +91,18 @@ export function defineEnvironment(config: EnvironmentConfig, opts?: pulumi.Custo
         env.properties.push(new SystemProperty(`property-${name}`, { name, value, ...epoch }, opts));
     }
     defineInFlight(env, config, epoch, opts);
+    const converged = [
+        env.branding,
+        env.email,
+        env.access,
+        env.ldap,
+        env.jobs,
+        env.midServers,
+        env.integrations,
+        env.plugins,
+        env.inFlight,
+    ];
+    env.changeClosure = closeChangeAfter(config, env, [...converged.filter((r) => r !== undefined), ...env.properties]);
     return env;
 }
 

@@ -130,6 +130,11 @@ describe("authentication and permissions", () => {
             method: "DELETE",
         });
         assert.equal(r.status, 403);
+        assert.deepEqual(
+            emu.instances.get("prod")!.db.get("sys_user_has_role", inherited.sys_id!),
+            inherited,
+            "the grant is still there, unchanged",
+        );
     });
 
     it("never returns password fields", async () => {

@@ -326,11 +326,13 @@ describe("clone engine", () => {
         let id = "";
         cancelAt(() => id, "Backup");
         id = pair.request();
-        const final = await pair.settle(id);
+        // The engine stamps `completed` when it is done with a request: when it honours the cancel, or at the end of a
+        // clone that ignored it. Waiting for that event (not for time) makes a broken cancel fail on any machine.
+        const final = await until("the engine to finish with the request", () =>
+            pair.row(id).completed ? pair.row(id) : undefined,
+        );
         assert.equal(final.state, "Canceled");
         assert.equal(final.phase, "Backup");
-        await new Promise((r) => setTimeout(r, 400));
-        assert.equal(pair.row(id).state, "Canceled");
         for (const [root, rows] of before.tables) assert.deepEqual(pair.dev.exportRows(root), rows, root);
         assert.deepEqual(pair.logs(id), ["Clone canceled; the target instance was not changed"]);
     });
@@ -341,7 +343,10 @@ describe("clone engine", () => {
         let id = "";
         cancelAt(() => id, "Preservers");
         id = pair.request();
-        assert.equal((await pair.settle(id)).state, "Canceled");
+        const final = await until("the engine to finish with the request", () =>
+            pair.row(id).completed ? pair.row(id) : undefined,
+        );
+        assert.equal(final.state, "Canceled");
         assert.deepEqual(pair.dev.exportRows("sys_user"), users);
     });
 

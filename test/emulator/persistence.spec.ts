@@ -165,8 +165,26 @@ describe("persistence", () => {
     });
 
     it("keeps nothing on disk without a data directory", () => {
-        const db = new InstanceDb({ name: "mem" });
-        db.insert("sys_properties", { name: "a" });
-        assert.equal(new InstanceDb({ name: "mem" }).count("sys_properties"), 0);
+        // Every fs call that creates or writes a file goes through this spy while the database lives and commits.
+        const writer = require("node:fs") as Record<string, unknown>;
+        const names = ["openSync", "writeSync", "writeFileSync", "appendFileSync", "mkdirSync", "renameSync"];
+        const calls: string[] = [];
+        const originals = names.map((n) => [n, writer[n]] as const);
+        for (const [n, original] of originals) {
+            writer[n] = (...args: unknown[]) => {
+                calls.push(`${n}(${String(args[0])})`);
+                return (original as (...a: unknown[]) => unknown)(...args);
+            };
+        }
+        try {
+            const db = new InstanceDb({ name: "mem" });
+            db.insert("sys_properties", { name: "a" });
+            db.commit();
+            db.close();
+        } finally {
+            for (const [n, original] of originals) writer[n] = original;
+        }
+        assert.deepEqual(calls, [], "no file was opened, created or written");
+        assert.equal(new InstanceDb({ name: "mem" }).count("sys_properties", "name=a"), 0);
     });
 });

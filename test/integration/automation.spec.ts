@@ -7,15 +7,29 @@ import { packageRoot } from "../../sdk/toolchain";
 import {
     connectionConfig,
     type EnvFixture,
-    fingerprint,
     setProperty,
     startEnvFixture,
     unlockOneUser,
+    writesSince,
 } from "../fixtures/env-support";
+import { type Snapshot, snapshotDiff, wholeInstance } from "../support/snapshot";
 
+/** The properties the platform's Theme properties preserver keeps on the target across a clone. */
+const THEME = /^(css\.|glide\.ui\.polaris\.theme)/;
+
+/*
+ * An ordered scenario, on purpose: one stack's life (clone and apply, drift and repair, history, refusals, a new clone,
+ * destroy), each step starting from the state the previous one left, as a release pipeline meets it. Applying from
+ * scratch in every test would cost minutes each. Run the whole describe; a single `it` alone (--grep) is not
+ * meaningful except for the two refusal tests, which use their own stacks.
+ */
 describe("the automation library on the qa stack", function () {
     this.timeout(600_000);
     let f: EnvFixture;
+    /** The whole target before the stack's first write. */
+    let original: Snapshot | undefined;
+    /** The whole target right after the latest clone, before the stack re-asserted its policy: what destroy restores. */
+    let afterClone: Snapshot | undefined;
 
     before(async () => {
         const compiled = path.join(packageRoot, "dist", "sdk", "environment", "program.js");
@@ -36,6 +50,7 @@ describe("the automation library on the qa stack", function () {
         });
 
     it("clones, applies with progress, and a second apply changes nothing", async () => {
+        original = wholeInstance(f.qa.db);
         const events: ProgressEvent[] = [];
         const env = await open({ environment: "qa", onProgress: (e) => events.push(e) });
         try {
@@ -112,7 +127,8 @@ describe("the automation library on the qa stack", function () {
 
     it("refuses an unsafe target with UnsafeTargetError and writes nothing there", async () => {
         // The stack declares acme-qa, but the URL points at production: the fence must refuse before any write.
-        const before = fingerprint(f.prod);
+        const before = wholeInstance(f.prod.db);
+        const mark = f.emu.stats.lastSeq;
         const env = await open({ environment: "qa-unsafe", config: connectionConfig(f, f.prod) });
         try {
             await env.stack.setConfig("environment:email", { value: JSON.stringify({ sending: false }) });
@@ -123,7 +139,8 @@ describe("the automation library on the qa stack", function () {
                 assert.doesNotMatch((err as Error).message, /admin:admin|password/i);
                 return true;
             });
-            assert.equal(fingerprint(f.prod), before, "production is unchanged");
+            assert.deepEqual(snapshotDiff(before, wholeInstance(f.prod.db)), [], "production is unchanged");
+            assert.deepEqual(writesSince(f, "acme", mark), [], "the request log shows no write to production");
         } finally {
             await env.destroy().catch(() => undefined);
             await env.close();
@@ -131,7 +148,8 @@ describe("the automation library on the qa stack", function () {
     });
 
     it("fails with the config key, the value and the fix when the stack config is wrong", async () => {
-        const before = fingerprint(f.qa);
+        const before = wholeInstance(f.qa.db);
+        const mark = f.emu.stats.lastSeq;
         const env = await open({ environment: "qa-typo" });
         try {
             await env.stack.setConfig("environment:email", {
@@ -143,7 +161,8 @@ describe("the automation library on the qa stack", function () {
                 assert.match((err as Error).message, /received "not-an-address"/);
                 return true;
             });
-            assert.equal(fingerprint(f.qa), before, "nothing written");
+            assert.deepEqual(snapshotDiff(before, wholeInstance(f.qa.db)), [], "nothing changed");
+            assert.deepEqual(writesSince(f, "acme-qa", mark), [], "the request log shows no write");
         } finally {
             await env.close();
         }
@@ -153,6 +172,7 @@ describe("the automation library on the qa stack", function () {
         const env = await open();
         try {
             const clone = await env.clone({ pollMs: 50 });
+            afterClone = wholeInstance(f.qa.db);
             // The clone put production's settings back; the stack must notice without any config change.
             assert.equal(f.qa.db.getProperty("glide.product.description"), "ACME Production");
             const result = await env.apply();
@@ -170,11 +190,27 @@ describe("the automation library on the qa stack", function () {
     });
 
     it("destroy puts back what the stack changed", async () => {
+        assert.ok(
+            original && afterClone,
+            "runs after the first apply and the re-clone steps, which take the snapshots",
+        );
         const env = await open();
         try {
             await env.destroy();
             assert.equal(f.qa.db.getProperty("glide.product.description"), "ACME Production");
             assert.equal(f.qa.db.count("ldap_server_config", "active=true"), 2);
+            // Every table of the target, field by field, as the latest clone left it (the clone itself is not undone:
+            // the stack's CloneRun does not roll back on destroy unless asked). Except the theme properties: the
+            // clone's Theme preserver kept the target's own values across the clone (the colour the stack had set),
+            // and destroy puts back the value from before the stack's first write.
+            const expected: Snapshot = new Map(afterClone);
+            const properties = new Map(afterClone.get("sys_properties"));
+            for (const [id, row] of properties) {
+                const before = original.get("sys_properties")?.get(id);
+                if (THEME.test(row.name ?? "") && before) properties.set(id, before);
+            }
+            expected.set("sys_properties", properties);
+            assert.deepEqual(snapshotDiff(expected, wholeInstance(f.qa.db)), []);
         } finally {
             await env.close();
         }

@@ -2,9 +2,17 @@ import * as assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import * as yaml from "js-yaml";
 import type { DriftReport } from "../../sdk/automation/drift";
 import { packageRoot } from "../../sdk/toolchain";
-import { type EnvFixture, fingerprint, setProperty, startEnvFixture, unlockOneUser } from "../fixtures/env-support";
+import {
+    type EnvFixture,
+    setProperty,
+    startEnvFixture,
+    unlockOneUser,
+    writesSince as writesTo,
+} from "../fixtures/env-support";
+import { snapshotDiff, wholeInstance } from "../support/snapshot";
 
 const BIN = path.join(packageRoot, "bin", "sn-clone.cjs");
 const PROJECT = path.join(packageRoot, "test", "fixtures", "env-cli");
@@ -49,6 +57,11 @@ function assertWellFormedXml(xml: string): void {
     assert.doesNotMatch(xml.replace(/&(amp|lt|gt|quot|apos);/g, ""), /&/, "an unescaped &");
 }
 
+/*
+ * An ordered scenario, on purpose: one environment's life through the CLI (apply with a clone, no-change apply, drift
+ * in three formats, repair, refusals, history, destroy), each step starting where the previous one left the stack and
+ * the instance; applying from scratch in every test would cost minutes each. The help and usage tests stand alone.
+ */
 describe("the sn-clone CLI", function () {
     this.timeout(600_000);
     let f: EnvFixture;
@@ -56,14 +69,17 @@ describe("the sn-clone CLI", function () {
 
     /** Writes a stack file for the fixture project: the committed qa stack with the connection on the emulator. */
     const writeStack = (name: string, targetUrl: string) => {
-        const qa = fs.readFileSync(path.join(packageRoot, "stacks", "Pulumi.qa.yaml"), "utf8");
-        const text = qa
-            .replace(/servicenow:instanceUrl: .*/, `servicenow:instanceUrl: ${targetUrl}`)
-            .replace(/servicenow:username: .*/, "servicenow:username: admin")
-            .replace(/servicenow:sourceInstanceUrl: .*/, `servicenow:sourceInstanceUrl: ${f.prod.url}`)
-            .replace(/servicenow:sourceUsername: .*/, "servicenow:sourceUsername: admin")
-            .replace(/servicenow:productionInstances: .*/, "servicenow:productionInstances: acme");
-        fs.writeFileSync(path.join(PROJECT, `Pulumi.${name}.yaml`), text);
+        const qa = yaml.load(fs.readFileSync(path.join(packageRoot, "stacks", "Pulumi.qa.yaml"), "utf8")) as {
+            config: Record<string, unknown>;
+        };
+        Object.assign(qa.config, {
+            "servicenow:instanceUrl": targetUrl,
+            "servicenow:username": "admin",
+            "servicenow:sourceInstanceUrl": f.prod.url,
+            "servicenow:sourceUsername": "admin",
+            "servicenow:productionInstances": "acme",
+        });
+        fs.writeFileSync(path.join(PROJECT, `Pulumi.${name}.yaml`), yaml.dump(qa));
         stacks.push(name);
     };
     const common = () => ["--work-dir", PROJECT, "--backend-url", f.backendUrl, "--pulumi-home", f.pulumiHome];
@@ -168,6 +184,54 @@ describe("the sn-clone CLI", function () {
         assert.equal(r.code, 0, r.stdout + r.stderr);
     });
 
+    /** Runs `fn` with the stack file's config changed by `edit`, then puts the file back byte for byte. */
+    const withStackEdit = async <T>(edit: (config: Record<string, unknown>) => void, fn: () => Promise<T>) => {
+        const file = path.join(PROJECT, `Pulumi.${stackName}.yaml`);
+        const original = fs.readFileSync(file, "utf8");
+        const doc = yaml.load(original) as { config: Record<string, unknown> };
+        edit(doc.config);
+        fs.writeFileSync(file, yaml.dump(doc));
+        try {
+            return await fn();
+        } finally {
+            fs.writeFileSync(file, original);
+        }
+    };
+    /** Writes either instance received after `mark`. */
+    const writesSince = (mark: number) => writesTo(f, undefined, mark);
+
+    it("exits 1 from preview on a provider check failure, naming the property and the value, and writes nothing", async () => {
+        const mark = f.emu.stats.lastSeq;
+        const r = await withStackEdit(
+            (config) => {
+                const access = config["environment:access"] as Record<string, unknown>;
+                access.allowUsers = ["nobody.here"];
+            },
+            () => snClone([...common(), "--no-progress", "preview", stackName], env()),
+        );
+        assert.equal(r.code, 1, r.stdout + r.stderr);
+        assert.match(r.stderr, /allowUsers/);
+        assert.match(r.stderr, /user "nobody\.here" in allowUsers does not exist/);
+        assert.ok(f.emu.stats.requests("acme-qa", mark).length > 0, "the check looked the user up on the instance");
+        assert.deepEqual(writesSince(mark), [], "the request log shows no write");
+    });
+
+    it("exits 1 on a stack config error, naming the key, the value and the fix, before any request", async () => {
+        const mark = f.emu.stats.lastSeq;
+        const r = await withStackEdit(
+            (config) => {
+                const branding = config["environment:branding"] as Record<string, unknown>;
+                branding.baseColor = "purple";
+            },
+            () => snClone([...common(), "--no-progress", "apply", stackName], env()),
+        );
+        assert.equal(r.code, 1, r.stdout + r.stderr);
+        assert.match(r.stderr, /environment:branding\.baseColor/);
+        assert.match(r.stderr, /purple/);
+        assert.match(r.stderr, /CSS hex colour such as "#/, "the fix");
+        assert.deepEqual(writesSince(mark), [], "the request log shows no write");
+    });
+
     it("lists the history", async () => {
         const r = await snClone([...common(), "history", stackName, "--format", "json"], env());
         assert.equal(r.code, 0, r.stderr);
@@ -178,12 +242,14 @@ describe("the sn-clone CLI", function () {
     it("exits 3 on an unsafe target and writes nothing to it", async () => {
         const unsafe = `${stackName}u`;
         writeStack(unsafe, f.prod.url);
-        const before = fingerprint(f.prod);
+        const before = wholeInstance(f.prod.db);
+        const mark = f.emu.stats.lastSeq;
         const r = await snClone([...common(), "apply", unsafe], env());
         assert.equal(r.code, 3, r.stdout + r.stderr);
         assert.match(r.stderr, /unsafe target[\s\S]*refusing to write: saw "acme"/);
         assert.doesNotMatch(r.stdout + r.stderr, /SERVICENOW_PASSWORD=|admin:admin/);
-        assert.equal(fingerprint(f.prod), before, "production is unchanged");
+        assert.deepEqual(snapshotDiff(before, wholeInstance(f.prod.db)), [], "production is unchanged");
+        assert.deepEqual(writesSince(mark), [], "the request log shows no write");
     });
 
     it("refuses destroy without --yes, and destroys with it", async () => {

@@ -6,6 +6,18 @@ import { type RunningEmulator, startEmulator } from "../../emulator/index";
 import { packageRoot } from "../../sdk/toolchain";
 import { until } from "../fixtures/clone-support/emulator";
 import { withTempStack } from "../support/pulumi";
+import { dbSnapshot, snapshotDiff } from "../support/snapshot";
+
+/** The source's clone configuration: what the clone-source stack adopts, creates and must put back on destroy. */
+const CLONE_CONFIG_TABLES = [
+    "clone_data_preserver",
+    "clone_data_exclude",
+    "clone_cleanup_script",
+    "clone_profile",
+    "clone_profile_exclusions",
+    "clone_profile_preservers",
+    "clone_profile_cleanup_scripts",
+];
 
 // A password nothing else in the stacks contains, so "state holds no password" is a meaningful search.
 const PASSWORD = "Clone-Integration-Pa55word!";
@@ -36,6 +48,27 @@ describe("CloneRun and the clone's configuration through the Pulumi CLI", functi
         const prod = emu.instances.get("prod")!.db;
         const dev = emu.instances.get("dev")!.db;
         const prop = (name: string) => dev.query("sys_properties", `name=${name}`)[0]?.value;
+        /** Active users who can still sign in on the target, by user name. */
+        const unlockedNames = () =>
+            dev
+                .query("sys_user", "active=true^locked_out=false")
+                .map((u) => u.user_name!)
+                .sort();
+        /** Active users holding admin (the clone-env fixture's allowRoles, directly or through a group) on the target. */
+        const allowedNames = () => {
+            const roles = new Set(dev.query("sys_user_role", "name=admin").map((r) => r.sys_id!));
+            const holders = new Set(
+                dev
+                    .query("sys_user_has_role")
+                    .filter((g) => roles.has(g.role!))
+                    .map((g) => g.user!),
+            );
+            return dev
+                .query("sys_user", "active=true")
+                .filter((u) => holders.has(u.sys_id!) || u.user_name === "admin")
+                .map((u) => u.user_name!)
+                .sort();
+        };
         const counts = () => ({
             unlockedUsers: dev.query("sys_user", "active=true^locked_out=false").length,
             activeJobs: dev.query("sysauto", "active=true").length,
@@ -54,14 +87,7 @@ describe("CloneRun and the clone's configuration through the Pulumi CLI", functi
             "servicenow:password": { value: PASSWORD, secret: true },
             "servicenow:instanceName": { value: "dev" },
         };
-        const cloneConfigBefore = [
-            "clone_data_preserver",
-            "clone_data_exclude",
-            "clone_cleanup_script",
-            "clone_profile",
-        ]
-            .map((t) => prod.query(t).length)
-            .join();
+        const cloneConfigBefore = dbSnapshot(prod, CLONE_CONFIG_TABLES);
         dev.setProperty("acme.env.marker", "dev environment");
         prod.insert("incident", { number: "INC0010001", short_description: "production ticket" });
 
@@ -94,13 +120,18 @@ describe("CloneRun and the clone's configuration through the Pulumi CLI", functi
                     assert.equal(dev.query("incident").length, 0, "the exclusion left the table empty");
                     assert.equal(prop("acme.cleanup.ran"), "yes", "the cleanup script ran on the target");
                     assert.equal(prop("instance_name"), "dev", "Core Instance Properties kept the target's identity");
-                    // Admins and the MID Server users stay unlocked; every other user is locked out.
+                    // Admins stay unlocked; every other user is locked out.
                     const applied = counts();
                     assert.deepEqual(
-                        { ...applied, unlockedUsers: 0 },
-                        { unlockedUsers: 0, activeJobs: 0, smtp: "false" },
+                        { activeJobs: applied.activeJobs, smtp: applied.smtp },
+                        { activeJobs: 0, smtp: "false" },
+                        "every job off, sending off",
                     );
-                    assert.ok(applied.unlockedUsers < 10, `policy applied: ${JSON.stringify(applied)}`);
+                    assert.deepEqual(
+                        unlockedNames(),
+                        allowedNames(),
+                        "exactly the users holding an allowed role (and the connection's own) can sign in",
+                    );
 
                     await stack.up({ expectNoChanges: true });
 
@@ -123,6 +154,7 @@ describe("CloneRun and the clone's configuration through the Pulumi CLI", functi
                     );
 
                     // Without refresh, CloneRun's diff asks the instance: everything keyed on the epoch must re-assert.
+                    const beforePreviews = emu.stats.lastSeq;
                     const plain = await stack.preview();
                     assert.equal(plain.changeSummary.update, 4, JSON.stringify(plain.changeSummary));
 
@@ -131,7 +163,15 @@ describe("CloneRun and the clone's configuration through the Pulumi CLI", functi
                     assert.match(refreshed.stdout, /instance dev was cloned again at .* since the last apply/);
                     assert.match(refreshed.stdout, new RegExp(`epoch\\s*:\\s*"${firstEpoch}"\\s*=>`));
                     assert.equal(refreshed.changeSummary.update, 4, JSON.stringify(refreshed.changeSummary));
-                    assert.deepEqual(counts(), drifted, "preview wrote nothing");
+                    assert.deepEqual(counts(), drifted, "preview changed nothing");
+                    assert.deepEqual(
+                        emu.stats
+                            .requests(undefined, beforePreviews)
+                            .filter((e) => e.method !== "GET" && e.method !== "HEAD" && !e.path.includes("oauth_token"))
+                            .map((e) => `${e.instance} ${e.method} ${e.path}`),
+                        [],
+                        "the request log shows no write by either preview",
+                    );
 
                     const repair = await stack.up();
                     assert.equal(repair.summary.result, "succeeded");
@@ -140,6 +180,11 @@ describe("CloneRun and the clone's configuration through the Pulumi CLI", functi
                     assert.equal(repair.outputs.reclonedSinceApply.value, "");
                     assert.equal(repair.outputs.cloneId.value, up.outputs.cloneId.value, "no new clone was requested");
                     assert.deepEqual(counts(), applied, "policy re-asserted");
+                    assert.deepEqual(
+                        unlockedNames(),
+                        allowedNames(),
+                        "the same users can sign in as after the first up",
+                    );
                     await stack.up({ expectNoChanges: true, refresh: true });
 
                     for (const state of [readState(), sourceState()]) {
@@ -152,15 +197,11 @@ describe("CloneRun and the clone's configuration through the Pulumi CLI", functi
 
             const destroy = await sourceStack.destroy();
             assert.equal(destroy.summary.result, "succeeded");
-            const cloneConfigAfter = [
-                "clone_data_preserver",
-                "clone_data_exclude",
-                "clone_cleanup_script",
-                "clone_profile",
-            ]
-                .map((t) => prod.query(t).length)
-                .join();
-            assert.equal(cloneConfigAfter, cloneConfigBefore, "destroy removed the clone configuration it created");
+            assert.deepEqual(
+                snapshotDiff(cloneConfigBefore, dbSnapshot(prod, CLONE_CONFIG_TABLES)),
+                [],
+                "destroy put the clone configuration back field by field: what it created is gone, what it adopted restored",
+            );
         });
     });
 });

@@ -33,20 +33,31 @@ describe("ServiceNowClient", function () {
 
     it("walks every row exactly once by keyset, even when rows are inserted while it walks", async () => {
         const c = basic();
-        const total = await c.count("sys_user");
+        const original = emu.instances
+            .get("acme-dev")!
+            .db.exportRows("sys_user")
+            .map((r) => r.sys_id!);
+        // Inserted after the first page: one row sorts before the walk's position (an offset walk would then see a
+        // row twice), one after it (a keyset walk must reach it); sys_ids given on POST are honoured.
+        const behind = `${"0".repeat(31)}1`;
+        const ahead = `${"f".repeat(31)}e`;
         const seen: string[] = [];
-        let inserted = 0;
+        let inserted = false;
         for await (const page of c.pages("sys_user", { fields: ["user_name"], pageSize: 40 })) {
             seen.push(...page.map((r) => r.sys_id!));
-            if (inserted === 0) {
-                await c.insert("sys_user", { user_name: "walker.inserted", active: "false" });
-                inserted++;
+            if (!inserted) {
+                await c.insert("sys_user", { sys_id: behind, user_name: "walker.behind", active: "false" });
+                await c.insert("sys_user", { sys_id: ahead, user_name: "walker.ahead", active: "false" });
+                inserted = true;
             }
         }
-        assert.equal(new Set(seen).size, seen.length, "no row repeats");
-        assert.ok(seen.length === total || seen.length === total + 1, `${seen.length} rows of ${total}(+1)`);
-        const [row] = await c.query("sys_user", { query: "user_name=walker.inserted", fields: ["sys_id"] });
-        await c.remove("sys_user", row!.sys_id!);
+        try {
+            assert.equal(new Set(seen).size, seen.length, "no row repeats");
+            assert.deepEqual([...seen].sort(), [...original, ahead].sort(), "every original row, and the one ahead");
+        } finally {
+            await c.remove("sys_user", behind);
+            await c.remove("sys_user", ahead);
+        }
     });
 
     it("counts with the Stats API and counts its own requests", async () => {
@@ -112,11 +123,22 @@ describe("ServiceNowClient", function () {
                 credentials: { kind: "oauth", ...SEEDED_OAUTH_CLIENT, username: "admin", password: "admin" },
             });
             assert.equal(await c.liveInstanceName(), "acme-dev");
-            await new Promise((r) => setTimeout(r, 1200));
+            // Until the token expires every call succeeds with it; once it has, one call must see the 401, renew and
+            // still answer. Call until the log shows that refusal (a deadline, not a sleep, so a slow machine waits).
             const mark = logMark(emu, "acme-dev");
-            assert.equal(await c.liveInstanceName(), "acme-dev");
-            const statuses = emu.stats.requests("acme-dev", mark).map((e) => e.status);
-            assert.ok(statuses.includes(401), `the stale token was refused first: ${statuses}`);
+            const deadline = Date.now() + 20_000;
+            let statuses: number[] = [];
+            while (!statuses.includes(401)) {
+                assert.ok(Date.now() < deadline, `the instance never refused the one-second token: ${statuses}`);
+                assert.equal(await c.liveInstanceName(), "acme-dev", "every call answers, across the renewal");
+                statuses = emu.stats.requests("acme-dev", mark).map((e) => e.status);
+                if (!statuses.includes(401)) await new Promise((r) => setTimeout(r, 50)); // polling interval
+            }
+            const tokens = emu.stats.requests("acme-dev", mark).filter((e) => e.path.includes("oauth_token"));
+            assert.ok(
+                tokens.length >= 1 && tokens.every((e) => e.status === 200),
+                "renewed once the token was refused",
+            );
         } finally {
             await admin.update("oauth_entity", entity!.sys_id!, {
                 access_token_lifespan: entity!.access_token_lifespan ?? "",
@@ -141,8 +163,14 @@ describe("ServiceNowClient", function () {
             rateLimits: [{ limit: 3, windowMs: 500 }],
             randomSeed: 5,
         });
+        const total = emu.instances.get("acme-dev")!.db.count("sys_user");
+        const active = emu.instances.get("acme-dev")!.db.count("sys_user", "active=true");
+        assert.ok(active < total, "two different counts, so a reply to the wrong request shows");
         const mark = logMark(emu, "acme-dev");
-        for (let i = 0; i < 8; i++) assert.equal(await c.count("sys_user"), await c.count("sys_user"));
+        for (let i = 0; i < 8; i++) {
+            assert.equal(await c.count("sys_user"), total);
+            assert.equal(await c.count("sys_user", "active=true"), active);
+        }
         const statuses = emu.stats.requests("acme-dev", mark).map((e) => e.status);
         assert.ok(statuses.includes(429) && statuses.some((s) => s >= 502), `saw ${[...new Set(statuses)]}`);
     });

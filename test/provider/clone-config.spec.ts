@@ -45,6 +45,12 @@ describe("clone configuration resources", function () {
     after(async () => pair?.stop());
 
     const prod = () => pair.source.db;
+    /** Writes (anything but GET/HEAD) either instance received after a request-log mark, as "instance METHOD path". */
+    const writesSince = (mark: number) =>
+        pair.emulator.stats
+            .requests(undefined, mark)
+            .filter((e) => e.method !== "GET" && e.method !== "HEAD")
+            .map((e) => `${e.instance} ${e.method} ${e.path}`);
     const byName = (table: string, name: string) => prod().query(table, `name=${name}`)[0];
 
     describe("ClonePreserver", () => {
@@ -157,13 +163,19 @@ describe("clone configuration resources", function () {
 
     describe("CloneCleanupScript", () => {
         it("fails check at preview naming the line of a syntax error, without running the script", async () => {
+            const mark = pair.emulator.stats.lastSeq;
             const f = await failures(cleanupScript, {
                 name: "Broken",
-                script: 'gs.setProperty("a", "b");\nvar x = ;\nthrow new Error("must never run");',
+                script: 'gs.setProperty("acme.broken.script.ran", "yes");\nvar x = ;\nthrow new Error("must never run");',
             });
             assert.equal(f[0]?.property, "script");
             assert.match(f[0]!.reason, /line 2/);
             assert.match(f[0]!.reason, /var x = ;/);
+            for (const db of [pair.source.db, pair.target.db]) {
+                assert.equal(db.getProperty("acme.broken.script.ran"), undefined, "the script's first line never ran");
+            }
+            assert.deepEqual(writesSince(mark), [], "check wrote nothing to either instance");
+            assert.equal(byName("clone_cleanup_script", "Broken"), undefined);
         });
 
         it("creates a script with its order and active flag, and reports drift in the script text", async () => {
@@ -266,7 +278,9 @@ describe("clone configuration resources", function () {
                 preservers: ["Core Instance Properties"],
                 exclusions: ["no_such_exclusion"],
             });
+            const mark = pair.emulator.stats.lastSeq;
             await assert.rejects(profile.create(inputs), /"no_such_exclusion".*does not exist/);
+            assert.deepEqual(writesSince(mark), [], "the request log shows no write to either instance");
             assert.equal(byName("clone_profile", "Typo profile"), undefined);
         });
 

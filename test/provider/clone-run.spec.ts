@@ -6,6 +6,7 @@ import { clonePreserverProvider } from "../../provider/resources/clone-preserver
 import { cloneProfileProvider } from "../../provider/resources/clone-profile";
 import { cloneRunProvider } from "../../provider/resources/clone-run";
 import { type ClonePair, startClonePair, until } from "../fixtures/clone-support/emulator";
+import { snapshotDiff, wholeInstance } from "../support/snapshot";
 
 /** Provider results are inspected field by field; typing each provider's generics here would add nothing. */
 // biome-ignore lint/suspicious/noExplicitAny: see above
@@ -84,7 +85,11 @@ describe("CloneRun", function () {
         for (const t of [outs.requestedAt, outs.startedAt, outs.completedAt]) {
             assert.match(t, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
         }
-        assert.ok(outs.durationSeconds >= 0);
+        const row = prod().get("sn_instance_clone_request", outs.cloneId)!;
+        assert.equal(outs.startedAt, `${row.started!.replace(" ", "T")}Z`, "the platform's start time, in ISO 8601");
+        assert.equal(outs.completedAt, `${row.completed!.replace(" ", "T")}Z`);
+        assert.ok(outs.requestedAt <= outs.startedAt && outs.startedAt <= outs.completedAt, JSON.stringify(outs));
+        assert.equal(outs.durationSeconds, (Date.parse(outs.completedAt) - Date.parse(outs.startedAt)) / 1000);
         assert.equal(outs.epoch, `${outs.cloneId}@${outs.completedAt}`);
         assert.equal(outs.reclonedSinceApply, "");
         assert.equal(outs.targetInstanceName, "dev", "the default profile preserved the target's identity");
@@ -166,6 +171,7 @@ describe("CloneRun", function () {
 
     it("cancels its request when the clone does not finish in time, and leaves the target unchanged", async () => {
         dev().setProperty("acme.dev.untouched", "yes");
+        const target = wholeInstance(dev());
         const before = new Set(requests().map((r) => r.sys_id));
         const inputs = await checked(run, { pollSeconds: 0.02, timeoutMinutes: 0.0002 });
         const { error, lines } = await capturing(() => run.create(inputs));
@@ -177,10 +183,25 @@ describe("CloneRun", function () {
         assert.equal(mine.length, 1, "one request was made");
         const last = mine[0]!;
         assert.equal(prod().get("sn_instance_clone_request", last.sys_id!)!.state, "Canceled");
-        // Give the engine ticks to (wrongly) go on: the request must stay canceled and the target untouched.
-        await new Promise((r) => setTimeout(r, 800));
-        assert.equal(prod().get("sn_instance_clone_request", last.sys_id!)!.state, "Canceled");
+        // The engine is done with a request once it stamps `completed`: on a cancel it honours, or at the end of a clone
+        // that ignored the cancel. Wait for that, not for time, then judge what it did.
+        const settled = await until(
+            "the clone engine to finish with the canceled request",
+            () => {
+                const r = prod().get("sn_instance_clone_request", last.sys_id!)!;
+                return r.completed ? r : undefined;
+            },
+            60_000,
+        );
+        assert.equal(settled.state, "Canceled");
+        assert.ok(
+            prod()
+                .query("sn_instance_clone_log", `clone=${last.sys_id}`)
+                .some((l) => l.message === "Clone canceled; the target instance was not changed"),
+            "the engine logged the cancel",
+        );
         assert.equal(prop("acme.dev.untouched"), "yes");
+        assert.deepEqual(snapshotDiff(target, wholeInstance(dev())), [], "every table of the target as it was");
     });
 
     it("rolls back its clone on destroy when asked, restoring the pre-clone target", async () => {

@@ -101,11 +101,17 @@ describe("UserLockout", function () {
     });
 
     it("unlocks only the users it locked when destroyed after more users were locked by someone else", async () => {
+        const before = await snapshot(dev, "sys_user");
         const { id, outs } = await provider.create(await checked({ allowGroups: ["UAT Participants"] }));
-        const ids = await userIds(dev, ["uat.lead"]);
-        await dev.update("sys_user", ids.get("uat.lead")!, { locked_out: "true" });
+        const uatLead = (await userIds(dev, ["uat.lead"])).get("uat.lead")!;
+        assert.equal(before.get(uatLead)!.locked_out, "false", "the policy left uat.lead unlocked");
+        await dev.update("sys_user", uatLead, { locked_out: "true" });
         await provider.delete!(id, outs!);
-        assert.equal((await lockedMap(dev)).get("uat.lead"), "true", "someone else locked it; destroy leaves it");
+        // Exactly one user differs from before the policy: the one someone else locked; every user the policy locked
+        // is back field by field, and no one else was touched.
+        assert.deepEqual(snapshotDiff(before, await snapshot(dev, "sys_user")), [
+            `${uatLead}.locked_out: "false" -> "true"`,
+        ]);
     });
 
     it("reports users unlocked behind its back as drift, and update locks them again", async () => {
@@ -146,21 +152,34 @@ describe("UserLockout", function () {
     });
 
     it("applies only the difference on update: a newly allowed group is unlocked, nothing else is written", async () => {
+        const beforePolicy = await snapshot(dev, "sys_user");
         const { id, outs } = await provider.create(await checked({}));
+        const afterCreate = await snapshot(dev, "sys_user");
         const uat = await dev.query("sys_user_grmember", { query: "group.name=UAT Participants", fields: ["user"] });
-        const members = new Set(uat.map((r) => r.user));
-        const lockedMembers = (
-            await dev.query("sys_user", { query: "locked_out=true", fields: ["sys_id"], limit: 10000 })
-        ).filter((r) => members.has(r.sys_id));
+        const members = new Set(uat.map((r) => r.user!));
+        // The members the policy locked; members locked before it (the seed locks ~3% of users) stay locked.
+        const expected = [...members]
+            .filter((u) => beforePolicy.get(u)?.locked_out === "false" && afterCreate.get(u)?.locked_out === "true")
+            .sort();
+        assert.ok(expected.length > 0, "the seed has UAT members the policy locked");
+
         const mark = logMark(emu, "acme-dev");
         const news = await checked({ allowGroups: ["UAT Participants"] });
         assert.equal((await provider.diff!(id, outs!, news)).changes, true);
         const { outs: updated } = await provider.update!(id, outs!, news);
-        const items = writesSince(emu, "acme-dev", mark).filter((w) => w.batch);
-        // Members locked before the policy (the seed locks ~3% of users) stay locked and are not written.
-        assert.ok(items.length > 0 && items.length <= lockedMembers.length, `${items.length} writes`);
-        assert.equal((await lockedMap(dev)).get("uat.lead"), "false");
-        assert.equal(updated!.lockedCount, outs!.lockedCount - items.length);
+        const writes = writesSince(emu, "acme-dev", mark);
+        const written = writes.filter((w) => w.batch).map((w) => w.path.replace(/^.*\/sys_user\//, ""));
+        assert.deepEqual([...written].sort(), expected, "exactly the members it had locked were written");
+        assert.deepEqual(
+            writes.filter((w) => !w.batch).map((w) => w.method),
+            writes.some((w) => w.batch) ? ["POST"] : [],
+            "one Batch API call carries them, no other write",
+        );
+        assert.deepEqual(
+            snapshotDiff(afterCreate, await snapshot(dev, "sys_user")),
+            expected.map((u) => `${u}.locked_out: "true" -> "false"`),
+        );
+        assert.equal(updated!.lockedCount, outs!.lockedCount - expected.length);
     });
 
     it("converges through a 429 storm and a burst of 503s during create", async function () {

@@ -1,6 +1,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import * as zlib from "node:zlib";
 import { type ConfigMap, LocalWorkspace, type Stack } from "@pulumi/pulumi/automation";
 import { offlineEnv, packageRoot, resolvePulumiCommand } from "../../sdk/toolchain";
 
@@ -11,6 +12,10 @@ export interface TempStack {
     stateDir: string;
     /** All files of the backend concatenated, for "state contains no password" assertions. */
     readState(): string;
+    /** The stack's PULUMI_HOME (plugins, credentials, workspace settings, logs). */
+    homeDir: string;
+    /** Every file of the backend, of PULUMI_HOME and the stack's config file, by path, for "no secret anywhere". */
+    files(): Map<string, string>;
 }
 
 /**
@@ -45,7 +50,18 @@ export async function withTempStack<T>(
     );
     try {
         await stack.setAllConfig(config);
-        return await fn({ stack, stateDir, readState: () => readTree(stateDir) });
+        const stackFile = path.join(workDir, `Pulumi.${stack.name}.yaml`);
+        return await fn({
+            stack,
+            stateDir,
+            readState: () => readTree(stateDir),
+            homeDir: home,
+            files: () => {
+                const out = new Map([...filesUnder(stateDir), ...filesUnder(home)]);
+                if (fs.existsSync(stackFile)) out.set(stackFile, fs.readFileSync(stackFile, "utf8"));
+                return out;
+            },
+        });
     } finally {
         await stack.workspace.removeStack(stack.name, { force: true }).catch(() => undefined);
         // Pulumi.<stack>.yaml is written into the fixture directory by setConfig.
@@ -55,9 +71,21 @@ export async function withTempStack<T>(
 }
 
 function readTree(dir: string): string {
-    let out = "";
+    return [...filesUnder(dir).values()].join("");
+}
+
+/**
+ * Every regular file under `dir` by path, read as latin1 so binary files (plugins) keep every byte and an ASCII
+ * secret in them is still found; gzip-compressed state (`.gz`) is inflated first.
+ */
+export function filesUnder(dir: string): Map<string, string> {
+    const out = new Map<string, string>();
+    if (!fs.existsSync(dir)) return out;
     for (const entry of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
-        if (entry.isFile()) out += fs.readFileSync(path.join(entry.parentPath, entry.name), "utf8");
+        if (!entry.isFile()) continue;
+        const file = path.join(entry.parentPath, entry.name);
+        const bytes = fs.readFileSync(file);
+        out.set(file, (file.endsWith(".gz") ? zlib.gunzipSync(bytes) : bytes).toString("latin1"));
     }
     return out;
 }

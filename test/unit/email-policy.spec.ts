@@ -54,6 +54,15 @@ describe("EmailPolicy (planning and restore)", () => {
             "qa@example.com,uat@example.com",
         );
         assert.equal(outs.previous["glide.email.test.user"], null);
+        await restoreProperties(c, outs.previous);
+        assert.deepEqual(
+            c.rows("sys_properties").map((r) => [r.name, r.value]),
+            [
+                ["glide.email.smtp.active", "true"],
+                ["glide.email.read.active", "true"],
+            ],
+            "the redirect property it created is deleted, the others have their values back",
+        );
     });
 
     it("writes nothing on a second apply with the same inputs", async () => {
@@ -68,10 +77,13 @@ describe("EmailPolicy (planning and restore)", () => {
         const c = production();
         const outs = await applyEmailPolicy(c, base);
         c.rows("sys_properties").find((r) => r.name === "glide.email.smtp.active")!.value = "true";
-        const { inputs } = await readEmailPolicy(c, outs);
+        const { props, inputs } = await readEmailPolicy(c, outs);
         assert.equal(inputs.sending, true);
-        const d = await emailPolicyProvider.diff!("x", { ...outs, sending: true }, { ...base } as never);
+        assert.equal(inputs.receiving, false, "only what drifted reads back differently");
+        const d = await emailPolicyProvider.diff!("x", props, { ...base } as never);
         assert.equal(d.changes, true);
+        const undrifted = await readEmailPolicy(c, await applyEmailPolicy(c, base, props));
+        assert.equal((await emailPolicyProvider.diff!("x", undrifted.props, { ...base } as never)).changes, false);
     });
 
     it("never keeps the SMTP password in its outputs, only a fingerprint", async () => {

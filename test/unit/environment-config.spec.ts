@@ -1,6 +1,7 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import * as yaml from "js-yaml";
 import { toCheckResult } from "../../provider/pulumi/check";
 import { IntegrationEndpointsInputs } from "../../provider/resources/integration-endpoints";
 import { ScheduledJobStateInputs } from "../../provider/resources/scheduled-job-state";
@@ -96,62 +97,13 @@ describe("the environment config", () => {
 
     for (const env of ["dev", "qa", "uat", "training"]) {
         it(`accepts the committed ${env} stack file`, () => {
-            // The stack files are plain YAML maps of `environment:<item>`; read them as Pulumi hands them over.
-            const raw = yamlEnvironment(stackFile(env));
+            // Read with a real YAML parser, then the `environment:` namespace picked as the program picks it.
+            const doc = yaml.load(stackFile(env)) as { config?: Record<string, unknown> };
+            assert.ok(doc?.config, `stacks/Pulumi.${env}.yaml has a config map`);
+            const raw = environmentKeys(doc.config);
             const parsed = parseEnvironmentConfig(raw);
             assert.ok(parsed.ok, parsed.ok ? "" : JSON.stringify(parsed.problems));
             assert.ok(parsed.config.branding && parsed.config.ldap && parsed.config.jobs && parsed.config.integrations);
         });
     }
 });
-
-/**
- * A minimal reader for the stack files' shape (two-level maps, flow lists, list of maps): enough for these files and
- * no YAML library is installed.
- */
-function yamlEnvironment(text: string): Record<string, unknown> {
-    const out: Record<string, unknown> = {};
-    let item: Record<string, unknown> | undefined;
-    let list: Record<string, string>[] | undefined;
-    for (const raw of text.split("\n")) {
-        const line = raw.replace(/\s+#.*$/, "").replace(/^\s*#.*$/, "");
-        if (!line.trim()) continue;
-        const top = /^ {4}environment:(\w+):\s*(.*)$/.exec(line);
-        if (top) {
-            item = undefined;
-            if (top[2]) out[top[1]!] = scalar(top[2]);
-            else out[top[1]!] = item = {};
-            continue;
-        }
-        if (/^ {4}\S/.test(line)) {
-            item = undefined;
-            continue;
-        }
-        if (!item) continue;
-        const entry = /^ {8}(\w+):\s*(.*)$/.exec(line);
-        if (entry) {
-            if (entry[2]) item[entry[1]!] = scalar(entry[2]);
-            else item[entry[1]!] = list = [];
-            continue;
-        }
-        const first = /^ {12}- (\w+):\s*(.*)$/.exec(line);
-        if (first && list) list.push({ [first[1]!]: String(scalar(first[2]!)) });
-        const next = /^ {14}(\w+):\s*(.*)$/.exec(line);
-        if (next && list) list[list.length - 1]![next[1]!] = String(scalar(next[2]!));
-    }
-    return out;
-}
-
-function scalar(text: string): unknown {
-    const t = text.trim();
-    if (t === "true" || t === "false") return t === "true";
-    if (t.startsWith("[")) {
-        return t
-            .slice(1, -1)
-            .split(",")
-            .map((s) => s.trim())
-            .filter(Boolean);
-    }
-    if (t.startsWith('"')) return JSON.parse(t);
-    return t;
-}

@@ -5,6 +5,7 @@
 import * as assert from "node:assert/strict";
 import type * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
+import type { ChangeClosureInputs } from "../../provider/resources/change-closure";
 import type { CloneCleanupScriptInputs } from "../../provider/resources/clone-cleanup-script";
 import type { CloneExclusionInputs } from "../../provider/resources/clone-exclusion";
 import type { ClonePreserverInputs } from "../../provider/resources/clone-preserver";
@@ -20,6 +21,7 @@ import type { PluginStateInputs } from "../../provider/resources/plugin-state";
 import type { ScheduledJobStateInputs } from "../../provider/resources/scheduled-job-state";
 import type { SystemPropertyInputs } from "../../provider/resources/system-property";
 import type { UserLockoutInputs } from "../../provider/resources/user-lockout";
+import type { ChangeClosureArgs } from "../../sdk/change-closure";
 import type { CloneCleanupScriptArgs } from "../../sdk/clone-cleanup-script";
 import type { CloneExclusionArgs } from "../../sdk/clone-exclusion";
 import type { ClonePreserverArgs } from "../../sdk/clone-preserver";
@@ -52,6 +54,7 @@ type Matches<A, S extends z.ZodType> = [keyof Resolved<A>] extends [keyof z.inpu
     : false;
 
 const checks = {
+    ChangeClosure: true as Matches<ChangeClosureArgs, typeof ChangeClosureInputs>,
     CloneCleanupScript: true as Matches<CloneCleanupScriptArgs, typeof CloneCleanupScriptInputs>,
     CloneExclusion: true as Matches<CloneExclusionArgs, typeof CloneExclusionInputs>,
     ClonePreserver: true as Matches<ClonePreserverArgs, typeof ClonePreserverInputs>,
@@ -75,7 +78,7 @@ const mismatch: true = true as Matches<UserLockoutArgs, typeof ScheduledJobState
 
 describe("the SDK's Args", () => {
     it("match their provider schemas (a compile-time check; this only lists what was checked)", () => {
-        assert.equal(Object.keys(checks).length, 15);
+        assert.equal(Object.keys(checks).length, 16);
         assert.equal(mismatch, true);
     });
 });

@@ -89,7 +89,11 @@ describe("SystemProperty", () => {
         });
         assert.equal(outs.previousValue, "30");
         assert.equal(outs.created, false);
-        assert.equal(c.rows("sys_properties").length, 1);
+        assert.deepEqual(
+            c.rows("sys_properties").map((r) => [r.name, r.value]),
+            [["glide.ui.session_timeout", "120"]],
+            "the one existing record now holds the declared value",
+        );
     });
 
     it("fails check when the name is not a property name, naming the property and the value", async () => {
