@@ -18,6 +18,7 @@ import type { ProgressEvent } from "../sdk/automation/progress";
 import { describeChanges } from "../sdk/cli/index";
 import { createProgressView } from "../sdk/cli/progress-view";
 import { inFlightDemo } from "./in-flight";
+import { demoVerify } from "./verify";
 
 const USERS = 5000;
 const JOBS = 500;
@@ -125,6 +126,7 @@ async function main(signal: AbortSignal): Promise<void> {
     const before = new Map(TARGETS.map((t) => [t.env, checklist(instance(emu, t.instance))]));
     step(3, "What the clone left on the targets: production's settings, users and jobs");
     printChecklist(before, undefined);
+    await demoVerify(sessions.get("qa")!, say, "right after the clone");
 
     step(
         4,
@@ -142,6 +144,7 @@ async function main(signal: AbortSignal): Promise<void> {
     say(
         "      administrators (dev), plus the UAT Participants group (qa), plus the MID server users can still sign in.",
     );
+    if (!(await demoVerify(sessions.get("qa")!, say, "after the apply"))) throw new Error("qa failed verification");
 
     step(6, "Changing things behind the stacks' back, directly over the REST API (as a busy admin would)");
     const dev = instance(emu, "acme-dev");

@@ -19,6 +19,7 @@ import { type FaultConfig, FaultInjector } from "./faults";
 import { EmulatorStats } from "./observability";
 import { registerInstances, type SeedKind, seedInstance } from "./seed";
 import { createInstanceServer, type SharedRuntime } from "./server";
+import { attachTextIndexer, type TextIndexer, type TextIndexerOptions } from "./text-index";
 import { localTls } from "./tls";
 
 export { InstanceDb } from "./db";
@@ -134,6 +135,12 @@ export interface EmulatorOptions {
     cicdStepMs?: number;
     /** Any other initial fault settings (rate-limit rules, resets, hibernation...). */
     faults?: Partial<FaultConfig>;
+    /**
+     * Pace of the text-index job that regenerates indexes after a `textindex.all` event, and whether it starts paused.
+     *
+     * @default { msPerTable: 50, paused: false }
+     */
+    textIndexer?: TextIndexerOptions;
 }
 
 /** A running instance. */
@@ -152,6 +159,8 @@ export interface RunningEmulator {
     faults: FaultInjector;
     /** Request counts and log (also `GET /emulator/stats`, `/emulator/requests`). */
     stats: EmulatorStats;
+    /** The text-index job of every instance: pause it to hold a regeneration where a clone left it. */
+    textIndexer: TextIndexer;
     /** Path of the CA certificate when serving HTTPS. */
     caPath?: string;
     /** PEM of the CA certificate when serving HTTPS. */
@@ -245,12 +254,14 @@ export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmula
         instances,
         faults: rt.faults,
         stats: rt.stats,
+        textIndexer: attachTextIndexer({ instances }, opts.textIndexer),
         caPath: tls?.caPath,
         caCert: tls?.caCert,
         async stop() {
             if (stopped) return;
             stopped = true;
             engine.stop();
+            running.textIndexer.stop();
             cicd.stop();
             await Promise.all(servers.map(closeServer));
             for (const i of instances.values()) i.db.close();

@@ -1,12 +1,14 @@
 /**
  * Deterministic seeds: a realistic production instance at a chosen size, or an empty base system.
  */
-
 import { seedChangeManagement } from "./change/seed";
+import { seedAtf } from "./cicd/atf-seed";
 import { seedPlugins } from "./cicd/plugins";
 import type { InstanceDb } from "./db";
+import { dictionaryRows } from "./dictionary/tables";
 import { Prng } from "./prng";
 import { eq } from "./query";
+import { seedTextIndexRows } from "./text-index";
 import { glideDateTime, hashSecret, type Row } from "./values";
 
 /** Which seed an instance starts from. */
@@ -335,12 +337,15 @@ export function seedInstance(db: InstanceDb, opts: SeedOptions): void {
         description: "Default update set",
     });
     seedCloneConfiguration(b);
+    for (const r of seedTextIndexRows(Date.UTC(2025, 10, 1, 2))) b.add(r.table, r.values);
+    seedAtf((table, values) => b.add(table, values));
     const uninstalled = new Set(seedPlugins((t, v) => b.add(t, v)));
     for (const t of db.schema.names()) {
         if (uninstalled.has(t)) continue;
         const info = db.schema.table(t);
         b.add("sys_db_object", { name: t, label: info.label, super_class: "" });
     }
+    for (const row of dictionaryRows(db)) b.add("sys_dictionary", row);
     b.add(opts.welcomeTable ?? "welcome_page_content", {
         short_description: production ? "Welcome to ACME IT Services" : "Welcome",
         active: "true",
@@ -712,7 +717,13 @@ function seedCloneConfiguration(b: SeedBuilder): void {
             'gs.setProperty("glide.email.read.active", false);gs.setProperty("glide.email.smtp.active", false);',
         ],
         ["Install deactivated plugin", "500", "false", 'gs.log("No deactivated plugins to install", "Clone");\n'],
-        ["Regenerate all text indexes", "600", "true", 'gs.log("Text index regeneration scheduled", "Clone");\n'],
+        [
+            "Regenerate all text indexes",
+            "600",
+            "true",
+            // Queues what the "Regenerate Text Index" action queues; the text-index job rebuilds one table at a time.
+            'var event = new GlideRecord("sysevent");\nevent.initialize();\nevent.setValue("name", "textindex.all");\nevent.setValue("queue", "text_index");\nevent.insert();\ngs.log("Text index regeneration scheduled", "Clone");\n',
+        ],
         [
             "Schedule drop backup tables",
             "700",

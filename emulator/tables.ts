@@ -1,6 +1,9 @@
 import { changeTables } from "./change/tables";
+import { atfTables } from "./cicd/atf-tables";
 import { cicdTables } from "./cicd/tables";
+import { dictionaryTables } from "./dictionary/tables";
 import { type FieldDef, fields, type TableDef } from "./schema";
+import { textIndexTables } from "./text-index";
 
 /** Adds a choice list (stored value to label) to one column of a field list. */
 function withChoices(list: FieldDef[], name: string, choices: Record<string, string>): FieldDef[] {
@@ -582,7 +585,10 @@ export function platformTables(welcomeTable = "welcome_page_content"): TableDef[
             label: "Table",
             fields: fields("name", "label", "super_class:ref:sys_db_object"),
         },
-        ...cicdTables(),
         ...changeTables(),
+        ...textIndexTables(),
+        ...atfTables(),
+        ...cicdTables(),
+        ...dictionaryTables(),
     ];
 }

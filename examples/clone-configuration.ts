@@ -7,10 +7,7 @@
  * `servicenow:sourceInstanceName` (production's instance_name) set. A typo in the cleanup script fails `pulumi preview`
  * naming the line; nothing is written.
  */
-import { CloneCleanupScript } from "../sdk/clone-cleanup-script";
-import { CloneExclusion } from "../sdk/clone-exclusion";
-import { ClonePreserver } from "../sdk/clone-preserver";
-import { CloneProfile } from "../sdk/clone-profile";
+import { CloneCleanupScript, CloneExclusion, ClonePreserver, CloneProfile } from "pulumi-servicenow-clone";
 
 const endpoints = new ClonePreserver("qa-endpoints", {
     name: "Keep QA REST endpoints",

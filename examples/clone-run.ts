@@ -11,10 +11,7 @@
  * latest one into QA and needs only the target connection.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { CloneRun } from "../sdk/clone-run";
-import { EmailPolicy } from "../sdk/email-policy";
-import { ScheduledJobState } from "../sdk/scheduled-job-state";
-import { UserLockout } from "../sdk/user-lockout";
+import { CloneRun, EmailPolicy, ScheduledJobState, UserLockout } from "pulumi-servicenow-clone";
 
 const config = new pulumi.Config("qa");
 

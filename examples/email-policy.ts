@@ -6,7 +6,7 @@
  * `servicenow:instanceName` set; `pulumi config set --secret qa:smtpPassword ...` for the relay.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { EmailPolicy } from "../sdk/email-policy";
+import { EmailPolicy } from "pulumi-servicenow-clone";
 
 const config = new pulumi.Config("qa");
 

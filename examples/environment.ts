@@ -8,14 +8,16 @@
  * `pulumi up` converges QA; `pulumi preview --refresh --diff` shows drift; `pulumi destroy` puts back what it changed.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { EmailPolicy } from "../sdk/email-policy";
-import { InstanceBranding } from "../sdk/instance-branding";
-import { IntegrationEndpoints } from "../sdk/integration-endpoints";
-import { LdapServerState } from "../sdk/ldap-server-state";
-import { MidServerState } from "../sdk/mid-server-state";
-import { ScheduledJobState } from "../sdk/scheduled-job-state";
-import { SystemProperty } from "../sdk/system-property";
-import { UserLockout } from "../sdk/user-lockout";
+import {
+    EmailPolicy,
+    InstanceBranding,
+    IntegrationEndpoints,
+    LdapServerState,
+    MidServerState,
+    ScheduledJobState,
+    SystemProperty,
+    UserLockout,
+} from "pulumi-servicenow-clone";
 
 const config = new pulumi.Config("qa");
 /** Test mailbox that receives all of QA's outbound mail. */

@@ -2,7 +2,7 @@
  * Example: label a cloned instance so nobody mistakes it for production — header text, a purple theme and a welcome
  * notice that replaces production's.
  */
-import { InstanceBranding } from "../sdk/instance-branding";
+import { InstanceBranding } from "pulumi-servicenow-clone";
 
 const branding = new InstanceBranding("qa-branding", {
     bannerText: "ACME QA (non-production)",

@@ -2,7 +2,7 @@
  * Example: point outbound integrations at their sandboxes, and fail the update if any active endpoint would still
  * call a production host.
  */
-import { IntegrationEndpoints } from "../sdk/integration-endpoints";
+import { IntegrationEndpoints } from "pulumi-servicenow-clone";
 
 const endpoints = new IntegrationEndpoints("qa-endpoints", {
     rules: [

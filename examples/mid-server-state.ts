@@ -2,7 +2,7 @@
  * Example: after a clone, make sure the MID servers' users exist with the MID role, drop the production work queued
  * for them, and report the MID servers that are Down.
  */
-import { MidServerState } from "../sdk/mid-server-state";
+import { MidServerState } from "pulumi-servicenow-clone";
 
 const mid = new MidServerState("qa-mid", { resolveCloneIssues: true });
 

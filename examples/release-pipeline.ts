@@ -13,7 +13,7 @@
  * source connection for the clone) or the SERVICENOW_* / SERVICENOW_SOURCE_* environment variables.
  */
 import * as fs from "node:fs";
-import { formatDriftJunit, formatDriftText, UnsafeTargetError, withEnvironment } from "../sdk/automation";
+import { formatDriftJunit, formatDriftText, UnsafeTargetError, withEnvironment } from "pulumi-servicenow-clone";
 
 async function releasePipeline(environment: string): Promise<number> {
     const log = (line: string) => process.stderr.write(`${line}\n`);

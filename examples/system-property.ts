@@ -2,7 +2,7 @@
  * Example: any system property, adopted by name. Longer sessions on a training instance; destroy puts production's
  * value back.
  */
-import { SystemProperty } from "../sdk/system-property";
+import { SystemProperty } from "pulumi-servicenow-clone";
 
 const timeout = new SystemProperty("training-session-timeout", {
     name: "glide.ui.session_timeout",

@@ -8,8 +8,7 @@
  * `pulumi preview --refresh --diff` shows drift as counts (`unlockedCount`, `activeCount`); `pulumi up --refresh`
  * repairs it.
  */
-import { ScheduledJobState } from "../sdk/scheduled-job-state";
-import { UserLockout } from "../sdk/user-lockout";
+import { ScheduledJobState, UserLockout } from "pulumi-servicenow-clone";
 
 const access = new UserLockout("uat-access", {
     scope: "active=true",

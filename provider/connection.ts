@@ -8,9 +8,11 @@ import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import type { Credentials } from "./client/auth";
 import { type ClientOptions, ServiceNowClient } from "./client/client";
+import { validateUrl } from "./client/transport";
 import { watchEngine } from "./crash/engine-watch";
-import { ConnectionConfigError } from "./errors";
+import { ConnectionConfigError, MissingConnectionSettingError, ServiceNowError } from "./errors";
 import { type ConnectionName, parseProductionInstances } from "./fence";
+import { STACK_MARKER, stackConfigOnce } from "./stack-config";
 
 export type { ConnectionName } from "./fence";
 
@@ -68,12 +70,35 @@ const clients = new Map<string, ServiceNowClient>();
 /** Client tuning that tests and benchmarks may override; not user configuration. */
 let tuning: Partial<ClientOptions> = {};
 
+/** Settles when the settings are known: at once, or when the stack config read at run time has arrived. */
+let ready: Promise<void> = Promise.resolve();
+
 /**
  * Remembers the `servicenow:*` stack config for this provider process. Called by every provider's configure().
  *
  * @param config the dynamic provider's config: the whole stack config, secrets decrypted.
  */
 export function configureConnections(config: pulumi.dynamic.Config): void {
+    const stack = config.get(STACK_MARKER);
+    if (stack) {
+        // The explicit provider (sdk/servicenow-provider.ts) passes only the stack's name: the settings are read from
+        // the stack config now, so none of them is ever a provider input kept in state. Every resource type
+        // configures once; the stack is read once, and each call remembers the same settings (nothing is cleared in
+        // between, so a resource already checking never sees an empty configuration).
+        ready = stackConfigOnce(stack).then((all) => remember({ get: (key) => all[key] }));
+        ready.catch(() => undefined);
+        return;
+    }
+    ready = Promise.resolve();
+    remember(config);
+}
+
+/** Resolves when the connection settings are known (see {@link configureConnections}); rejects if they cannot be read. */
+export function connectionsReady(): Promise<void> {
+    return ready;
+}
+
+function remember(config: Pick<pulumi.dynamic.Config, "get">): void {
     const next: Record<string, string | undefined> = {};
     for (const conn of ["target", "source", "holding"] as const) {
         for (const s of SETTINGS) {
@@ -106,6 +131,7 @@ export function setClientTuning(options: Partial<ClientOptions>): void {
 
 /** Forgets configured settings and cached clients (tests). */
 export function resetConnections(): void {
+    ready = Promise.resolve();
     configured = {};
     clients.clear();
 }
@@ -114,6 +140,8 @@ export function resetConnections(): void {
 export type ConnectionOverrides = Partial<Record<Setting, string>> & {
     productionInstances?: string;
     allowInsecureHttp?: boolean;
+    /** The target instance name clone requests must name (default: the target connection's instanceName). */
+    cloneTarget?: string;
 };
 
 function lookup(connection: ConnectionName, setting: Setting, overrides?: ConnectionOverrides): string | undefined {
@@ -142,7 +170,7 @@ function shared(key: keyof typeof SHARED_ENV): string | undefined {
 export function connectionOptions(connection: ConnectionName, overrides?: ConnectionOverrides): ClientOptions {
     const missing = (s: Setting, why: string) => {
         const k = settingKeys(connection, s);
-        return new ConnectionConfigError(
+        return new MissingConnectionSettingError(
             `the ${connection} connection has no ${s}${why}; set it with \`pulumi config set ${k.config} ...\`` +
                 `${s === "password" || s === "clientSecret" ? " --secret" : ""} or the ${k.env} environment variable`,
         );
@@ -171,6 +199,7 @@ export function connectionOptions(connection: ConnectionName, overrides?: Connec
         connection,
         instanceName: lookup(connection, "instanceName", overrides),
         productionInstances: parseProductionInstances(overrides?.productionInstances ?? shared("productionInstances")),
+        cloneTarget: overrides?.cloneTarget ?? lookup("target", "instanceName"),
         allowInsecureHttp: insecure === "true" || insecure === "1" || insecure === "yes",
         allowChangeRequests: ["true", "1", "yes"].includes((shared("allowChangeRequests") ?? "").toLowerCase()),
     };
@@ -185,6 +214,7 @@ export function connectionOptions(connection: ConnectionName, overrides?: Connec
  * @throws ConnectionConfigError when the connection is not configured.
  */
 export async function clientFor(name: ConnectionName, overrides?: ConnectionOverrides): Promise<ServiceNowClient> {
+    await ready;
     const options = connectionOptions(name, overrides);
     // Keyed by the resolved settings: an environment variable changed between calls gives a fresh client.
     const key = JSON.stringify([
@@ -195,6 +225,7 @@ export async function clientFor(name: ConnectionName, overrides?: ConnectionOver
         options.productionInstances,
         options.allowInsecureHttp,
         options.allowChangeRequests,
+        options.cloneTarget,
     ]);
     let client = clients.get(key);
     if (!client) {
@@ -202,4 +233,30 @@ export async function clientFor(name: ConnectionName, overrides?: ConnectionOver
         clients.set(key, client);
     }
     return client;
+}
+
+/**
+ * What is wrong with a connection's settings, found without contacting the instance: an instance URL that is not an
+ * https URL, `productionInstances` that is not valid JSON, half an OAuth client. Settings not given at all are not a
+ * problem here (they are reported when the connection is used), so a preview of an unconfigured stack still runs.
+ *
+ * @returns a sentence naming the config key, the value and the fix; undefined when the settings are sound.
+ */
+export function connectionProblem(name: ConnectionName): string | undefined {
+    let options: ClientOptions;
+    try {
+        options = connectionOptions(name);
+    } catch (e) {
+        if (e instanceof MissingConnectionSettingError) return undefined;
+        if (e instanceof ServiceNowError) return `the ${name} connection: ${e.message}`;
+        throw e;
+    }
+    try {
+        validateUrl(options.url, options.allowInsecureHttp ?? false);
+        return undefined;
+    } catch (e) {
+        if (!(e instanceof ConnectionConfigError)) throw e;
+        const keys = settingKeys(name, "instanceUrl");
+        return `${keys.config} (or ${keys.env}) of the ${name} connection: ${e.message}`;
+    }
 }

@@ -42,6 +42,12 @@ export class TransportError extends ServiceNowError {
 }
 
 /**
+ * The instance's TLS certificate was refused (unknown issuer, expired, or issued for another host). Not retryable: it
+ * fails the same way until the trust store or the URL changes.
+ */
+export class UntrustedCertificateError extends ServiceNowError {}
+
+/**
  * The instance answered with something other than JSON: typically a hibernating developer instance, which answers
  * 200 with an HTML wake-up page, or a proxy's error page.
  */
@@ -52,6 +58,9 @@ export class UnsafeTargetError extends ServiceNowError {}
 
 /** A connection is missing settings or has invalid ones (no URL, no credentials, plain http to a remote host). */
 export class ConnectionConfigError extends ServiceNowError {}
+
+/** A connection setting is not given at all (as opposed to given with a wrong value). */
+export class MissingConnectionSettingError extends ConnectionConfigError {}
 
 /**
  * Maps an HTTP status and ServiceNow's error envelope to the error class for it: the only place that does.
@@ -124,6 +133,9 @@ export class InputError extends ServiceNowError {
         this.fix = detail.fix;
     }
 }
+
+/** Two resources of one stack manage the same record: each would undo the other's writes, and destroy restore wrongly. */
+export class DuplicateResourceError extends ServiceNowError {}
 
 /** An allow-list entry of a bulk resource matches nothing on the instance (create/update re-check what check did). */
 export class AllowListError extends ServiceNowError {}

@@ -42,7 +42,12 @@ export interface FenceSettings {
      * @default false
      */
     allowChangeRequests?: boolean;
+    /** The stack's declared target instance name: the only instance a clone request may target. */
+    cloneTarget?: string | undefined;
 }
+
+/** The table whose rows request clones; a row's `target_instance` is the instance that gets overwritten. */
+export const CLONE_REQUEST_TABLE = "sn_instance_clone_request";
 
 /**
  * What the client names a Change Management API write when it asks the fence: not a table, so no Table API write can
@@ -154,16 +159,58 @@ export function assertWritableTable(
 }
 
 /**
+ * Refuses a clone request into a declared production instance, or into any instance but the stack's declared target:
+ * a clone overwrites its target entirely, so this is checked before the request is sent (and at preview).
+ *
+ * @param target the `instance` row the request names: its instance_name and instance_url.
+ * @throws UnsafeTargetError naming the target, the declared target and the production instances.
+ */
+export function assertCloneTarget(settings: FenceSettings, target: { name: string; url: string }): void {
+    const prodList = `[${settings.productionInstances.join(", ")}]`;
+    const hit = settings.productionInstances.find((e) => isProductionEntry(e, target.url, target.name));
+    if (hit !== undefined) {
+        throw new UnsafeTargetError(
+            `refusing to request a clone into "${target.name}" (${target.url || "no URL"}): it is a declared production ` +
+                `instance ("${hit}"); production instances: ${prodList}. Clone into the stack's target instead`,
+        );
+    }
+    if (!settings.cloneTarget) {
+        throw new UnsafeTargetError(
+            `refusing to request a clone into "${target.name}": the stack declares no target instance; set ` +
+                "servicenow:instanceName to the target's instance_name",
+        );
+    }
+    if (target.name.toLowerCase() !== settings.cloneTarget.toLowerCase()) {
+        throw new UnsafeTargetError(
+            `refusing to request a clone into "${target.name}": the stack's target is "${settings.cloneTarget}" ` +
+                "(servicenow:instanceName); a clone may only overwrite the instance the stack declares as its target",
+        );
+    }
+}
+
+/**
  * The client's before-write hook for these settings: refuses a table the connection may not write, then (once per
  * client) reads the live identity and asks {@link assertSafeTarget}. A refusal is final; a failed read of the
  * identity is tried again on the next write.
  *
+ * A clone request (a row of {@link CLONE_REQUEST_TABLE} naming a `target_instance`) is also checked with
+ * {@link assertCloneTarget}.
+ *
  * @param liveName reads the instance's `instance_name` (the client passes its own Table API read).
+ * @param readRecord reads one record (the `instance` row a clone request names).
  */
-export function writeFence(settings: FenceSettings, liveName: () => Promise<string>): (table: string) => Promise<void> {
+export function writeFence(
+    settings: FenceSettings,
+    liveName: () => Promise<string>,
+    readRecord: (table: string, sysId: string) => Promise<Record<string, string>>,
+): (table: string, values?: Readonly<Record<string, string>>) => Promise<void> {
     let verdict: Promise<void> | undefined;
-    return async (table) => {
+    return async (table, values) => {
         assertWritableTable(settings.connection, settings.url, table, settings.allowChangeRequests);
+        if (table === CLONE_REQUEST_TABLE && values?.target_instance) {
+            const row = await readRecord("instance", values.target_instance);
+            assertCloneTarget(settings, { name: row.instance_name ?? "", url: row.instance_url ?? "" });
+        }
         verdict ??= liveName().then((live) => assertSafeTarget(settings, live));
         try {
             await verdict;

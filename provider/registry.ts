@@ -16,6 +16,7 @@ import type * as integrationEndpoints from "./resources/integration-endpoints";
 import type * as ldapServerState from "./resources/ldap-server-state";
 import type * as midServerState from "./resources/mid-server-state";
 import type * as pluginState from "./resources/plugin-state";
+import type * as postCloneChecks from "./resources/post-clone-checks";
 import type * as scheduledJobState from "./resources/scheduled-job-state";
 import type * as systemProperty from "./resources/system-property";
 import type * as userLockout from "./resources/user-lockout";
@@ -35,6 +36,7 @@ interface ProviderModules {
     "ldap-server-state": typeof ldapServerState;
     "mid-server-state": typeof midServerState;
     "plugin-state": typeof pluginState;
+    "post-clone-checks": typeof postCloneChecks;
     "scheduled-job-state": typeof scheduledJobState;
     "system-property": typeof systemProperty;
     "user-lockout": typeof userLockout;
@@ -58,6 +60,7 @@ export const PROVIDERS: { readonly [K in ProviderKey]: keyof ProviderModules[K] 
     "ldap-server-state": "ldapServerStateProvider",
     "mid-server-state": "midServerStateProvider",
     "plugin-state": "pluginStateProvider",
+    "post-clone-checks": "postCloneChecksProvider",
     "scheduled-job-state": "scheduledJobStateProvider",
     "system-property": "systemPropertyProvider",
     "user-lockout": "userLockoutProvider",

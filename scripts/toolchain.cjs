@@ -54,6 +54,9 @@ function pulumiEnv(toolchain, base = process.env) {
         // Anyone keeping real credentials in a stack sets their own (see README, "Using a real instance").
         env.PULUMI_CONFIG_PASSPHRASE = "";
     }
+    // refresh, destroy and `up --refresh` run the program, so providers are configured from the current stack config
+    // (a rotated password, a new instanceUrl, a changed productionInstances), not from what the last update saw.
+    env.PULUMI_RUN_PROGRAM ??= "true";
     env.PULUMI_SKIP_UPDATE_CHECK ??= "true";
     env.PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION ??= "true";
     return env;

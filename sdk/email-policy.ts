@@ -3,6 +3,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { shimProvider } from "../provider/pulumi/shim";
+import { READ_ACTIVE, SMTP_ACTIVE, TEST_USER } from "../provider/resources/email-policy";
+import { claimRecords } from "./claims";
 
 /** SMTP account settings; each field left out is left as it is on the instance. */
 export interface SmtpAccountArgs {
@@ -74,5 +76,10 @@ export class EmailPolicy extends pulumi.dynamic.Resource {
             "servicenow",
             "EmailPolicy",
         );
+        claimRecords(`EmailPolicy "${name}"`, args.connection, [
+            ["sys_properties", SMTP_ACTIVE],
+            ["sys_properties", READ_ACTIVE],
+            ...(args.redirectTo !== undefined ? [["sys_properties", TEST_USER] as [string, string]] : []),
+        ]);
     }
 }

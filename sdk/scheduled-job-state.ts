@@ -3,6 +3,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { shimProvider } from "../provider/pulumi/shim";
+import { stackOwner } from "./stack-owner";
 
 /** Arguments of a {@link ScheduledJobState}. */
 export interface ScheduledJobStateArgs {
@@ -21,6 +22,12 @@ export interface ScheduledJobStateArgs {
      * re-asserts the policy even if nothing else changed. @default none
      */
     cloneEpoch?: pulumi.Input<string>;
+    /**
+     * Proceed although another stack's policy of the same kind already manages some of the records `scope` selects
+     * (preview names that stack otherwise). Destroying either then undoes records the other still wants; the other's
+     * next preview shows them as drift. @default false
+     */
+    allowOverlap?: pulumi.Input<boolean>;
 }
 
 /**
@@ -39,6 +46,8 @@ export class ScheduledJobState extends pulumi.dynamic.Resource {
     declare readonly activeCount: pulumi.Output<number>;
     /** Jobs this resource deactivated that the policy no longer covers and that are still inactive. */
     declare readonly pendingReactivationCount: pulumi.Output<number>;
+    /** The names of up to five jobs the last read found active against the policy (empty when converged). */
+    declare readonly activeJobs: pulumi.Output<string[]>;
 
     constructor(name: string, args: ScheduledJobStateArgs = {}, opts?: pulumi.CustomResourceOptions) {
         super(
@@ -49,7 +58,9 @@ export class ScheduledJobState extends pulumi.dynamic.Resource {
                 allowedCount: undefined,
                 activeCount: undefined,
                 pendingReactivationCount: undefined,
+                activeJobs: undefined,
                 ...args,
+                owner: stackOwner(),
             },
             opts,
             "servicenow",

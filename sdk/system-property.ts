@@ -3,6 +3,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { shimProvider } from "../provider/pulumi/shim";
+import { claimRecords } from "./claims";
 
 /** Arguments of a {@link SystemProperty}. */
 export interface SystemPropertyArgs {
@@ -45,5 +46,6 @@ export class SystemProperty extends pulumi.dynamic.Resource {
             "servicenow",
             "SystemProperty",
         );
+        claimRecords(`SystemProperty "${name}"`, args.connection, [["sys_properties", args.name]]);
     }
 }

@@ -41,8 +41,9 @@ export async function resolvePulumiCommand(): Promise<PulumiCommand> {
 }
 
 /**
- * Environment for every Pulumi command run offline: a file backend, no update check, no plugin download, and the
- * PATH that puts Node 24 and the CLI's plugins first. Values already in `overrides` or in the user's environment win.
+ * Environment for every Pulumi command run offline: no update check, no plugin download, and the PATH that puts
+ * Node 24 and the CLI's plugins first. Values already in `overrides` or in the user's environment win. The backend
+ * is the caller's choice (`overrides.PULUMI_BACKEND_URL`, see `defaultBackendUrl` in sdk/automation/backend.ts).
  *
  * @param overrides e.g. `{ PULUMI_BACKEND_URL: "file:///tmp/state" }`.
  */
@@ -53,7 +54,6 @@ export function offlineEnv(overrides: Record<string, string> = {}): Record<strin
     pathParts.push(process.env.PATH ?? "");
     const env: Record<string, string> = {
         PATH: pathParts.join(path.delimiter),
-        PULUMI_BACKEND_URL: process.env.PULUMI_BACKEND_URL ?? `file://${path.join(packageRoot, ".pulumi-state")}`,
         PULUMI_SKIP_UPDATE_CHECK: process.env.PULUMI_SKIP_UPDATE_CHECK ?? "true",
         PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: process.env.PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION ?? "true",
     };

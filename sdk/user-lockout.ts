@@ -3,6 +3,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { shimProvider } from "../provider/pulumi/shim";
+import { stackOwner } from "./stack-owner";
 
 /** Arguments of a {@link UserLockout}. */
 export interface UserLockoutArgs {
@@ -23,6 +24,12 @@ export interface UserLockoutArgs {
      * re-asserts the policy even if nothing else changed. @default none
      */
     cloneEpoch?: pulumi.Input<string>;
+    /**
+     * Proceed although another stack's policy of the same kind already manages some of the records `scope` selects
+     * (preview names that stack otherwise). Destroying either then undoes records the other still wants; the other's
+     * next preview shows them as drift. @default false
+     */
+    allowOverlap?: pulumi.Input<boolean>;
 }
 
 /**
@@ -44,6 +51,8 @@ export class UserLockout extends pulumi.dynamic.Resource {
     declare readonly unlockedCount: pulumi.Output<number>;
     /** Users this resource locked that the policy no longer covers and that are still locked out. */
     declare readonly pendingUnlockCount: pulumi.Output<number>;
+    /** The user names of up to five users the last read found unlocked against the policy (empty when converged). */
+    declare readonly unlockedUsers: pulumi.Output<string[]>;
 
     constructor(name: string, args: UserLockoutArgs = {}, opts?: pulumi.CustomResourceOptions) {
         super(
@@ -54,7 +63,9 @@ export class UserLockout extends pulumi.dynamic.Resource {
                 allowedCount: undefined,
                 unlockedCount: undefined,
                 pendingUnlockCount: undefined,
+                unlockedUsers: undefined,
                 ...args,
+                owner: stackOwner(),
             },
             opts,
             "servicenow",

@@ -6,6 +6,7 @@ import type { ApiRequest, InstanceContext } from "../api-types";
 import { type ApiResponse, errors, failure, json } from "../envelope";
 import { glideDateTime } from "../values";
 import { appRepoRoutes } from "./app-repo";
+import { atfRoutes } from "./atf-routes";
 import { activatePlugin, CICD_PLUGIN, pluginActive, pluginRow, rollbackPlugin } from "./plugins";
 import { engineFor } from "./registry";
 import { type CicdRoute, notFound } from "./responses";
@@ -46,7 +47,7 @@ const pluginRoutes: CicdRoute[] = [
 ];
 
 /** Every route; areas built on the same trackers (update sets, apps, ATF) add theirs here. */
-const ROUTES: CicdRoute[] = [progressRoute, ...pluginRoutes, ...updateSetRoutes, ...appRepoRoutes];
+const ROUTES: CicdRoute[] = [progressRoute, ...pluginRoutes, ...updateSetRoutes, ...appRepoRoutes, ...atfRoutes];
 
 /** Registers more routes (an area's module calls this once at load). */
 export function addCicdRoutes(routes: readonly CicdRoute[]): void {

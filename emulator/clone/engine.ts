@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { applyCicdCloneRules } from "../cicd/clone-rules";
 import type { InstanceDb } from "../db";
 import { compileQuery, parseEncodedQuery } from "../query";
+import { markTextIndexesStale } from "../text-index";
 import {
     type CloneOptions,
     type CloneRow,
@@ -291,6 +292,13 @@ export function attachCloneEngine(
                 phase: "",
             });
         }
+        // A request canceled before the engine picked it up never started: it ends there, the target untouched.
+        for (const row of source.db.query(REQUEST_TABLE, `state=${CloneState.Canceled}^completedISEMPTY`)) {
+            if (runs.has(keyOf(source, row.sys_id))) continue;
+            log({ source, id: row.sys_id }, "info", "Clone canceled; the target instance was not changed");
+            const ended = source.db.update(REQUEST_TABLE, row.sys_id, { completed: glideDateTime(now()) });
+            if (ended) cloneMilestone(source.db, ended, now());
+        }
         for (const row of source.db.query(REQUEST_TABLE, `state=${CloneState.RollbackRequested}`)) {
             const key = keyOf(source, row.sys_id);
             if (rollbacks.has(key)) continue;
@@ -369,6 +377,7 @@ export function attachCloneEngine(
             case ClonePhase.NodeRepoint:
                 for (const [root, rows] of run.staging!) run.target!.db.replaceRows(root, rows);
                 run.staging = undefined;
+                markTextIndexesStale(run.target!.db);
                 return;
             case ClonePhase.CleanupScripts:
                 runCleanupScripts(run);
@@ -785,8 +794,8 @@ export function fieldMap(db: Pick<CloneDb, "schema">, table: string): Record<str
     return out;
 }
 
-/** The instance as a cleanup script sees it. */
-function sandboxOf(db: CloneDb): SandboxDb {
+/** The instance as a server-side script (cleanup script, ATF step) sees it. */
+export function sandboxOf(db: CloneDb): SandboxDb {
     return {
         query: (table, q) => db.query(table, q),
         insert: (table, fields) => db.insert(table, fields),

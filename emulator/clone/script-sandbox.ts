@@ -37,6 +37,8 @@ export interface SandboxResult {
     error?: string;
     /** Everything the script logged, in order. */
     logs: SandboxLogEntry[];
+    /** The script's completion value when it is a string (a caller that wraps a script reads its outcome here). */
+    value?: string;
 }
 
 /** Options for {@link runServerScript}. */
@@ -98,8 +100,9 @@ export function runServerScript(script: string, db: SandboxDb, options: SandboxO
     try {
         const install = vm.runInContext(BOOTSTRAP, context, { filename: "glide-api.js" }) as (h: typeof host) => void;
         install(host);
-        vm.runInContext(script, context, { filename: name, timeout });
-        return { ok: true, logs };
+        // Only a string crosses back: any object would belong to the script's realm.
+        const value: unknown = vm.runInContext(script, context, { filename: name, timeout });
+        return typeof value === "string" ? { ok: true, logs, value } : { ok: true, logs };
     } catch (error) {
         return { ok: false, error: describeError(error, timeout), logs };
     }

@@ -4,6 +4,7 @@
  * write those back (or delete the records the resource inserted).
  */
 import { randomBytes } from "node:crypto";
+import { eqQuery } from "../client/query";
 import { NotFoundError } from "../errors";
 import type { UndoJournal } from "./journal";
 import { differingFields, type RecordClient, type RecordReader, type Row } from "./row";
@@ -135,7 +136,7 @@ export async function restoreRecordChanges(client: RecordClient, memory: readonl
 
 /** The record named `name`, oldest first when the name is not unique (the platform does not enforce uniqueness). */
 export async function findByName(client: RecordClient, table: string, name: string): Promise<Row | undefined> {
-    const rows = await client.query(table, { query: `name=${name}^ORDERBYsys_created_on`, limit: 1 });
+    const rows = await client.query(table, { query: `${eqQuery("name", name)}^ORDERBYsys_created_on`, limit: 1 });
     return rows[0];
 }
 

@@ -2,7 +2,7 @@
  * Credentials and the Authorization header: Basic, or OAuth (password, client_credentials, refresh_token grants).
  */
 import type { AxiosInstance } from "axios";
-import { AuthError, envelopeText, TransportError } from "./errors";
+import { AuthError, envelopeText, NonJsonResponseError, TransportError } from "../errors";
 
 /** Basic authentication with a ServiceNow user. */
 export interface BasicCredentials {
@@ -94,7 +94,7 @@ export class AuthHeaderSource {
     private async grant(c: OAuthCredentials, params: Record<string, string>): Promise<string> {
         const form = new URLSearchParams({ ...params, client_id: c.clientId, client_secret: c.clientSecret });
         const grant = params.grant_type;
-        let res: { status: number; data: unknown };
+        let res: { status: number; data: unknown; headers?: Record<string, unknown> };
         try {
             res = await this.http.post("/oauth_token.do", form.toString(), {
                 headers: { "Content-Type": "application/x-www-form-urlencoded", Accept: "application/json" },
@@ -111,6 +111,23 @@ export class AuthHeaderSource {
             error?: unknown;
             error_description?: unknown;
         };
+        // Not an answer about the credentials: the instance (or a proxy in front of it) is unavailable, asleep, or
+        // answered something that is not the token endpoint's JSON. Never reported as refused credentials.
+        if (res.status === 429 || res.status >= 500) {
+            throw new TransportError(
+                `OAuth ${grant} token request to ${this.baseUrl} failed: the instance answered ${res.status} (unavailable, ` +
+                    "not a verdict on the credentials); check that the instance is up and run again",
+                { status: res.status },
+            );
+        }
+        const type = String(res.headers?.["content-type"] ?? "");
+        if (res.status === 200 && (typeof res.data === "string" || (type !== "" && !type.includes("json")))) {
+            throw new NonJsonResponseError(
+                `OAuth ${grant} token request to ${this.baseUrl} answered ${res.status} with ${type || "no content type"} ` +
+                    "instead of JSON; a hibernating instance answers this way: wake it (sign in to the developer portal) and run again",
+                { status: res.status },
+            );
+        }
         if (res.status !== 200 || typeof body.access_token !== "string") {
             const said =
                 typeof body.error === "string"

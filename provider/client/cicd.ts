@@ -20,7 +20,8 @@ export type CicdCaller = (
 
 /**
  * The CI/CD API of one instance (`/api/sn_cicd/...`) over the shared transport. A POST starts work on the instance, so
- * it passes the production fence first and is never retried after an ambiguous failure (it may have started).
+ * it passes the production fence first and is never retried after an ambiguous failure (it may have started). An
+ * answer that carries a `result` is returned whatever its status (405, 409): the API reports refusals as data.
  */
 export class CicdApi {
     constructor(
@@ -40,7 +41,14 @@ export class CicdApi {
         if (method === "POST") await this.beforeWrite("sys_execution_tracker");
         return this.transport.send(
             `${method} ${path.replace(/^\/api/, "")}`,
-            { method, url: path, params, data: method === "POST" ? (body ?? {}) : undefined },
+            {
+                method,
+                url: path,
+                params,
+                data: method === "POST" ? (body ?? {}) : undefined,
+                // The API reports some refusals as data: a `result` with status "3" and the reason, under 405 or 409.
+                validateStatus: (s) => (s >= 200 && s < 300) || s === 405 || s === 409,
+            },
             method === "GET",
         );
     }

@@ -20,6 +20,8 @@ export interface ClientOptions extends TransportOptions {
     instanceName?: string;
     /** Names and/or URLs of instances that must never be written. @default [] */
     productionInstances?: readonly string[];
+    /** The stack's declared target instance name: the only instance a clone request may target. */
+    cloneTarget?: string;
     /** Sub-requests per Batch API call. @default 200 */
     batchSize?: number;
     /** Allow change records through the Change Management API (`servicenow:allowChangeRequests`). @default false */
@@ -66,8 +68,11 @@ export class ServiceNowClient {
                     declaredName: options.instanceName,
                     productionInstances: options.productionInstances ?? [],
                     allowChangeRequests: options.allowChangeRequests ?? false,
+                    cloneTarget: options.cloneTarget,
                 },
                 () => this.liveInstanceName(),
+                // Only the identity fields: the instance table also holds the target's admin password.
+                (table, sysId) => this.getRecord(table, sysId, ["instance_name", "instance_url"]),
             );
         this.table = new TableApi(this.transport, this.beforeWrite);
         this.aggregate = new AggregateApi(this.transport);

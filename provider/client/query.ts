@@ -2,6 +2,8 @@
  * Encoded-query helpers: pure string functions for `sysparm_query`.
  */
 
+const LITERAL_CARET = "\u0000";
+
 /**
  * Adds the keyset condition `sys_id>{after}` and the order `ORDERBYsys_id` to a query.
  *
@@ -9,11 +11,13 @@
  * keyset condition is added to every part: appended once it would bind to the last part only and repeat rows.
  */
 export function keysetQuery(query: string, after: string | undefined): string {
-    const parts = splitNq(query).map((part) =>
+    // `^^` is a literal caret inside a value (a name like "EMEA ^ APAC"), not a separator: keep it whole.
+    const parts = splitNq(query.replaceAll("^^", LITERAL_CARET)).map((part) =>
         part
             .split("^")
             .filter((t) => t !== "" && !t.startsWith("ORDERBY"))
-            .join("^"),
+            .join("^")
+            .replaceAll(LITERAL_CARET, "^^"),
     );
     const cond = after ? `sys_id>${after}` : "";
     const joined = parts
@@ -36,14 +40,25 @@ export function andQuery(...queries: (string | undefined)[]): string {
 }
 
 /**
- * `field IN a,b,c` for a list of values; an empty list gives a condition that matches nothing.
+ * An equality term whose value is taken literally whatever it contains: a caret is doubled (`^^`, the platform's
+ * escape) so a name cannot add query terms; commas, quotes and any unicode need no escape in `=`.
+ */
+export function eqQuery(field: string, value: string): string {
+    return `${field}=${value.replaceAll("^", "^^")}`;
+}
+
+/**
+ * `field` is any of the values; an empty list gives a condition that matches nothing.
  *
- * A caret in a value is doubled (`^^`, the platform's escape) so a name cannot add query terms. A comma cannot be
- * escaped inside IN: such a value simply matches nothing, which allow-list checks then report.
+ * Values go into one `IN` term, carets doubled. A comma cannot be escaped inside IN, so a value holding one gets its
+ * own `^OR` equality term instead: `nameINa,b^ORname=smith, john`.
  */
 export function inQuery(field: string, values: readonly string[]): string {
     if (values.length === 0) return `${field}ISEMPTY^${field}ISNOTEMPTY`;
-    return `${field}IN${values.map((v) => v.replaceAll("^", "^^")).join(",")}`;
+    const plain = values.filter((v) => !v.includes(","));
+    const terms = values.filter((v) => v.includes(",")).map((v) => eqQuery(field, v));
+    if (plain.length > 0) terms.unshift(`${field}IN${plain.map((v) => v.replaceAll("^", "^^")).join(",")}`);
+    return terms.join("^OR");
 }
 
 /** The fields an encoded query filters on (operators and joiners stripped), lower-cased, dot-walks kept whole. */

@@ -29,8 +29,8 @@ export interface PageOptions {
     pageSize?: number;
 }
 
-/** Awaited before every write request with the table written; throws to refuse it. */
-export type BeforeWrite = (table: string) => Promise<void>;
+/** Awaited before every write request with the table and, for inserts and updates, the values; throws to refuse it. */
+export type BeforeWrite = (table: string, values?: Readonly<Record<string, string>>) => Promise<void>;
 
 /** The Table API of one instance. */
 export class TableApi {
@@ -93,7 +93,7 @@ export class TableApi {
 
     /** Inserts a record (after the before-write hook: the fence); never retried after an ambiguous failure, since a POST may have run. */
     async insert(table: string, values: Record<string, string>): Promise<SnRecord> {
-        await this.beforeWrite(table);
+        await this.beforeWrite(table, values);
         const res = await this.transport.send(
             `POST ${table}`,
             { method: "POST", url: `/api/now/table/${enc(table)}`, data: values, params: writeParams() },
@@ -104,7 +104,7 @@ export class TableApi {
 
     /** Updates fields of a record (PATCH, after the fence). */
     async update(table: string, sysId: string, values: Record<string, string>): Promise<SnRecord> {
-        await this.beforeWrite(table);
+        await this.beforeWrite(table, values);
         const res = await this.transport.send(`PATCH ${table}/${sysId}`, {
             method: "PATCH",
             url: `/api/now/table/${enc(table)}/${enc(sysId)}`,

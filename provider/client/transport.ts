@@ -14,6 +14,7 @@ import {
     NonJsonResponseError,
     ServiceNowError,
     TransportError,
+    UntrustedCertificateError,
 } from "../errors";
 import { AuthHeaderSource, type Credentials } from "./auth";
 import { type BackoffOptions, retryDelayMs, shouldRetry } from "./retry";
@@ -169,9 +170,28 @@ export class Transport {
         if (ax?.response) return errorForStatus(ax.response.status, what, this.url, envelopeText(ax.response.data));
         // Summarize: the axios error's config holds the Authorization header and must not travel as a cause.
         const code = ax?.code ?? "unknown network error";
+        const tls = TLS_FAILURES[code];
+        if (tls) return new UntrustedCertificateError(`${what} on ${this.url} failed: ${tls} (${code})`);
         return new TransportError(`${what} on ${this.url} failed without an answer (${code}) after retries`);
     }
 }
+
+/** Node's certificate verification codes, each with what it means and what to do. */
+const UNTRUSTED_ISSUER =
+    "the instance's TLS certificate is not trusted. If it comes from a private CA (or a TLS-inspecting proxy), " +
+    "point NODE_EXTRA_CA_CERTS at that CA's PEM file in the environment that runs pulumi or sn-clone; do not turn " +
+    "verification off";
+const TLS_FAILURES: Record<string, string> = {
+    UNABLE_TO_VERIFY_LEAF_SIGNATURE: UNTRUSTED_ISSUER,
+    UNABLE_TO_GET_ISSUER_CERT: UNTRUSTED_ISSUER,
+    UNABLE_TO_GET_ISSUER_CERT_LOCALLY: UNTRUSTED_ISSUER,
+    SELF_SIGNED_CERT_IN_CHAIN: UNTRUSTED_ISSUER,
+    DEPTH_ZERO_SELF_SIGNED_CERT: UNTRUSTED_ISSUER,
+    CERT_UNTRUSTED: UNTRUSTED_ISSUER,
+    CERT_HAS_EXPIRED: "the instance's TLS certificate has expired; renew it (or check the machine's clock)",
+    ERR_TLS_CERT_ALTNAME_INVALID:
+        "the instance's TLS certificate is issued for another host name; check servicenow:instanceUrl",
+};
 
 /** Checks an instance URL: a URL, no credentials in it, https unless loopback or allowed. */
 export function validateUrl(raw: string, allowInsecureHttp: boolean): string {

@@ -5,9 +5,11 @@
  * The platform documents no REST endpoint for requesting a clone; this works through the request and history tables
  * (see docs/clone.md for what a real instance is known to accept and what is inferred).
  */
+
 import type { Row } from "../adopt/row";
 import { pollUntil } from "../client/cicd";
 import type { ServiceNowClient } from "../client/client";
+import { eqQuery } from "../client/query";
 import { CloneFailedError, CloneTimeoutError, InputError } from "../errors";
 
 export { CloneFailedError, CloneTimeoutError };
@@ -109,7 +111,7 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
  */
 export async function findTargetRegistration(client: CloneClient, target: string): Promise<Row> {
     const byUrl = /^https?:\/\//i.test(target);
-    const query = byUrl ? `instance_url=${target.replace(/\/+$/, "")}` : `instance_name=${target}`;
+    const query = byUrl ? `instance_url=${target.replace(/\/+$/, "")}` : eqQuery("instance_name", target);
     // Only these fields: the instance table also holds the target's admin password.
     const rows = await client.query("instance", {
         query,
@@ -132,7 +134,7 @@ export async function findTargetRegistration(client: CloneClient, target: string
 
 /** Resolves a clone profile by sys_id or name on the source. */
 export async function findProfile(client: CloneClient, profile: string): Promise<string> {
-    const query = /^[0-9a-f]{32}$/i.test(profile) ? `sys_id=${profile}` : `name=${profile}`;
+    const query = /^[0-9a-f]{32}$/i.test(profile) ? `sys_id=${profile}` : eqQuery("name", profile);
     const rows = await client.query("clone_profile", { query, fields: ["sys_id"], limit: 1 });
     if (!rows[0]?.sys_id) {
         const fix = "declare it with CloneProfile and pass its sysId, or fix the name";

@@ -48,6 +48,10 @@ export function packageShimProvider(distPath: string, exportName: string): pulum
     return {
         async configure(req) {
             await load().configure?.(req);
+            // Settings read from the stack config at run time must be there before check or read runs.
+            await (
+                require("pulumi-servicenow-clone/dist/provider/connection") as typeof import("../connection")
+            ).connectionsReady();
         },
         async check(olds, news) {
             const p = load();
@@ -55,6 +59,8 @@ export function packageShimProvider(distPath: string, exportName: string): pulum
             const [oldRest] = split(olds);
             const [rest, value] = split(news);
             const result = p.check ? await p.check(oldRest, rest) : { inputs: rest };
+            if (result.failures?.length)
+                return { ...result, failures: epoch().readableFailures(result.failures, rest) };
             return result.inputs ? { ...result, inputs: defined(withEpoch(result.inputs, value)) } : result;
         },
         async diff(id, olds, news) {
@@ -130,4 +136,29 @@ export function defined<T>(value: T): T {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = defined(v);
     return out as T;
+}
+
+/**
+ * Check failures as the engine prints them: it shows `property <p> value <inputs[p]>`, looking `p` up as a top-level
+ * key of the program's inputs only, so an item path such as `rules.0.from`, or an input the program left to its
+ * default, printed `value {<nil>}`. An item's failure goes on its top-level property (whose value the engine then
+ * prints) with the item's path at the start of the reason; a failure on a property the program did not give (e.g. a
+ * connection setting from stack config) is reported on the resource, the reason naming the property.
+ *
+ * @param given the inputs the program gave (before defaults).
+ */
+export function readableFailures(
+    failures: readonly pulumi.dynamic.CheckFailure[],
+    given: Record<string, unknown> = {},
+): pulumi.dynamic.CheckFailure[] {
+    return failures.map((f) => {
+        const top = /^[^.[]+/.exec(f.property)?.[0] ?? f.property;
+        const path = f.property.replace(/\.(\d+)(?=\.|$)/g, "[$1]");
+        // The reason already names it when the path or property stands as a word followed by a space or a colon.
+        const names = (p: string) => new RegExp(`(^|\\s)${p.replace(/[.[\]]/g, "\\$&")}[ :]`).test(f.reason);
+        const named = names(path) || names(f.property);
+        const isGiven = top in given;
+        const reason = !named && (top !== f.property || !isGiven) ? `${path}: ${f.reason}` : f.reason;
+        return { property: isGiven ? top : "", reason };
+    });
 }

@@ -35,8 +35,9 @@ import {
     sleep,
     waitForClone,
 } from "../clone/run";
-import { clientFor, configureFromStack } from "../connection";
-import { CloneFailedError, CloneTimeoutError, InputError } from "../errors";
+import { clientFor, configureFromStack, connectionOptions, connectionProblem } from "../connection";
+import { CloneFailedError, CloneTimeoutError, ConnectionConfigError, InputError, UnsafeTargetError } from "../errors";
+import { assertCloneTarget } from "../fence";
 import { containsUnknown, schemaDefaults, toCheckResult } from "../pulumi/check";
 
 /** Inputs of {@link cloneRunProvider}. */
@@ -184,6 +185,45 @@ function configuredTargetName(): string | undefined {
         return connection.connectionOptions("target").instanceName;
     } catch {
         return undefined;
+    }
+}
+
+/**
+ * The production fence at preview, for a clone request: the target must be registered on the source, must be the
+ * stack's declared target and must not be a declared production instance (the client refuses the same when sending).
+ *
+ * @returns the failure to report on targetInstance, or undefined when the request may go ahead (or the source
+ *   connection is not configured yet, which create reports).
+ */
+async function cloneTargetRefusal(target: string): Promise<{ property: string; reason: string } | undefined> {
+    let source: CloneClient;
+    let settings: ReturnType<typeof connectionOptions>;
+    try {
+        settings = connectionOptions("source");
+        source = await clientFor("source");
+    } catch (e) {
+        if (e instanceof ConnectionConfigError) return undefined;
+        if (e instanceof UnsafeTargetError) return { property: "connection", reason: e.message };
+        throw e;
+    }
+    try {
+        const registration = await findTargetRegistration(source, target);
+        assertCloneTarget(
+            {
+                connection: "source",
+                url: settings.url,
+                declaredName: settings.instanceName,
+                productionInstances: settings.productionInstances ?? [],
+                cloneTarget: settings.cloneTarget,
+            },
+            { name: registration.instance_name ?? target, url: registration.instance_url ?? "" },
+        );
+        return undefined;
+    } catch (e) {
+        if (e instanceof InputError || e instanceof UnsafeTargetError) {
+            return { property: "targetInstance", reason: `${e.message} (received ${JSON.stringify(target)})` };
+        }
+        throw e;
     }
 }
 
@@ -421,6 +461,16 @@ export const cloneRunProvider: pulumi.dynamic.ResourceProvider<CloneRunInputs, C
             inputs.historyFrom = inputs.mode === "attach" && !inputs.rollbackOnDestroy ? "target" : "source";
         }
         if (containsUnknown(inputs)) return { inputs };
+        for (const name of inputs.mode === "request" || inputs.historyFrom === "source"
+            ? (["target", "source"] as const)
+            : (["target"] as const)) {
+            const problem = connectionProblem(name);
+            if (problem) return { failures: [{ property: "connection", reason: problem }] };
+        }
+        if (inputs.mode === "request") {
+            const refusal = await cloneTargetRefusal(inputs.targetInstance);
+            if (refusal) return { failures: [refusal] };
+        }
         // A new governed clone must keep the platform's gap to the clones already asked for: refused here, 0 writes.
         const creating = !olds?.mode || REPLACE_KEYS.some((k) => !sameJson(olds[k], inputs[k]));
         const refused = inputs.governance && inputs.mode === "request" && creating;

@@ -297,6 +297,11 @@ export const emailPolicyProvider: pulumi.dynamic.ResourceProvider<EmailPolicyInp
         },
         // A new password is a change the inputs cannot show: state keeps only its fingerprint.
         mustUpdate: (olds, news) => !fingerprintMatches(news.smtpPassword, olds.smtpPasswordHash),
+        // The SMTP account must exist: resolved at check, before anything is written.
+        async lookup(connect, inputs) {
+            if (inputs.smtpAccount) await findSmtpAccount(await connect(), inputs.smtpAccount);
+            return [];
+        },
         apply: applyEmailPolicy,
         read: readEmailPolicy,
         async restore(client, props) {

@@ -18,6 +18,7 @@ import {
     restoreRecordChanges,
     UndoJournal,
 } from "../adopt";
+import { eqQuery } from "../client/query";
 import { ConnectionInput } from "../connection";
 import { settingsProvider, singletonId } from "../skeletons/settings";
 
@@ -216,6 +217,26 @@ export const instanceBrandingProvider: pulumi.dynamic.ResourceProvider<
     id: (inputs) => singletonId("instance-branding", inputs.connection),
     schema: InstanceBrandingInputs,
     inputKeys: INPUT_KEYS,
+    // The welcome-page table must exist: resolved at check, before anything is written.
+    async lookup(connect, inputs) {
+        if (inputs.welcomeText === undefined) return [];
+        const client = await connect();
+        const table = inputs.welcomePageTable;
+        const found = await client.query("sys_db_object", {
+            query: eqQuery("name", table),
+            fields: ["name"],
+            limit: 1,
+        });
+        if (found.length > 0) return [];
+        return [
+            {
+                property: "welcomePageTable",
+                reason:
+                    `welcomePageTable "${table}" is not a table on ${client.url} (sys_db_object has no such name); ` +
+                    'look it up in sys_db_object by the label "Welcome Page Content" and set it',
+            },
+        ];
+    },
     apply: applyInstanceBranding,
     read: readInstanceBranding,
     async restore(client, props) {

@@ -189,6 +189,11 @@ export const ldapServerStateProvider: pulumi.dynamic.ResourceProvider<LdapServer
         id: (inputs) => singletonId("ldap-server-state", inputs.connection),
         schema: LdapServerStateInputs,
         inputKeys: INPUT_KEYS,
+        // Every named LDAP server must exist: resolved at check, before anything is written.
+        async lookup(connect, inputs) {
+            if (inputs.servers) await readLdapSnapshot(await connect(), inputs.servers);
+            return [];
+        },
         apply: applyLdapServerState,
         read: readLdapServerState,
         async restore(client, props) {

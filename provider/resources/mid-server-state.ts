@@ -2,6 +2,7 @@
  * MidServerState: MID server users, roles, queued ECC output and clone issues put right after a clone, a spec of
  * the settings skeleton.
  */
+
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import {
@@ -14,6 +15,7 @@ import {
     restoreRecordChanges,
     UndoJournal,
 } from "../adopt";
+import { eqQuery, inQuery } from "../client/query";
 import { ConnectionInput } from "../connection";
 import { InputError } from "../errors";
 import { settingsProvider, singletonId } from "../skeletons/settings";
@@ -88,14 +90,14 @@ export async function readMidSnapshot(client: RecordClient, inputs: MidServerSta
     const users = new Map<string, Row>();
     if (names.length > 0) {
         const rows = await client.query("sys_user", {
-            query: `user_nameIN${names.join(",")}`,
+            query: inQuery("user_name", names),
             fields: ["sys_id", "user_name", "active", "locked_out"],
             limit: names.length + 10,
         });
         for (const r of rows) if (r.user_name) users.set(r.user_name, r);
     }
     const [role] = await client.query("sys_user_role", {
-        query: `name=${inputs.role}`,
+        query: eqQuery("name", inputs.role),
         fields: ["sys_id", "name"],
         limit: 1,
     });
@@ -112,7 +114,7 @@ export async function readMidSnapshot(client: RecordClient, inputs: MidServerSta
     const ecc =
         agentNames.length > 0
             ? await client.query("ecc_queue", {
-                  query: `queue=output^state=ready^agentIN${agentNames.join(",")}`,
+                  query: `queue=output^state=ready^${inQuery("agent", agentNames)}`,
                   fields: ["sys_id", "agent", "state"],
                   limit: 10000,
               })
@@ -158,14 +160,8 @@ function userReady(s: MidSnapshot, name: string): boolean {
     );
 }
 
-/** Converges MID users, ECC output and (optionally) clone issues; a failed first apply undoes what it did. */
-export async function applyMidServerState(
-    client: RecordClient,
-    inputs: MidServerStateInputs,
-    prior?: MidServerStateOutputs,
-    journal = new UndoJournal(),
-): Promise<MidServerStateOutputs> {
-    const s = await readMidSnapshot(client, inputs);
+/** Refuses a role that does not exist (the snapshot found no `sys_user_role` row by that name). */
+function requireRole(s: MidSnapshot, inputs: MidServerStateInputs): asserts s is MidSnapshot & { role: Row } {
     if (!s.role) {
         throw new InputError(
             `role "${inputs.role}" does not exist in sys_user_role; fix role (the platform's MID role is "mid_server")`,
@@ -176,6 +172,17 @@ export async function applyMidServerState(
             },
         );
     }
+}
+
+/** Converges MID users, ECC output and (optionally) clone issues; a failed first apply undoes what it did. */
+export async function applyMidServerState(
+    client: RecordClient,
+    inputs: MidServerStateInputs,
+    prior?: MidServerStateOutputs,
+    journal = new UndoJournal(),
+): Promise<MidServerStateOutputs> {
+    const s = await readMidSnapshot(client, inputs);
+    requireRole(s, inputs);
     let memory = [...(prior?.previous ?? [])];
     const createdUsers = [...(prior?.createdUsers ?? [])];
     const targets: RecordTarget[] = [];
@@ -274,6 +281,11 @@ export const midServerStateProvider: pulumi.dynamic.ResourceProvider<MidServerSt
         id: (inputs) => singletonId("mid-server-state", inputs.connection),
         schema: MidServerStateInputs,
         inputKeys: INPUT_KEYS,
+        // Every MID server and the role must exist: resolved at check, before anything is written.
+        async lookup(connect, inputs) {
+            requireRole(await readMidSnapshot(await connect(), inputs), inputs);
+            return [];
+        },
         apply: applyMidServerState,
         read: readMidServerState,
         async restore(client, props) {

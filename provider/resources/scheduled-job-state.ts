@@ -31,6 +31,7 @@ export const ScheduledJobStateInputs = z.object({
         )
         .default([]),
     allowQuery: z.string().default(""),
+    allowOverlap: z.boolean().default(false),
 });
 
 // ---- types ----
@@ -48,6 +49,8 @@ export interface ScheduledJobStateOutputs extends ScheduledJobStateInputs, Chang
     activeCount: number;
     /** Jobs this resource deactivated that the policy no longer covers and that are still inactive. */
     pendingReactivationCount: number;
+    /** The names of up to five jobs the last read found active against the policy. */
+    activeJobs: string[];
 }
 
 // ---- constants ----
@@ -55,7 +58,7 @@ export interface ScheduledJobStateOutputs extends ScheduledJobStateInputs, Chang
 // Querying sysauto covers sysauto_script, sysauto_report, sysauto_template and any other extension; each write goes
 // to the row's own class.
 const FLAG: FlagField = { table: "sysauto", field: "active", enforced: "false", original: "true", writeToClass: true };
-const INPUT_KEYS = ["connection", "scope", "allowNames", "allowSysIds", "allowQuery"] as const;
+const INPUT_KEYS = ["connection", "scope", "allowNames", "allowSysIds", "allowQuery", "allowOverlap"] as const;
 
 // ---- provider ----
 
@@ -68,6 +71,7 @@ export const scheduledJobStateProvider: pulumi.dynamic.ResourceProvider<
     inputKeys: INPUT_KEYS,
     idPrefix: "scheduledjobstate",
     flag: FLAG,
+    queries: ["scope", "allowQuery"],
     allowed: allowedJobs,
     countNames: {
         changedCount: "deactivatedCount",
@@ -75,6 +79,7 @@ export const scheduledJobStateProvider: pulumi.dynamic.ResourceProvider<
         driftCount: "activeCount",
         pendingRevertCount: "pendingReactivationCount",
     },
+    driftSample: { field: "name", output: "activeJobs" },
 });
 
 // ---- helpers ----

@@ -28,6 +28,7 @@ export const UserLockoutInputs = z.object({
     allowGroups: z.array(z.string().min(1, "a group name cannot be empty")).default([]),
     allowUsers: z.array(z.string().min(1, "a user name cannot be empty")).default([]),
     allowQuery: z.string().default(""),
+    allowOverlap: z.boolean().default(false),
 });
 
 // ---- types ----
@@ -45,12 +46,22 @@ export interface UserLockoutOutputs extends UserLockoutInputs, ChangeRecord {
     unlockedCount: number;
     /** Users this resource locked that the policy no longer covers and that are still locked out. */
     pendingUnlockCount: number;
+    /** The user names of up to five users the last read found unlocked against the policy. */
+    unlockedUsers: string[];
 }
 
 // ---- constants ----
 
 const FLAG: FlagField = { table: "sys_user", field: "locked_out", enforced: "true", original: "false" };
-const INPUT_KEYS = ["connection", "scope", "allowRoles", "allowGroups", "allowUsers", "allowQuery"] as const;
+const INPUT_KEYS = [
+    "connection",
+    "scope",
+    "allowRoles",
+    "allowGroups",
+    "allowUsers",
+    "allowQuery",
+    "allowOverlap",
+] as const;
 
 // ---- provider ----
 
@@ -61,6 +72,7 @@ export const userLockoutProvider: pulumi.dynamic.ResourceProvider<UserLockoutInp
         inputKeys: INPUT_KEYS,
         idPrefix: "userlockout",
         flag: FLAG,
+        queries: ["scope", "allowQuery"],
         allowed: allowedUsers,
         countNames: {
             changedCount: "lockedCount",
@@ -68,6 +80,7 @@ export const userLockoutProvider: pulumi.dynamic.ResourceProvider<UserLockoutInp
             driftCount: "unlockedCount",
             pendingRevertCount: "pendingUnlockCount",
         },
+        driftSample: { field: "user_name", output: "unlockedUsers" },
     });
 
 // ---- helpers ----

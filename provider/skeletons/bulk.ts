@@ -8,17 +8,27 @@ import type { z } from "zod";
 import { converge, inspect, type MissingEntry, type PolicyCounts, revertAll } from "../bulk/policy";
 import type { ChangeRecord, FlagField } from "../bulk/reconcile";
 import type { ServiceNowClient } from "../client/client";
-import { type ConnectionName, clientFor, configureFromStack } from "../connection";
+import { type ConnectionName, clientFor, configureFromStack, connectionProblem } from "../connection";
+import { type Claim, overlapMessage, overlaps, removeClaim, writeClaim } from "../crash/ownership";
 import { JOURNAL_NONCE, newNonce, WriteAheadJournal } from "../crash/write-ahead";
 import { AllowListError, PartialWriteError } from "../errors";
 import { containsUnknown, toCheckResult } from "../pulumi/check";
 import { sameInputs } from "../pulumi/diff";
+import { checkQuery } from "../query/check";
 
 /** The inputs every bulk resource has: the connection it writes through and the encoded query of its scope. */
 export interface BulkPolicyInputs {
     connection: ConnectionName;
     scope: string;
+    /** Proceed although another stack's policy of the same kind manages some of the same records. */
+    allowOverlap?: boolean;
 }
+
+/**
+ * The hidden input the SDK classes add: `<project>/<stack>` of the stack declaring the resource, written into its claim
+ * on the instance so another stack's preview can name it (see provider/crash/ownership.ts).
+ */
+export const OWNER = "owner";
 
 /** What a bulk resource resolves its allow-lists to: the exempt sys_ids, and each entry that matched nothing. */
 export interface AllowedRecords {
@@ -43,7 +53,17 @@ export interface BulkPolicySpec<I extends BulkPolicyInputs> {
     allowed(c: ServiceNowClient, inputs: I): Promise<AllowedRecords>;
     /** The output names of the counts. */
     countNames: CountNames;
+    /**
+     * Names a few of the records found drifted, so a report can say who or what, not only how many: the field that
+     * names a record (e.g. `user_name`) and the output it is published under (e.g. `unlockedUsers`).
+     */
+    driftSample?: { field: string; output: string };
+    /** Inputs holding encoded queries of the flag's table, checked against its dictionary at check. */
+    queries?: readonly (keyof I & string)[];
 }
+
+/** How many drifted records a read names (a count says how many there are in all). */
+export const DRIFT_SAMPLE_SIZE = 5;
 
 /**
  * Builds the dynamic provider of a bulk resource: check resolves the allow-lists, create and update converge,
@@ -56,14 +76,14 @@ export interface BulkPolicySpec<I extends BulkPolicyInputs> {
 export function bulkPolicyProvider<I extends BulkPolicyInputs, O extends I & ChangeRecord>(
     spec: BulkPolicySpec<I>,
 ): pulumi.dynamic.ResourceProvider<I, O> {
-    const { schema, inputKeys, idPrefix, flag, allowed, countNames } = spec;
+    const { schema, inputKeys, idPrefix, flag, allowed, countNames, driftSample } = spec;
 
     const client = async (inputs: Pick<I, "connection">): Promise<ServiceNowClient> => clientFor(inputs.connection);
 
     const inputsOf = (props: I): I =>
         schema.parse(Object.fromEntries(inputKeys.map((k) => [k, (props as Record<string, unknown>)[k]])));
 
-    const outputs = (inputs: I, record: ChangeRecord, counts: PolicyCounts): O =>
+    const outputs = (inputs: I, record: ChangeRecord, counts: PolicyCounts, sample: string[] = []): O =>
         ({
             ...inputsOf(inputs),
             changes: record.changes,
@@ -72,7 +92,19 @@ export function bulkPolicyProvider<I extends BulkPolicyInputs, O extends I & Cha
             [countNames.exemptCount]: counts.exemptCount,
             [countNames.driftCount]: counts.driftCount,
             [countNames.pendingRevertCount]: counts.pendingRevertCount,
+            ...(driftSample ? { [driftSample.output]: sample } : {}),
         }) as unknown as O;
+
+    /** The names of the first few drifted records (one query), sorted. */
+    const namesOf = async (c: ServiceNowClient, sysIds: readonly string[]): Promise<string[]> => {
+        if (!driftSample || sysIds.length === 0) return [];
+        const rows = await c.query(flag.table, {
+            query: `sys_idIN${sysIds.slice(0, DRIFT_SAMPLE_SIZE).join(",")}`,
+            fields: [driftSample.field],
+            limit: DRIFT_SAMPLE_SIZE,
+        });
+        return rows.map((r) => r[driftSample.field] ?? "").sort();
+    };
 
     const requireAllowed = async (c: ServiceNowClient, inputs: I): Promise<Set<string>> => {
         const { exempt, missing } = await allowed(c, inputs);
@@ -94,6 +126,14 @@ export function bulkPolicyProvider<I extends BulkPolicyInputs, O extends I & Cha
         return entry.data;
     };
     const withNonce = (outs: O, nonce: string): O => ({ ...outs, [JOURNAL_NONCE]: nonce }) as O;
+    const ownerOf = (props: object): string => String((props as Record<string, unknown>)[OWNER] ?? "");
+    const withOwner = <T extends object>(props: T, owner: string): T => (owner ? { ...props, [OWNER]: owner } : props);
+    const claimOf = (inputs: I, owner: string): Claim => ({
+        owner,
+        kind: idPrefix,
+        table: flag.table,
+        scope: inputs.scope,
+    });
 
     return {
         async configure(req) {
@@ -101,12 +141,30 @@ export function bulkPolicyProvider<I extends BulkPolicyInputs, O extends I & Cha
         },
 
         async check(_olds, news) {
-            const result = toCheckResult(schema, news as unknown as Record<string, unknown>);
+            const owner = ownerOf(news);
+            const checked = toCheckResult(schema, news as unknown as Record<string, unknown>);
+            const result = checked.inputs ? { ...checked, inputs: withOwner(checked.inputs, owner) } : checked;
             if (result.failures?.length || containsUnknown(result.inputs)) return result;
             const inputs = result.inputs!;
-            const { missing } = await allowed(await client(inputs), inputs);
+            const problem = connectionProblem(inputs.connection);
+            if (problem) return { failures: [{ property: "connection", reason: problem }] };
+            const c = await client(inputs);
+            const problems = [];
+            for (const key of spec.queries ?? []) {
+                const query = (inputs as Record<string, unknown>)[key];
+                if (typeof query === "string") problems.push(...(await checkQuery(c, flag.table, query, key)));
+            }
+            if (problems.length > 0) return { failures: problems };
+            const { missing } = await allowed(c, inputs);
             if (missing.length > 0)
                 return { failures: missing.map((m) => ({ property: m.property, reason: m.reason })) };
+            if (owner && !inputs.allowOverlap) {
+                const found = await overlaps(c, claimOf(inputs, owner));
+                if (found.length > 0)
+                    return {
+                        failures: [{ property: "scope", reason: overlapMessage(claimOf(inputs, owner), found, c.url) }],
+                    };
+            }
             return result;
         },
 
@@ -123,10 +181,12 @@ export function bulkPolicyProvider<I extends BulkPolicyInputs, O extends I & Cha
             // A create killed part-way left its plan on disk: those rows are ours, not "already locked by someone".
             const wal = journalOf(c, inputs);
             const nonce = newNonce();
+            const owner = ownerOf(inputs);
+            if (owner) await writeClaim(c, claimOf(inputs, owner));
             const done = await converge(c, flag, inputs.scope, exempt, interrupted(wal), (covering) =>
                 wal.save(nonce, covering),
             );
-            const outs = withNonce(outputs(inputs, done.record, done.counts), nonce);
+            const outs = withOwner(withNonce(outputs(inputs, done.record, done.counts), nonce), owner);
             if (done.error) throw done.wroteAny ? new PartialWriteError(id, outs, done.error) : done.error;
             return { id, outs };
         },
@@ -136,15 +196,19 @@ export function bulkPolicyProvider<I extends BulkPolicyInputs, O extends I & Cha
             const inputs = inputsOf(props);
             const c = await client(inputs);
             const { exempt } = await allowed(c, inputs);
-            const { counts } = await inspect(c, flag, inputs.scope, exempt, props);
+            const { counts, plan } = await inspect(c, flag, inputs.scope, exempt, props);
+            const sample = await namesOf(
+                c,
+                plan.enforce.map((w) => w.sysId),
+            );
             // State holds the outputs of the run that wrote the journal: the journal has done its job.
             const wal = journalOf(c, inputs);
             if (nonceOf(props) !== undefined && wal.load()?.nonce === nonceOf(props)) wal.remove();
-            const next = outputs(inputs, props, counts);
+            const next = withOwner(outputs(inputs, props, counts, sample), ownerOf(props));
             return {
                 id,
                 props: nonceOf(props) === undefined ? next : withNonce(next, String(nonceOf(props))),
-                inputs: inputs as unknown as O,
+                inputs: withOwner(inputs, ownerOf(props)) as unknown as O,
             };
         },
 
@@ -155,8 +219,13 @@ export function bulkPolicyProvider<I extends BulkPolicyInputs, O extends I & Cha
             const nonce = newNonce();
             // Rows an interrupted earlier run changed count as ours too, so they are reverted when they leave scope.
             const previous = [olds, interrupted(wal, olds), interrupted(journalOf(c, olds), olds)];
+            const owner = ownerOf(news);
+            if (owner && (ownerOf(olds) !== owner || olds.scope !== news.scope)) {
+                await writeClaim(c, claimOf(news, owner));
+                if (ownerOf(olds)) await removeClaim(c, claimOf(olds, ownerOf(olds)));
+            }
             const done = await converge(c, flag, news.scope, exempt, previous, (covering) => wal.save(nonce, covering));
-            const outs = withNonce(outputs(news, done.record, done.counts), nonce);
+            const outs = withOwner(withNonce(outputs(news, done.record, done.counts), nonce), owner);
             if (done.error) throw done.wroteAny ? new PartialWriteError(id, outs, done.error) : done.error;
             return { outs };
         },
@@ -167,6 +236,7 @@ export function bulkPolicyProvider<I extends BulkPolicyInputs, O extends I & Cha
             // A killed update may have changed rows its outputs never listed: revert what the journal covers too.
             await revertAll(c, flag, [props, interrupted(wal, props)]);
             wal.remove();
+            if (ownerOf(props)) await removeClaim(c, claimOf(inputsOf(props), ownerOf(props)));
         },
     };
 }

@@ -9,7 +9,7 @@ import type { z } from "zod";
 import { type SavedUndo, UndoJournal } from "../adopt/journal";
 import type { RecordClient, RecordReader } from "../adopt/row";
 import type { ServiceNowClient } from "../client/client";
-import { clientFor, configureFromStack } from "../connection";
+import { clientFor, configureFromStack, connectionProblem } from "../connection";
 import { JOURNAL_NONCE, newNonce, WriteAheadJournal } from "../crash/write-ahead";
 import { InputError } from "../errors";
 import type { ConnectionName } from "../fence";
@@ -46,9 +46,10 @@ export interface SettingsSpec<I extends { connection: ConnectionName }, O extend
     refuse?(inputs: I): CheckFailure | undefined;
     /**
      * Lookups at check, on the instance, before anything is written: every name the inputs reference must resolve.
-     * Throw {@link InputError} (or return failures) for a reference that does not.
+     * Throw {@link InputError} (or return failures) for a reference that does not. `connect` opens the resource's
+     * connection; a lookup with nothing to resolve need not call it.
      */
-    lookup?(client: SettingsClient, inputs: I): Promise<CheckFailure[]>;
+    lookup?(connect: () => Promise<SettingsClient>, inputs: I): Promise<CheckFailure[]>;
     /** Whether the resource must update although no input changed (e.g. a secret the outputs keep only hashed). */
     mustUpdate?(olds: O, news: I): boolean;
     /**
@@ -122,9 +123,11 @@ export function settingsProvider<I extends { connection: ConnectionName }, O ext
                 })();
                 if (refusal) return { failures: [refusal] };
             }
+            const problem = containsUnknown(inputs.connection) ? undefined : connectionProblem(inputs.connection);
+            if (problem) return { failures: [{ property: "connection", reason: problem }] };
             if (spec.lookup && !containsUnknown(inputs)) {
                 try {
-                    const failures = await spec.lookup(await connect(inputs.connection), inputs);
+                    const failures = await spec.lookup(() => connect(inputs.connection), inputs);
                     if (failures.length > 0) return { failures };
                 } catch (e) {
                     if (!(e instanceof InputError)) throw e;

@@ -68,6 +68,8 @@ export async function cloneInstance(req: CloneRequest, onProgress?: ProgressList
         instanceName: req.sourceInstanceName,
         productionInstances: req.productionInstances,
         allowInsecureHttp: req.allowInsecureHttp,
+        // The fence refuses a request into any other instance, and into a declared production instance.
+        cloneTarget: req.targetInstanceName,
     });
     let target: Awaited<ReturnType<typeof findTargetRegistration>>;
     try {

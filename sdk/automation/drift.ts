@@ -1,18 +1,26 @@
 /**
- * Drift: what a refresh found different on the live instance from what the stack last recorded, per resource and
- * per property, computed from the engine's events.
+ * Drift: what differs between what the stack declares and what the live instance holds, per resource and per
+ * property, computed from the engine's events of a `preview --refresh`.
+ *
+ * The verdict is the planned step: a resource drifted when the engine plans to change it after reading it back
+ * (update, replace, re-create, or delete), whatever the saved state said before. A `pulumi refresh` that already
+ * absorbed a hand edit into state therefore still shows it, because the plan compares the live state with the
+ * program's inputs, not with the last saved state.
  *
  * Dynamic providers cannot send a detailed diff to the engine, so the events' `diffs`/`detailedDiff` are usually
- * empty; the property view is computed here from the stored outputs (`metadata.old.outputs`) and the live ones the
- * provider's read returned (`metadata.new.outputs`). Keys starting with `__` are engine bookkeeping and skipped.
+ * empty; the property view is computed here, in order of preference, from the engine's detailed diff, from the live
+ * inputs the provider's read returned against the declared inputs, from the resource's drift fields (outputs that
+ * are zero when converged, e.g. `unlockedCount`), and from what the refresh changed in the saved outputs. Keys
+ * starting with `__` are engine bookkeeping and skipped.
  */
 import type { EngineEvent, StepEventMetadata } from "@pulumi/pulumi/automation";
+import { formatJunit, type JunitCase } from "./junit";
 
-/** One property that differs: the value the stack recorded and the value found live. */
+/** One property that differs: the value the stack declares (or expects) and the value found live. */
 export interface PropertyDrift {
     /** Property path, e.g. `sending`, `rules[1].to`, `previous.glide.email.smtp.active` shown as `previous["glide…"]`. */
     path: string;
-    /** Value the stack recorded at its last apply (`undefined`: the property was not there). */
+    /** Value the stack declares (`undefined`: the property was not there). */
     expected: unknown;
     /** Value found on the instance (`undefined`: the property is gone). */
     actual: unknown;
@@ -25,8 +33,12 @@ export interface ResourceDrift {
     type: string;
     /** Logical name, e.g. `access`. */
     name: string;
-    /** `changed`: properties differ; `deleted`: the resource no longer exists on the instance. */
-    change: "changed" | "deleted";
+    /**
+     * `changed`: properties differ; `deleted`: the resource no longer exists on the instance (apply re-creates it);
+     * `undeclared`: the stack no longer declares it but state still holds it (apply removes it, restoring what it
+     * changed).
+     */
+    change: "changed" | "deleted" | "undeclared";
     /** What differs (empty when the engine reported a change it could not attribute to a property). */
     properties: PropertyDrift[];
 }
@@ -88,34 +100,136 @@ export function diffProperties(expected: unknown, actual: unknown, path = ""): P
 }
 
 /**
- * Builds the per-resource drift of a refresh from its engine events.
+ * Outputs that are zero (or empty) when a resource is converged and count what drifted otherwise, by resource type.
+ * They name the drift of bulk resources, whose inputs stay the same while records move behind the stack's back.
+ */
+export const DRIFT_FIELDS: Readonly<Record<string, readonly string[]>> = {
+    UserLockout: ["unlockedCount", "pendingUnlockCount", "unlockedUsers"],
+    ScheduledJobState: ["activeCount", "pendingReactivationCount", "activeJobs"],
+    LdapServerState: ["driftedServers"],
+};
+
+/** Planned operations that mean "apply would change this resource". */
+const CHANGING_OPS = new Set(["update", "replace", "create", "create-replacement", "delete", "delete-replaced"]);
+
+/** What the events say about one resource: its refresh step and its planned step. */
+interface Steps {
+    refresh?: StepEventMetadata;
+    plan?: StepEventMetadata;
+}
+
+/**
+ * Builds the per-resource drift from the engine events of a `preview --refresh` (judged on the planned steps) or, for
+ * events without planned steps, of a `refresh --preview-only` (judged on the refresh's own verdict).
  *
- * A resource counts as drifted when the engine says so (a refresh step whose op or diff marks a change, or a delete):
- * the provider's own `diff` decides what is drift, so a report-only output that moved (a MID server went Down) is
- * not reported as drift when the provider ignores it.
- *
- * @param events every engine event of a `refresh --preview-only` (or a `preview --refresh`).
+ * @param events every engine event of the operation.
  */
 export function driftFromEvents(events: readonly EngineEvent[]): { checked: number; resources: ResourceDrift[] } {
-    const byUrn = new Map<string, StepEventMetadata>();
+    const byUrn = new Map<string, Steps>();
+    // A step streams a pre event, then an outputs event; the outputs event of a refresh carries the engine's verdict
+    // as its op, so the step an outputs event belongs to is the last pre event seen for its URN.
+    const lastPreOp = new Map<string, string>();
     for (const e of events) {
-        const meta = e.resOutputsEvent?.metadata ?? e.resourcePreEvent?.metadata;
+        const pre = e.resourcePreEvent?.metadata;
+        const out = e.resOutputsEvent?.metadata;
+        const meta = pre ?? out;
         if (!meta || isBookkeeping(meta.type)) continue;
-        // The outputs event follows the pre event of the same step and carries the engine's verdict (op) and the
-        // refreshed state, so the last event per URN wins.
-        byUrn.set(meta.urn, meta);
+        const steps = byUrn.get(meta.urn) ?? {};
+        byUrn.set(meta.urn, steps);
+        if (pre) lastPreOp.set(pre.urn, pre.op);
+        const inRefresh = (pre ? pre.op : (lastPreOp.get(meta.urn) ?? "refresh")) === "refresh";
+        if (inRefresh) {
+            // The outputs event follows the pre event of the same step and carries the refreshed state: last wins.
+            steps.refresh = meta;
+        } else if (pre || !steps.plan) {
+            steps.plan = { ...steps.plan, ...meta };
+        } else {
+            steps.plan = { ...steps.plan, ...meta, op: steps.plan.op };
+        }
     }
+    const planned = [...byUrn.values()].some((s) => s.plan);
     const resources: ResourceDrift[] = [];
-    for (const meta of byUrn.values()) {
-        const drift = resourceDrift(meta);
+    for (const steps of byUrn.values()) {
+        const drift = planned ? plannedDrift(steps) : steps.refresh ? resourceDrift(steps.refresh) : undefined;
         if (drift) resources.push(drift);
     }
     return { checked: byUrn.size, resources };
 }
 
-/** The drift one step reports, or undefined when the resource is as recorded. */
+/** The drift a planned step shows (with its refresh step's findings), or undefined when apply would change nothing. */
+export function plannedDrift(steps: Steps): ResourceDrift | undefined {
+    const plan = steps.plan;
+    if (!plan) {
+        // Read back but not planned: the refresh found it gone and the program no longer declares it.
+        return steps.refresh && resourceDrift(steps.refresh)?.change === "deleted"
+            ? { ...identity(steps.refresh), change: "deleted", properties: [] }
+            : undefined;
+    }
+    if (!CHANGING_OPS.has(plan.op)) return undefined;
+    const base = identity(plan);
+    if (plan.op === "delete" || plan.op === "delete-replaced") {
+        return { ...base, change: "undeclared", properties: [] };
+    }
+    const gone = plan.op === "create" || (steps.refresh ? resourceDrift(steps.refresh)?.change === "deleted" : false);
+    if (gone) return { ...base, change: "deleted", properties: [] };
+    return { ...base, change: "changed", properties: plannedProperties(plan, steps.refresh) };
+}
+
+/**
+ * Which properties differ between what the stack declares (`plan.new.inputs`) and what is live (`plan.old`, the state
+ * after the refresh), most precise source first; every source's findings are merged by path.
+ */
+function plannedProperties(plan: StepEventMetadata, refresh: StepEventMetadata | undefined): PropertyDrift[] {
+    const declared = (plan.new?.inputs ?? {}) as Record<string, unknown>;
+    const liveInputs = (plan.old?.inputs ?? {}) as Record<string, unknown>;
+    const liveOutputs = (plan.old?.outputs ?? {}) as Record<string, unknown>;
+    const found = new Map<string, PropertyDrift>();
+    const add = (drifts: PropertyDrift[]) => {
+        for (const d of drifts) if (!found.has(d.path)) found.set(d.path, d);
+    };
+    const engineKeys = [...Object.keys(plan.detailedDiff ?? {}), ...(plan.diffs ?? [])].filter(
+        (k) => !k.startsWith("__"),
+    );
+    for (const key of engineKeys) {
+        const top = key.split(/[.[]/)[0] ?? key;
+        const live = top in liveInputs ? liveInputs[top] : liveOutputs[top];
+        const leaves = diffProperties(live, declared[top], top).map(swapForDeclared);
+        add(leaves.length > 0 ? leaves : [{ path: key, expected: declared[top], actual: live }]);
+    }
+    // Declared versus live inputs: only the keys the program declares (outputs carry more).
+    for (const key of Object.keys(declared)) {
+        if (key.startsWith("__") || !(key in liveInputs)) continue;
+        add(diffProperties(liveInputs[key], declared[key], key).map(swapForDeclared));
+    }
+    for (const field of DRIFT_FIELDS[shortType(plan.type)] ?? []) {
+        const value = liveOutputs[field];
+        if (value === undefined || isConverged(value)) continue;
+        add([{ path: field, expected: Array.isArray(value) ? [] : 0, actual: value }]);
+    }
+    // What the refresh changed in the saved outputs, except leaves of a property already named (`unlockedUsers[0]`
+    // when `unlockedUsers` is listed).
+    const named = (p: string) => [...found.keys()].some((k) => p.startsWith(`${k}[`) || p.startsWith(`${k}.`));
+    if (refresh) add((resourceDrift(refresh)?.properties ?? []).filter((p) => !named(p.path)));
+    return [...found.values()].sort((a, b) => a.path.localeCompare(b.path));
+}
+
+/** diffProperties(live, declared) reports live as expected; a drift's expected value is the declared one. */
+function swapForDeclared(d: PropertyDrift): PropertyDrift {
+    return { path: d.path, expected: d.actual, actual: d.expected };
+}
+
+function isConverged(value: unknown): boolean {
+    if (Array.isArray(value)) return value.length === 0;
+    return value === 0 || value === "0" || value === null;
+}
+
+function identity(meta: StepEventMetadata): Pick<ResourceDrift, "urn" | "type" | "name"> {
+    return { urn: meta.urn, type: shortType(meta.type), name: urnName(meta.urn) };
+}
+
+/** The drift one refresh step reports (recorded outputs against live ones), or undefined when it found none. */
 export function resourceDrift(meta: StepEventMetadata): ResourceDrift | undefined {
-    const base = { urn: meta.urn, type: shortType(meta.type), name: urnName(meta.urn) };
+    const base = identity(meta);
     const gone = meta.op === "delete" || (meta.op === "refresh" && meta.old !== undefined && !meta.new);
     if (gone) return { ...base, change: "deleted", properties: [] };
     const engineSaysChanged =
@@ -148,7 +262,7 @@ export function formatDriftText(report: DriftReport): string {
     }
     const lines = [`Drift in ${report.environment}: ${report.resources.length} of ${report.checked} resource(s)`];
     for (const r of report.resources) {
-        lines.push(`  ${r.type} "${r.name}": ${r.change === "deleted" ? "gone from the instance" : "changed"}`);
+        lines.push(`  ${r.type} "${r.name}": ${CHANGE_TEXT[r.change]}`);
         for (const p of r.properties) {
             lines.push(`    ${p.path}: expected ${showValue(p.expected)}, found ${showValue(p.actual)}`);
         }
@@ -156,6 +270,12 @@ export function formatDriftText(report: DriftReport): string {
     lines.push("Run apply to put the instance back.");
     return `${lines.join("\n")}\n`;
 }
+
+const CHANGE_TEXT: Record<ResourceDrift["change"], string> = {
+    changed: "changed",
+    deleted: "gone from the instance",
+    undeclared: "no longer declared by the stack (apply removes it and restores what it changed)",
+};
 
 /** JSON report (stable shape: the {@link DriftReport} fields). */
 export function formatDriftJson(report: DriftReport): string {
@@ -168,40 +288,19 @@ export function formatDriftJson(report: DriftReport): string {
  */
 export function formatDriftJunit(report: DriftReport): string {
     const clean = report.checked - report.resources.length;
-    const cases = report.resources.map((r) => {
-        const body = r.properties
-            .map((p) => `${p.path}: expected ${showValue(p.expected)}, found ${showValue(p.actual)}`)
-            .join("\n");
-        const message =
-            r.change === "deleted" ? "gone from the instance" : `${r.properties.length} property(ies) drifted`;
-        return (
-            `    <testcase classname="${xml(report.environment)}.${xml(r.type)}" name="${xml(r.name)}">\n` +
-            `      <failure message="${xml(message)}" type="drift">${xml(body)}</failure>\n` +
-            "    </testcase>"
-        );
-    });
-    if (clean > 0) {
-        cases.push(
-            `    <testcase classname="${xml(report.environment)}" name="${clean} resource(s) without drift"></testcase>`,
-        );
-    }
-    return (
-        '<?xml version="1.0" encoding="UTF-8"?>\n' +
-        `<testsuites name="drift" tests="${cases.length}" failures="${report.resources.length}">\n` +
-        `  <testsuite name="${xml(report.environment)}" tests="${cases.length}" failures="${report.resources.length}" timestamp="${xml(report.checkedAt)}">\n` +
-        `${cases.join("\n")}\n` +
-        "  </testsuite>\n" +
-        "</testsuites>\n"
-    );
-}
-
-function xml(text: string): string {
-    return text
-        .replaceAll("&", "&amp;")
-        .replaceAll("<", "&lt;")
-        .replaceAll(">", "&gt;")
-        .replaceAll('"', "&quot;")
-        .replaceAll("'", "&apos;");
+    const cases: JunitCase[] = report.resources.map((r) => ({
+        classname: `${report.environment}.${r.type}`,
+        name: r.name,
+        failure: {
+            message: r.change === "changed" ? `${r.properties.length} property(ies) drifted` : CHANGE_TEXT[r.change],
+            type: "drift",
+            body: r.properties
+                .map((p) => `${p.path}: expected ${showValue(p.expected)}, found ${showValue(p.actual)}`)
+                .join("\n"),
+        },
+    }));
+    if (clean > 0) cases.push({ classname: report.environment, name: `${clean} resource(s) without drift` });
+    return formatJunit({ name: "drift", suites: [{ name: report.environment, timestamp: report.checkedAt, cases }] });
 }
 
 function joinPath(path: string, key: string): string {

@@ -18,13 +18,16 @@ import {
     StackNotFoundError,
     type UpdateSummary,
 } from "@pulumi/pulumi/automation";
-import { UnsafeTargetError } from "../../provider/client/errors";
+import { ConnectionConfigError, ServiceNowError, UnsafeTargetError } from "../../provider/errors";
+import { PROJECT_DIR_ENV } from "../../provider/stack-config";
 import { offlineEnv, packageRoot, resolvePulumiCommand } from "../toolchain";
+import { defaultBackendUrl } from "./backend";
 import { type CloneRequest, type CloneResult, cloneInstance } from "./clone";
 import { type DriftReport, driftFromEvents } from "./drift";
+import { connectionSettings, hasCompletedClone, preflightTarget } from "./preflight";
 import { type ProgressListener, ProgressTranslator, stripAnsi } from "./progress";
 
-export { UnsafeTargetError } from "../../provider/client/errors";
+export { UnsafeTargetError } from "../../provider/errors";
 
 /** Where an environment lives and how to reach it. */
 export interface EnvironmentOptions {
@@ -32,7 +35,10 @@ export interface EnvironmentOptions {
     environment: string;
     /** Directory holding the project's Pulumi.yaml. @default the package root (the root Pulumi.yaml) */
     workDir?: string;
-    /** Pulumi backend URL. @default `$PULUMI_BACKEND_URL`, else `file://<package root>/.pulumi-state` */
+    /**
+     * Pulumi backend URL. @default `$PULUMI_BACKEND_URL`, else the backend the user logged in to (`pulumi login`) or
+     * the project's `backend.url`, else `file://<consuming project>/.pulumi-state` (never inside node_modules)
+     */
     backendUrl?: string;
     /** PULUMI_HOME (plugins, workspace settings). @default `$PULUMI_HOME`, else ~/.pulumi */
     pulumiHome?: string;
@@ -100,8 +106,13 @@ export interface PlannedChange {
     type: string;
     name: string;
     op: string;
-    /** Properties the engine says differ (empty when it could not say which). */
+    /** Properties that differ (empty when neither the engine nor the states say which). */
     properties: string[];
+    /**
+     * Each property that differs, with the value the stack declares and the value in (refreshed) state: the engine's
+     * detailed diff when the provider gave one, else computed from the step's old and new states.
+     */
+    detailedDiff: Record<string, { kind: "add" | "delete" | "update"; declared: unknown; live: unknown }>;
 }
 
 /** What a preview would do. */
@@ -139,6 +150,19 @@ export class EnvironmentOperationError extends Error {
 export class EnvironmentConfigError extends EnvironmentOperationError {}
 
 /**
+ * `apply` with `expectNoChanges` found the instance not converged: the preview (with refresh) planned changes, so
+ * nothing was applied. `report` says which resources and properties differ.
+ */
+export class NotConvergedError extends EnvironmentOperationError {
+    constructor(
+        message: string,
+        readonly report: DriftReport,
+    ) {
+        super(message, []);
+    }
+}
+
+/**
  * An open environment: one stack of the environment program, on which operations run one after another.
  */
 export class EnvironmentSession {
@@ -167,13 +191,31 @@ export class EnvironmentSession {
         const scratch = opts.isolated ? stageProject(projectDir, opts.environment) : undefined;
         try {
             const env: Record<string, string> = {};
-            if (opts.backendUrl) env.PULUMI_BACKEND_URL = opts.backendUrl;
+            const backend = opts.backendUrl ?? defaultBackendUrl(projectDir, opts.pulumiHome);
+            if (backend) env.PULUMI_BACKEND_URL = backend;
+            // A file backend's directory must exist; the default one is created on first use.
+            if (!opts.backendUrl && backend?.startsWith("file://")) {
+                fs.mkdirSync(backend.slice("file://".length), { recursive: true });
+            }
             if (opts.passphrase !== undefined) env.PULUMI_CONFIG_PASSPHRASE = opts.passphrase;
             const args = { stackName: opts.environment, workDir: scratch ?? projectDir };
             const wsOpts = {
-                pulumiCommand: await resolvePulumiCommand(),
+                pulumiCommand: await resolvePulumiCommand().catch((err: unknown) => {
+                    throw new EnvironmentOperationError(
+                        "the Pulumi CLI was not found: run `npm run bootstrap` in pulumi-servicenow-clone, or put " +
+                            "`pulumi` (the version of @pulumi/pulumi or newer) on PATH",
+                        [],
+                        { cause: err },
+                    );
+                }),
                 ...(opts.pulumiHome ? { pulumiHome: opts.pulumiHome } : {}),
-                envVars: offlineEnv({ ...env, ...scratchEnv(scratch), ...opts.envVars }),
+                envVars: offlineEnv({
+                    ...env,
+                    ...scratchEnv(scratch),
+                    // The providers read the stack config from this project (a scratch copy has the session's config).
+                    [PROJECT_DIR_ENV]: scratch ?? projectDir,
+                    ...opts.envVars,
+                }),
             };
             let stack: Stack;
             if (opts.create === false) {
@@ -184,7 +226,7 @@ export class EnvironmentSession {
                 } catch (err) {
                     if (!(err instanceof StackNotFoundError)) throw err;
                     throw new EnvironmentOperationError(
-                        `environment ${opts.environment} has no stack in ${wsOpts.envVars.PULUMI_BACKEND_URL} yet; ` +
+                        `environment ${opts.environment} has no stack in ${wsOpts.envVars.PULUMI_BACKEND_URL ?? "the logged-in backend"} yet; ` +
                             `apply it first (sn-clone apply ${opts.environment}) or point --backend-url at its backend`,
                         [],
                         { cause: err },
@@ -198,6 +240,14 @@ export class EnvironmentSession {
             return new EnvironmentSession(stack, opts, scratch);
         } catch (err) {
             if (scratch) fs.rmSync(scratch, { recursive: true, force: true });
+            if (err instanceof Error && "commandResult" in err) {
+                // The CLI refused to open the stack (passphrase, backend): say what it said, not how it was called.
+                throw new EnvironmentOperationError(
+                    `could not open environment ${opts.environment}: ${engineFailureText(err)}`,
+                    [],
+                    { cause: err },
+                );
+            }
             throw err;
         }
     }
@@ -211,14 +261,36 @@ export class EnvironmentSession {
      */
     async apply(options: ApplyOptions = {}): Promise<ApplyResult> {
         const progress = new ProgressTranslator(this.opts.onProgress);
+        await this.preflight();
+        if (options.expectNoChanges) {
+            if (options.clone) {
+                throw new EnvironmentConfigError(
+                    "expectNoChanges and clone cannot go together: a clone changes the instance by design",
+                    [],
+                );
+            }
+            // Proven by a preview first, so an environment that is not converged is reported without a single write
+            // (the engine's own --expect-no-changes only fails after the update has run).
+            const report = await this.drift();
+            if (report.drifted) {
+                throw new NotConvergedError(
+                    `${this.environment} is not converged: apply would change ${report.resources.length} resource(s) ` +
+                        `(${report.resources.map((r) => `${r.type} "${r.name}"`).join(", ")}); nothing was written`,
+                    report,
+                );
+            }
+        }
         const clone = options.clone ? await this.clone(options.clone === true ? {} : options.clone) : undefined;
         progress.emit({ kind: "stage", message: `Applying ${this.environment}` });
-        const { result } = await this.run("apply", progress, (onEvent) =>
+        const refresh = options.refresh ?? true;
+        const { result, events } = await this.run("apply", progress, (onEvent) =>
             this.stack.up({
                 onEvent,
                 signal: this.opts.signal,
                 expectNoChanges: options.expectNoChanges,
-                refresh: options.refresh ?? true,
+                refresh,
+                // The refresh reads with the providers the program registers now, i.e. the current stack config.
+                ...(refresh ? { runProgram: true } : {}),
                 message: options.message,
                 ...(this.opts.parallel ? { parallel: this.opts.parallel } : {}),
             }),
@@ -228,7 +300,7 @@ export class EnvironmentSession {
         );
         return {
             environment: this.environment,
-            changes: result.summary.resourceChanges ?? {},
+            changes: withoutProviders(result.summary.resourceChanges ?? {}, events),
             outputs,
             durationSeconds: secondsBetween(result.summary.startTime, result.summary.endTime),
             ...(clone ? { clone } : {}),
@@ -263,34 +335,56 @@ export class EnvironmentSession {
     async preview(options: { refresh?: boolean } = {}): Promise<PreviewResult> {
         const progress = new ProgressTranslator(this.opts.onProgress);
         progress.emit({ kind: "stage", message: `Previewing ${this.environment}` });
+        await this.preflight();
         const { result, events } = await this.run("preview", progress, (onEvent) =>
-            this.stack.preview({ onEvent, signal: this.opts.signal, refresh: options.refresh }),
+            this.stack.preview({
+                onEvent,
+                signal: this.opts.signal,
+                refresh: options.refresh,
+                ...(options.refresh ? { runProgram: true } : {}),
+            }),
         );
+        const drift = new Map(driftFromEvents(events).resources.map((r) => [r.urn, r]));
         const planned: PlannedChange[] = [];
         for (const e of events) {
             const m = e.resourcePreEvent?.metadata;
             if (!m || m.op === "same" || m.op === "refresh" || m.type === "pulumi:pulumi:Stack") continue;
             if (m.type.startsWith("pulumi:providers:")) continue;
+            const found = drift.get(m.urn)?.properties ?? [];
+            const engine = (m.diffs ?? []).filter((d) => !d.startsWith("__"));
             planned.push({
                 urn: m.urn,
                 type: m.type.slice(m.type.lastIndexOf(":") + 1),
                 name: m.urn.slice(m.urn.lastIndexOf("::") + 2),
                 op: m.op,
-                properties: (m.diffs ?? []).filter((d) => !d.startsWith("__")),
+                properties: found.length > 0 ? found.map((p) => p.path) : engine,
+                detailedDiff: Object.fromEntries(
+                    found.map((p) => [
+                        p.path,
+                        {
+                            kind: p.actual === undefined ? "add" : p.expected === undefined ? "delete" : "update",
+                            declared: p.expected,
+                            live: p.actual,
+                        },
+                    ]),
+                ),
             });
         }
-        return { environment: this.environment, changes: result.changeSummary, planned };
+        return { environment: this.environment, changes: withoutProviders(result.changeSummary, events), planned };
     }
 
     /**
-     * Reads every resource back from the instance (a refresh that writes nothing, not even state) and reports what
-     * differs from what the stack recorded, per resource and property.
+     * Reads every resource back from the instance and reports what differs from what the stack declares now, per
+     * resource and property: a preview with refresh (which writes nothing, not even state), judged on its planned
+     * steps, run with the current stack config. A hand edit already absorbed into state by a `pulumi refresh` is
+     * still drift, because it still differs from the declaration.
      */
     async drift(): Promise<DriftReport> {
         const progress = new ProgressTranslator(this.opts.onProgress);
         progress.emit({ kind: "stage", message: `Checking ${this.environment} for drift` });
+        await this.preflight();
         const { events } = await this.run("drift check", progress, (onEvent) =>
-            this.stack.refresh({ previewOnly: true, onEvent, signal: this.opts.signal }),
+            this.stack.preview({ refresh: true, runProgram: true, onEvent, signal: this.opts.signal }),
         );
         const { checked, resources } = driftFromEvents(events);
         return {
@@ -306,20 +400,36 @@ export class EnvironmentSession {
     async destroy(): Promise<{ environment: string; changes: OpMap }> {
         const progress = new ProgressTranslator(this.opts.onProgress);
         progress.emit({ kind: "stage", message: `Destroying ${this.environment}` });
-        const { result } = await this.run("destroy", progress, (onEvent) =>
-            this.stack.destroy({ onEvent, signal: this.opts.signal }),
+        await this.preflight();
+        // --run-program: the providers are configured from the current stack config (a rotated password, a new URL,
+        // a changed productionInstances), not from what the last update saw.
+        const { result, events } = await this.run("destroy", progress, (onEvent) =>
+            this.stack.destroy({ onEvent, signal: this.opts.signal, runProgram: true }),
         );
-        return { environment: this.environment, changes: result.summary.resourceChanges ?? {} };
+        return {
+            environment: this.environment,
+            changes: withoutProviders(result.summary.resourceChanges ?? {}, events),
+        };
     }
 
-    /** The environment's past operations, newest first. */
+    /**
+     * The environment's past operations, newest first, numbered from 1 (the first operation) upwards.
+     *
+     * The file backend records no version numbers (every entry says 0), so the numbering is the entry's position in
+     * the whole history; a backend that numbers its updates keeps its own numbers.
+     */
     async history(limit = 20): Promise<HistoryEntry[]> {
-        const entries: UpdateSummary[] = await this.stack.history(limit, 1);
-        // The file backend numbers no updates (version 0), so order by start time.
-        return [...entries]
-            .sort((a, b) => new Date(b.startTime).getTime() - new Date(a.startTime).getTime())
-            .map((h) => ({
-                version: h.version,
+        const entries: UpdateSummary[] = await this.stack.history();
+        const oldestFirst = [...entries].sort(
+            (a, b) => new Date(a.startTime).getTime() - new Date(b.startTime).getTime(),
+        );
+        const numbered = oldestFirst.some((h) => h.version > 0);
+        return oldestFirst
+            .map((h, i) => ({ h, version: numbered ? h.version : i + 1 }))
+            .reverse()
+            .slice(0, limit)
+            .map(({ h, version }) => ({
+                version,
                 kind: h.kind,
                 result: h.result,
                 startTime: new Date(h.startTime).toISOString(),
@@ -332,6 +442,34 @@ export class EnvironmentSession {
     /** Removes the scratch copy of an isolated session (the stack and its state stay in the backend). */
     async close(): Promise<void> {
         if (this.scratch) fs.rmSync(this.scratch, { recursive: true, force: true });
+    }
+
+    /**
+     * Checks the target connection with the current stack config before the engine runs: a missing setting, an
+     * unreachable instance or a live instance the fence refuses fails here, named for what it is, before any
+     * resource (or clone lookup) runs.
+     */
+    private async preflight(): Promise<void> {
+        const settings = await this.connectionSettings();
+        try {
+            await preflightTarget(settings);
+        } catch (err) {
+            if (err instanceof UnsafeTargetError) throw err;
+            if (err instanceof ConnectionConfigError) {
+                throw new EnvironmentConfigError(`${this.environment}: ${err.message}`, [err.message], { cause: err });
+            }
+            if (err instanceof ServiceNowError) {
+                throw new EnvironmentOperationError(`${this.environment}: ${err.message}`, [err.message], {
+                    cause: err,
+                });
+            }
+            throw err;
+        }
+    }
+
+    /** The stack's `servicenow:*` settings now (secrets decrypted), with the environment variables as fallbacks. */
+    private async connectionSettings(): Promise<Map<string, string>> {
+        return connectionSettings(await this.stack.getAllConfig(), this.opts.envVars);
     }
 
     /** Runs one engine operation, translating its events and turning a failure into a typed error. */
@@ -348,8 +486,30 @@ export class EnvironmentSession {
             });
             return { result, events };
         } catch (err) {
-            throw typedFailure(`${what} of ${this.environment}`, events, err);
+            const failure = typedFailure(`${what} of ${this.environment}`, events, err);
+            if (failure instanceof EnvironmentOperationError) throw await this.explainFirstRun(failure);
+            throw failure;
         }
+    }
+
+    /**
+     * A failure on an instance that was never cloned (an allow-list matching nothing because the instance still holds
+     * its own data, or no clone to attach to) is reported as what it is, with the way out.
+     */
+    private async explainFirstRun(failure: EnvironmentOperationError): Promise<EnvironmentOperationError> {
+        const settings = await this.connectionSettings().catch(() => undefined);
+        const cloned = settings ? await hasCompletedClone(settings) : undefined;
+        if (cloned !== false) return failure;
+        const target = settings?.get("servicenow:instanceName") ?? this.environment;
+        const source = settings?.get("servicenow:sourceInstanceName") ?? "the source";
+        return new EnvironmentConfigError(
+            `${target} has not been cloned from ${source} yet (the source has no completed clone into it), and the ` +
+                `stack expects what a clone brings (the records its allow-lists name, a clone to follow); clone it first: ` +
+                `sn-clone apply ${this.environment} --clone\n` +
+                `What failed:\n${(failure.diagnostics.length > 0 ? failure.diagnostics : [failure.message]).join("\n")}`,
+            failure.diagnostics,
+            { cause: failure },
+        );
     }
 
     private async cloneRequest(settings: CloneSettings): Promise<CloneRequest> {
@@ -415,13 +575,50 @@ export function typedFailure(what: string, events: readonly EngineEvent[], err: 
         );
     }
     if (err instanceof Error && err.name === "AbortError") return err;
-    const shown = diagnostics.length > 0 ? diagnostics.join("\n") : firstLines(err);
+    const shown = diagnostics.length > 0 ? diagnostics.join("\n") : engineFailureText(err);
     return new EnvironmentOperationError(`${what} failed:\n${shown}`, diagnostics, { cause: err });
 }
 
-function firstLines(err: unknown): string {
-    const text = err instanceof Error ? err.message : String(err);
-    return text.split("\n").slice(0, 12).join("\n");
+/**
+ * What the engine printed on its way out, without the Automation API's wrapping (`code: … stdout: … stderr: Command
+ * failed with exit code …: /path/to/pulumi up …`), which names the engine's command line rather than the problem.
+ */
+export function engineFailureText(err: unknown): string {
+    const result = (err as { commandResult?: { stderr?: string; code?: number } } | undefined)?.commandResult;
+    const raw = result?.stderr ?? (err instanceof Error ? err.message : String(err));
+    const lines = stripAnsi(raw)
+        .split("\n")
+        .map((l) => l.trimEnd())
+        .filter((l) => l.trim() !== "")
+        .filter((l) => !/^\s*(code|stdout|stderr|err\?):/.test(l))
+        .filter((l) => !/Command failed with exit code|\/bin\/pulumi\b|--non-interactive|--exec-kind/.test(l));
+    if (lines.length > 0) return lines.slice(0, 12).join("\n");
+    const code = result?.code;
+    return `the Pulumi engine stopped without saying why${code !== undefined ? ` (exit code ${code})` : ""}; run again with --verbose to see its messages`;
+}
+
+/** The steps of one replacement, which the engine counts once as `replace`. */
+const REPLACE_STEPS = new Set(["replace", "create-replacement", "delete-replaced", "discard-replaced"]);
+
+/**
+ * The engine's change counts without provider resources. The explicit provider (sdk/servicenow-provider.ts) is
+ * bookkeeping, like the default provider the engine never counts, so "9 created" still means the stack and its
+ * resources. Counted from the steps the events report (the engine hides an unchanged provider's step but counts it);
+ * the engine's own counts are kept when the events carry no steps.
+ */
+export function withoutProviders(changes: OpMap, events: readonly EngineEvent[]): OpMap {
+    const ops = new Map<string, string>();
+    for (const e of events) {
+        const m = e.resourcePreEvent?.metadata ?? e.resOutputsEvent?.metadata;
+        if (!m || m.type.startsWith("pulumi:providers:") || m.op === "refresh" || m.op === "read") continue;
+        // The outputs event of a step repeats its pre event's op; the first one seen per URN is the step's.
+        const op = REPLACE_STEPS.has(m.op) ? "replace" : m.op;
+        if (!ops.has(m.urn) || op === "replace") ops.set(m.urn, op);
+    }
+    if (ops.size === 0) return changes;
+    const out: Record<string, number> = {};
+    for (const op of ops.values()) out[op] = (out[op] ?? 0) + 1;
+    return out as OpMap;
 }
 
 function secondsBetween(start: Date | string, end: Date | string | undefined): number {

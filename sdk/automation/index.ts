@@ -6,3 +6,4 @@ export * from "./clone-history";
 export * from "./drift";
 export * from "./environment";
 export * from "./progress";
+export * from "./verify";

@@ -14,6 +14,7 @@ import { IntegrationEndpointsInputs } from "../../provider/resources/integration
 import { LdapServerStateInputs } from "../../provider/resources/ldap-server-state";
 import { MidServerStateInputs } from "../../provider/resources/mid-server-state";
 import { PluginStateInputs } from "../../provider/resources/plugin-state";
+import { PostCloneChecksInputs } from "../../provider/resources/post-clone-checks";
 import { ScheduledJobStateInputs } from "../../provider/resources/scheduled-job-state";
 import { UserLockoutInputs } from "../../provider/resources/user-lockout";
 
@@ -117,6 +118,14 @@ export const InFlightConfig = fromProvider(InFlightWorkInputs.shape, {
     park: z.boolean({ error: "park must be true or false" }).default(true),
 });
 
+/**
+ * `environment:verify`: the verification gate (ATF suites, and thresholds and severities of the built-in checks). The
+ * hosts and allow-lists the checks compare against are the environment's own `integrations`, `access` and `jobs`.
+ */
+export const VerifyConfig = z.strictObject(
+    PostCloneChecksInputs.pick({ suites: true, thresholds: true, severities: true, enforce: true }).shape,
+);
+
 /** The whole environment: every checklist item is optional. */
 export const EnvironmentConfig = z
     .strictObject({
@@ -137,6 +146,7 @@ export const EnvironmentConfig = z
         properties: PropertiesConfig.optional(),
         plugins: PluginsConfig.optional(),
         inFlight: InFlightConfig.optional(),
+        verify: VerifyConfig.optional(),
         /** Set by release tooling after a clone: every resource re-asserts its policy when it changes. */
         cloneEpoch: z.string().optional(),
     })
@@ -235,7 +245,7 @@ function unknownKeyReason(path: readonly PropertyKey[], key: string): string {
     return `unknown key "${key}" (a typo?)${list}`;
 }
 
-const TOP_KEYS = ["label", "clone", "change", "window", ...CHECKLIST_ITEMS, "cloneEpoch"];
+const TOP_KEYS = ["label", "clone", "change", "window", ...CHECKLIST_ITEMS, "verify", "cloneEpoch"];
 
 const ITEM_KEYS: Record<string, string[]> = {
     branding: Object.keys(BrandingConfig.shape),
@@ -249,6 +259,7 @@ const ITEM_KEYS: Record<string, string[]> = {
     plugins: Object.keys(PluginsConfig.shape),
     inFlight: Object.keys(InFlightConfig.shape),
     change: Object.keys(GovernanceInputs.shape),
+    verify: Object.keys(VerifyConfig.shape),
 };
 
 function formatKey(path: readonly PropertyKey[]): string {

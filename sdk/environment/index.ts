@@ -13,7 +13,9 @@ import { IntegrationEndpoints } from "../integration-endpoints";
 import { LdapServerState } from "../ldap-server-state";
 import { MidServerState } from "../mid-server-state";
 import { PluginState } from "../plugin-state";
+import { PostCloneChecks } from "../post-clone-checks";
 import { ScheduledJobState } from "../scheduled-job-state";
+import { servicenowProvider } from "../servicenow-provider";
 import { SystemProperty } from "../system-property";
 import { UserLockout } from "../user-lockout";
 import { closeChangeAfter, governanceOf } from "./change";
@@ -33,10 +35,12 @@ export interface Environment {
     midServers?: MidServerState;
     integrations?: IntegrationEndpoints;
     properties: SystemProperty[];
-    plugins?: PluginState;
-    inFlight?: InFlightWork;
     /** Closes the governed clone's change once the checklist converged, when `change` is configured. */
     changeClosure?: ChangeClosure;
+    /** The verification gate, when `verify` is configured; it runs after every other item. */
+    verify?: PostCloneChecks;
+    plugins?: PluginState;
+    inFlight?: InFlightWork;
 }
 
 /**
@@ -80,10 +84,15 @@ export function defineEnvironment(config: EnvironmentConfig, opts?: pulumi.Custo
     const epoch = epochValue !== undefined ? { cloneEpoch: epochValue } : {};
     if (config.branding) env.branding = new InstanceBranding("branding", { ...config.branding, ...epoch }, opts);
     if (config.email) env.email = new EmailPolicy("email", { ...config.email, ...epoch }, opts);
-    if (config.access) env.access = new UserLockout("access", { ...config.access, ...epoch }, opts);
+    if (config.midServers) env.midServers = new MidServerState("mid-servers", { ...config.midServers, ...epoch }, opts);
+    if (config.access) {
+        // MidServerState creates the MID users and grants their role; run in parallel, the lockout could survey the
+        // users before they exist (allowedCount 8, then 9 at the next refresh) or, worse, lock one out.
+        const after = env.midServers ? { ...opts, dependsOn: [...dependencies(opts), env.midServers] } : opts;
+        env.access = new UserLockout("access", { ...config.access, ...epoch }, after);
+    }
     if (config.ldap) env.ldap = new LdapServerState("ldap", { ...config.ldap, ...epoch }, opts);
     if (config.jobs) env.jobs = new ScheduledJobState("jobs", { ...config.jobs, ...epoch }, opts);
-    if (config.midServers) env.midServers = new MidServerState("mid-servers", { ...config.midServers, ...epoch }, opts);
     if (config.integrations) {
         env.integrations = new IntegrationEndpoints("integrations", { ...config.integrations, ...epoch }, opts);
     }
@@ -91,6 +100,8 @@ export function defineEnvironment(config: EnvironmentConfig, opts?: pulumi.Custo
         env.properties.push(new SystemProperty(`property-${name}`, { name, value, ...epoch }, opts));
     }
     defineInFlight(env, config, epoch, opts);
+    if (config.verify) env.verify = definePostCloneChecks(config, env, epoch, opts);
+    // The change closes after the checklist converged and, where declared, the verification gate passed.
     const converged = [
         env.branding,
         env.email,
@@ -101,9 +112,47 @@ export function defineEnvironment(config: EnvironmentConfig, opts?: pulumi.Custo
         env.integrations,
         env.plugins,
         env.inFlight,
+        env.verify,
     ];
     env.changeClosure = closeChangeAfter(config, env, [...converged.filter((r) => r !== undefined), ...env.properties]);
     return env;
+}
+
+/** The gate runs last: it judges what the other items converged, against their own policy. */
+function definePostCloneChecks(
+    config: EnvironmentConfig,
+    env: Environment,
+    epoch: { cloneEpoch?: pulumi.Input<string> },
+    opts: pulumi.CustomResourceOptions | undefined,
+): PostCloneChecks {
+    const items = [
+        env.branding,
+        env.email,
+        env.access,
+        env.ldap,
+        env.jobs,
+        env.midServers,
+        env.integrations,
+        env.plugins,
+        env.inFlight,
+    ];
+    const dependsOn = [
+        ...dependencies(opts),
+        ...items.filter((r): r is NonNullable<typeof r> => r !== undefined),
+        ...env.properties,
+    ];
+    return new PostCloneChecks(
+        "verify",
+        {
+            environment: config.label ?? pulumi.getStack(),
+            ...config.verify,
+            productionHosts: config.integrations?.productionHosts ?? [],
+            ...(config.access ? { access: config.access } : {}),
+            ...(config.jobs ? { jobs: config.jobs } : {}),
+            ...epoch,
+        },
+        { ...opts, dependsOn },
+    );
 }
 
 /** What a requested clone parks and counts as carried, from environment:inFlight and environment:plugins. */
@@ -133,13 +182,15 @@ function defineInFlight(
     }
     if (config.inFlight) {
         const { park: _park, ...rest } = config.inFlight;
-        const after = env.plugins ? { ...opts, dependsOn: [...toArray(opts?.dependsOn), env.plugins] } : opts;
+        const after = env.plugins ? { ...opts, dependsOn: [...dependencies(opts), env.plugins] } : opts;
         env.inFlight = new InFlightWork("in-flight", { ...rest, ...epoch }, after);
     }
 }
 
-function toArray(d: pulumi.CustomResourceOptions["dependsOn"]): pulumi.Input<pulumi.Resource>[] {
-    if (!d) return [];
+/** The resources `opts.dependsOn` names, as an array. */
+function dependencies(opts: pulumi.CustomResourceOptions | undefined): pulumi.Input<pulumi.Resource>[] {
+    const d = opts?.dependsOn;
+    if (d === undefined) return [];
     return Array.isArray(d) ? d : [d as pulumi.Input<pulumi.Resource>];
 }
 
@@ -151,11 +202,13 @@ function toArray(d: pulumi.CustomResourceOptions["dependsOn"]): pulumi.Input<pul
 export function environmentProgram(): Record<string, pulumi.Output<unknown> | unknown> {
     const raw = environmentKeys(pulumi.runtime.allConfig());
     const parsed = parseEnvironmentConfig(raw);
+    // The explicit provider keeps the stack config out of state (the default provider would record all of it).
+    const provider = servicenowProvider();
     if (!parsed.ok) {
-        new EnvironmentConfigCheck("environment-config", raw);
+        new EnvironmentConfigCheck("environment-config", raw, { provider });
         return {};
     }
-    const env = defineEnvironment(parsed.config);
+    const env = defineEnvironment(parsed.config, { provider });
     return {
         environment: parsed.config.label ?? pulumi.getStack(),
         instanceName: new pulumi.Config("servicenow").get("instanceName"),
@@ -170,5 +223,6 @@ export function environmentProgram(): Record<string, pulumi.Output<unknown> | un
         ...(env.ldap ? { ldapServers: env.ldap.serverNames } : {}),
         ...(env.midServers ? { downMidServers: env.midServers.downMidServers } : {}),
         ...(env.integrations ? { rewrittenEndpoints: env.integrations.rewrittenCount } : {}),
+        ...(env.verify ? { verified: env.verify.passed, verifyFindings: env.verify.findings } : {}),
     };
 }

@@ -56,7 +56,11 @@ describe("the automation library on the qa stack", function () {
         try {
             const first = await env.apply({ clone: { pollMs: 50 } });
             assert.equal(first.clone?.state, "Completed");
-            assert.equal(first.changes.create, 9, "the stack, the clone run and the seven checklist resources");
+            assert.equal(
+                first.changes.create,
+                10,
+                "the stack, the clone run, the seven checklist resources and the verification gate",
+            );
             assert.equal(f.qa.db.getProperty("glide.product.description"), "ACME QA (non-production)");
             assert.equal(f.qa.db.getProperty("glide.email.test.user"), "qa-inbox@acme-test.com");
             const done = events.filter((e) => e.kind === "resource-done").map((e) => (e as { type: string }).type);
@@ -178,8 +182,8 @@ describe("the automation library on the qa stack", function () {
             const result = await env.apply();
             assert.equal(
                 result.changes.update,
-                8,
-                `the clone run and the seven items: ${JSON.stringify(result.changes)}`,
+                9,
+                `the clone run, the seven items and the verification gate: ${JSON.stringify(result.changes)}`,
             );
             assert.ok(String(result.outputs.cloneEpoch).includes(clone.id), String(result.outputs.cloneEpoch));
             assert.equal(f.qa.db.getProperty("glide.product.description"), "ACME QA (non-production)");

@@ -129,14 +129,15 @@ describe("the sn-clone CLI", function () {
         const first = await snClone([...common(), "apply", stackName, "--clone"], env());
         assert.equal(first.code, 0, first.stderr);
         assert.match(first.stdout, /Cloned into .*: request [0-9a-f]{32}/);
-        assert.match(first.stdout, /Applied .*9 created/);
+        // Nine checklist items and the verification gate (environment:verify).
+        assert.match(first.stdout, /Applied .*10 created/);
         assert.match(first.stderr, /clone Completed/, "clone progress on stderr");
         assert.match(first.stderr, /✓ created\s+UserLockout access/, "progress on stderr");
         assert.equal(f.qa.db.getProperty("glide.product.description"), "ACME QA (non-production)");
 
         const second = await snClone([...common(), "apply", stackName, "--expect-no-changes"], env());
         assert.equal(second.code, 0, second.stderr);
-        assert.match(second.stdout, /9 unchanged/);
+        assert.match(second.stdout, /10 unchanged/);
     });
 
     it("exits 0 from drift when the instance matches", async () => {

@@ -232,10 +232,15 @@ describe("CloneRun", function () {
             { preserveInProgressUpdateSetsDays: 3 },
             { targetInstance: "qa" },
         ]) {
-            const news = await checked(run, { ...FAST, ...change });
+            // A request into "qa", which the stack does not declare as its target, is refused at check (the fence);
+            // the diff rule is still what decides a replacement, so it is fed the inputs as the schema leaves them.
+            const news =
+                "targetInstance" in change ? { ...olds, ...change } : await checked(run, { ...FAST, ...change });
             const diff = await run.diff("x", olds, news);
             assert.deepEqual(diff.replaces, Object.keys(change), JSON.stringify(change));
         }
+        const refused = await run.check({}, { ...FAST, targetInstance: "qa" });
+        assert.equal(refused.failures?.[0]?.property, "targetInstance");
         const news = await checked(run, { ...FAST, timeoutMinutes: 30, rollbackOnDestroy: true });
         const diff = await run.diff("x", { ...olds, epoch: "" }, news);
         assert.equal(diff.changes, true);

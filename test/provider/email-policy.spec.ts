@@ -1,5 +1,6 @@
 import * as assert from "node:assert/strict";
-import { emailPolicyProvider as provider } from "../../provider/resources/email-policy";
+import { toCheckResult } from "../../provider/pulumi/check";
+import { EmailPolicyInputs, emailPolicyProvider as provider } from "../../provider/resources/email-policy";
 import { createThrough, refreshAndUp, tableSnapshot } from "../fixtures/checklist/harness";
 import { useChecklistInstance } from "../support/emulator";
 
@@ -72,7 +73,15 @@ describe("EmailPolicy against the emulator", () => {
 
     it("fails create on an unknown account name, listing the accounts, with nothing written", async () => {
         const seq = env.mark();
-        const checked = await provider.check!({} as never, { smtpAccount: { name: "Nope" } } as never);
+        // Preview refuses it at check, naming the property (the lookup moved there)...
+        const refused = await provider.check!({} as never, { smtpAccount: { name: "Nope" } } as never);
+        assert.equal(refused.failures?.[0]?.property, "smtpAccount.name");
+        assert.match(
+            refused.failures?.[0]?.reason ?? "",
+            /"Nope" matches no sys_email_account record.*"SMTP outbound"/,
+        );
+        // ...and create still refuses it with nothing written, should the instance change between preview and up.
+        const checked = toCheckResult(EmailPolicyInputs, { smtpAccount: { name: "Nope" } });
         await assert.rejects(
             provider.create(checked.inputs!),
             /"Nope" matches no sys_email_account record.*"SMTP outbound"/,

@@ -1,5 +1,6 @@
 import * as assert from "node:assert/strict";
-import { ldapServerStateProvider as provider } from "../../provider/resources/ldap-server-state";
+import { toCheckResult } from "../../provider/pulumi/check";
+import { LdapServerStateInputs, ldapServerStateProvider as provider } from "../../provider/resources/ldap-server-state";
 import { createThrough, refreshAndUp, tableSnapshot } from "../fixtures/checklist/harness";
 import { useChecklistInstance } from "../support/emulator";
 
@@ -52,7 +53,12 @@ describe("LdapServerState against the emulator", () => {
 
     it("fails create on an unknown server name, listing the servers, with nothing written", async () => {
         const seq = env.mark();
-        const checked = await provider.check!({} as never, { servers: ["Nope LDAP"] } as never);
+        // Preview refuses it at check, naming the property (the lookup moved there)...
+        const refused = await provider.check!({} as never, { servers: ["Nope LDAP"] } as never);
+        assert.equal(refused.failures?.[0]?.property, "servers");
+        assert.match(refused.failures?.[0]?.reason ?? "", /"Nope LDAP" in servers does not exist.*"ACME CORP LDAP"/);
+        // ...and create still refuses it with nothing written, should the instance change between preview and up.
+        const checked = toCheckResult(LdapServerStateInputs, { servers: ["Nope LDAP"] });
         await assert.rejects(
             provider.create(checked.inputs!),
             /"Nope LDAP" in servers does not exist.*"ACME CORP LDAP"/,

@@ -1,6 +1,7 @@
 import * as assert from "node:assert/strict";
 import { setClientTuning } from "../../provider/connection";
-import { midServerStateProvider as provider } from "../../provider/resources/mid-server-state";
+import { toCheckResult } from "../../provider/pulumi/check";
+import { MidServerStateInputs, midServerStateProvider as provider } from "../../provider/resources/mid-server-state";
 import { createThrough, refreshAndUp, tableSnapshot } from "../fixtures/checklist/harness";
 import { useChecklistInstance } from "../support/emulator";
 
@@ -75,7 +76,12 @@ describe("MidServerState against the emulator", () => {
 
     it("fails create on an unknown role with nothing written", async () => {
         const seq = env.mark();
-        const checked = await provider.check!({} as never, { role: "mid_srv" } as never);
+        // Preview refuses it at check, naming the property (the lookup moved there)...
+        const refused = await provider.check!({} as never, { role: "mid_srv" } as never);
+        assert.equal(refused.failures?.[0]?.property, "role");
+        assert.match(refused.failures?.[0]?.reason ?? "", /role "mid_srv" does not exist/);
+        // ...and create still refuses it with nothing written, should the instance change between preview and up.
+        const checked = toCheckResult(MidServerStateInputs, { role: "mid_srv" });
         await assert.rejects(provider.create(checked.inputs!), /role "mid_srv" does not exist/);
         assert.deepEqual(env.writesSince(seq), []);
     });

@@ -125,13 +125,14 @@ describe("UserLockout", function () {
         assert.equal(live.unlockedCount, 3, "three users drifted");
         assert.equal(live.lockedCount, outs!.lockedCount - 3);
         assert.deepEqual(
-            (({ connection, scope, allowRoles, allowGroups, allowUsers, allowQuery }) => ({
+            (({ connection, scope, allowRoles, allowGroups, allowUsers, allowQuery, allowOverlap }) => ({
                 connection,
                 scope,
                 allowRoles,
                 allowGroups,
                 allowUsers,
                 allowQuery,
+                allowOverlap,
             }))(read.inputs as unknown as UserLockoutInputs),
             inputs,
             "read gives back the equivalent inputs",

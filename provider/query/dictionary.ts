@@ -1,0 +1,87 @@
+/**
+ * A table's columns as the instance's data dictionary defines them: `sys_dictionary` rows of the table and of every
+ * table it extends (`sys_db_object.super_class`), read once per client and table.
+ */
+import type { RecordClient } from "../adopt/row";
+import { eqQuery, inQuery } from "../client/query";
+import { AccessDeniedError } from "../errors";
+
+/** One column: its type and, for a reference, the table it points to. */
+export interface Column {
+    name: string;
+    type: string;
+    reference: string;
+}
+
+/** The columns of a table, or undefined when the instance does not know the table. */
+export type TableColumns = ReadonlyMap<string, Column> | undefined;
+
+const cache = new WeakMap<object, Map<string, Promise<TableColumns>>>();
+
+/**
+ * The columns of `table` including inherited ones; undefined when `sys_db_object` has no such table.
+ *
+ * An empty map means the dictionary could not be read for it (no rows visible): callers then cannot check and say so.
+ */
+export function tableColumns(client: RecordClient, table: string): Promise<TableColumns> {
+    let perClient = cache.get(client);
+    if (!perClient) {
+        perClient = new Map();
+        cache.set(client, perClient);
+    }
+    let found = perClient.get(table);
+    if (!found) {
+        found = readColumns(client, table);
+        perClient.set(table, found);
+        // A failed read is not remembered: the next check asks again.
+        found.catch(() => perClient?.delete(table));
+    }
+    return found;
+}
+
+async function readColumns(client: RecordClient, table: string): Promise<TableColumns> {
+    try {
+        return await readDictionary(client, table);
+    } catch (e) {
+        // An integration user without read access to the dictionary: the query cannot be checked (an empty map
+        // says so), which must not fail a preview that would otherwise succeed.
+        if (e instanceof AccessDeniedError) return new Map();
+        throw e;
+    }
+}
+
+async function readDictionary(client: RecordClient, table: string): Promise<TableColumns> {
+    const chain: string[] = [];
+    let row = (
+        await client.query("sys_db_object", {
+            query: eqQuery("name", table),
+            fields: ["sys_id", "name", "super_class"],
+            limit: 1,
+        })
+    )[0];
+    if (!row) return undefined;
+    // The hierarchy is shallow (task → incident); the bound guards against a cycle in bad data.
+    for (let depth = 0; row && depth < 20; depth++) {
+        chain.push(row.name ?? "");
+        const parent = row.super_class;
+        if (!parent) break;
+        row = (
+            await client.query("sys_db_object", {
+                query: eqQuery("sys_id", parent),
+                fields: ["sys_id", "name", "super_class"],
+                limit: 1,
+            })
+        )[0];
+    }
+    const rows = await client.query("sys_dictionary", {
+        query: inQuery("name", chain),
+        fields: ["name", "element", "internal_type", "reference"],
+        limit: 10000,
+    });
+    const columns = new Map<string, Column>();
+    for (const r of rows) {
+        if (!r.element) continue;
+        columns.set(r.element, { name: r.element, type: r.internal_type ?? "string", reference: r.reference ?? "" });
+    }
+    return columns;
+}
