@@ -7,7 +7,6 @@
  */
 import { CicdOperationError, CicdTimeoutError, ServiceNowError } from "../errors";
 import type { ServiceNowClient } from "./client";
-import type { BeforeWrite } from "./table";
 import type { Transport } from "./transport";
 
 /** Sends one CI/CD API request and returns the decoded JSON body (the client's `cicd` method). */
@@ -19,15 +18,13 @@ export type CicdCaller = (
 ) => Promise<Record<string, unknown>>;
 
 /**
- * The CI/CD API of one instance (`/api/sn_cicd/...`) over the shared transport. A POST starts work on the instance, so
- * it passes the production fence first and is never retried after an ambiguous failure (it may have started). An
- * answer that carries a `result` is returned whatever its status (405, 409): the API reports refusals as data.
+ * The CI/CD API of one instance (`/api/sn_cicd/...`) over the shared transport. A POST is never retried after an
+ * ambiguous failure (it may have started an operation). An answer that carries a `result` is returned whatever its
+ * status (405, 409): the API reports refusals as data. The fence is the caller's: resources that change the instance
+ * (PluginState, InFlightWork, parking) call `assertWritable` first; a test-suite run of the verification gate does not.
  */
 export class CicdApi {
-    constructor(
-        private readonly transport: Transport,
-        private readonly beforeWrite: BeforeWrite,
-    ) {}
+    constructor(private readonly transport: Transport) {}
 
     /** Sends one call; the decoded body, or the error tree's error for its status. */
     async call(
@@ -37,8 +34,6 @@ export class CicdApi {
         body?: unknown,
     ): Promise<Record<string, unknown>> {
         if (!path.startsWith("/api/sn_cicd/")) throw new ServiceNowError(`not a CI/CD API path: ${path}`);
-        // The tracker table stands for every CI/CD write: the source connection may write none of them.
-        if (method === "POST") await this.beforeWrite("sys_execution_tracker");
         return this.transport.send(
             `${method} ${path.replace(/^\/api/, "")}`,
             {
@@ -55,7 +50,10 @@ export class CicdApi {
 }
 
 /** The part of the client CI/CD work uses: Table API reads and writes, and CI/CD calls. */
-export type CicdClient = Pick<ServiceNowClient, "query" | "count" | "insert" | "update" | "url" | "cicd">;
+export type CicdClient = Pick<
+    ServiceNowClient,
+    "query" | "count" | "insert" | "update" | "url" | "cicd" | "assertWritable"
+>;
 
 /** Tracker states as the progress API returns them. */
 export const ProgressStatus = {

@@ -49,7 +49,7 @@ export class ServiceNowClient {
     private readonly batch: BatchApi;
     private readonly beforeWrite: BeforeWrite;
     /**
-     * Sends one CI/CD API call (`/api/sn_cicd/...`); POSTs pass the fence. Use it through
+     * Sends one CI/CD API call (`/api/sn_cicd/...`); callers that change the instance fence first. Use it through
      * `runCicdOperation(client.cicd, ...)` (provider/client/cicd.ts), which follows the operation to its end.
      */
     readonly cicd: CicdCaller;
@@ -77,7 +77,7 @@ export class ServiceNowClient {
         this.table = new TableApi(this.transport, this.beforeWrite);
         this.aggregate = new AggregateApi(this.transport);
         this.batch = new BatchApi(this.transport, this.beforeWrite, Math.max(1, options.batchSize ?? 200));
-        const cicd = new CicdApi(this.transport, this.beforeWrite);
+        const cicd = new CicdApi(this.transport);
         this.cicd = (method, path, params, body) => cicd.call(method, path, params, body);
     }
 

@@ -41,6 +41,9 @@ export async function parkUpdateSets(
     poll: Omit<PollOptions, "what">,
 ): Promise<ParkedSet[]> {
     if (names.length === 0) return [];
+    // Both ends take writes (sets completed on the target, retrieved and committed on the holding instance): fence first.
+    await target.assertWritable("sys_update_set");
+    await holding.assertWritable("sys_update_set_source");
     const found: { name: string; sysId: string; state: string }[] = [];
     for (const name of names) {
         const row = (
