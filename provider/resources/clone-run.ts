@@ -35,7 +35,7 @@ import {
     sleep,
     waitForClone,
 } from "../clone/run";
-import { clientFor, configureFromStack, connectionOptions, connectionProblem } from "../connection";
+import { clientFor, configureFromStack, connectionOptions, connectionProblem, connectionsReady } from "../connection";
 import { CloneFailedError, CloneTimeoutError, ConnectionConfigError, InputError, UnsafeTargetError } from "../errors";
 import { assertCloneTarget } from "../fence";
 import { containsUnknown, schemaDefaults, toCheckResult } from "../pulumi/check";
@@ -443,7 +443,9 @@ export const cloneRunProvider: pulumi.dynamic.ResourceProvider<CloneRunInputs, C
         const result = toCheckResult(CloneRunInputs, { ...DEFAULTS, ...given });
         if (!result.inputs || result.failures?.length) return result;
         const inputs = { ...result.inputs } as CloneRunInputs;
-        // Defaults that depend on the stack: the target is the stack's own target instance.
+        // Defaults that depend on the stack: the target is the stack's own target instance. The settings are read from
+        // the stack config asynchronously (provider/stack-config.ts): wait for them, or the default is missed.
+        await connectionsReady().catch(() => undefined);
         inputs.targetInstance ??= configuredTargetName();
         if (!inputs.targetInstance) {
             return {
