@@ -5,12 +5,17 @@
  * a set needing a plugin the target lacks stops with the problem named and nothing committed.
  */
 import * as assert from "node:assert/strict";
+import * as path from "node:path";
 import type { ConfigMap } from "@pulumi/pulumi/automation";
 import { setPluginActive } from "../../emulator/cicd/plugins";
 import { type RunningEmulator, startEmulator } from "../../emulator/index";
+import { PROJECT_DIR_ENV } from "../../provider/stack-config";
+import { packageRoot } from "../../sdk/toolchain";
 import { withTempStack } from "../support/pulumi";
 
 const PASSWORD = "InFlight-Integration-Pa55!";
+/** The provider reads its connection settings with `pulumi config` in the project directory (provider/stack-config.ts). */
+const PROJECT_ENV = { [PROJECT_DIR_ENV]: path.join(packageRoot, "test", "fixtures", "in-flight") };
 const SETS = ["ACME-101 Incident auto-assignment", "ACME-102 Purchase order approvals", "Fleet Tracker 0.4"];
 
 describe("work in flight across a requested clone, through the Pulumi CLI", function () {
@@ -97,6 +102,7 @@ describe("work in flight across a requested clone, through the Pulumi CLI", func
                 assert.deepEqual(writesSince(before), [], "a second up writes nothing");
                 assert.doesNotMatch(readState(), new RegExp(PASSWORD));
             },
+            PROJECT_ENV,
         );
     });
 
@@ -119,6 +125,7 @@ describe("work in flight across a requested clone, through the Pulumi CLI", func
                 for (const name of SETS) assert.equal(qa.query("sys_update_set", `name=${name}`).length, 0, name);
                 assert.equal(qa.query("sys_remote_update_set", "state=committed").length, 0);
             },
+            PROJECT_ENV,
         );
     });
 });
