@@ -79,7 +79,18 @@ export function buildCommand(): Command {
         .option("--tls", "serve HTTPS with a certificate from a generated local CA (its path is printed)", false)
         .option("--clone-duration-ms <n>", "wall time of one clone", nonNegativeInt)
         .option("--welcome-table <table>", "name of the welcome page content table", "welcome_page_content")
-        .option("--batch-quota-ms <n>", "Batch API transaction quota", nonNegativeInt, 30000);
+        .option("--batch-quota-ms <n>", "Batch API transaction quota", nonNegativeInt, 30000)
+        .option(
+            "--work-in-progress <names>",
+            "instances (comma list) seeded with development work in progress: in-progress update sets, a scoped app, a plugin",
+            (v: string) =>
+                v
+                    .split(",")
+                    .map((s) => s.trim())
+                    .filter(Boolean),
+            [] as string[],
+        )
+        .option("--cicd-step-ms <n>", "wall time of one step of a CI/CD operation", nonNegativeInt);
 }
 
 /** Parses arguments, starts the emulator and stops it cleanly on SIGINT/SIGTERM. */
@@ -105,6 +116,8 @@ export async function main(argv: string[]): Promise<void> {
         writeRecordMs?: number;
         concurrency?: number;
         queueDepth?: number;
+        workInProgress: string[];
+        cicdStepMs?: number;
     }>();
     const overrides: Partial<CostModel> = {};
     for (const key of [
@@ -117,8 +130,10 @@ export async function main(argv: string[]): Promise<void> {
     ] as const) {
         if (opts[key] !== undefined) overrides[key] = opts[key];
     }
+    const unknown = opts.workInProgress.filter((n) => !opts.instance.some((i) => i.name === n));
+    if (unknown.length > 0) throw new Error(`--work-in-progress names unknown instance(s): ${unknown.join(", ")}`);
     const emu = await startEmulator({
-        instances: opts.instance,
+        instances: opts.instance.map((i) => ({ ...i, workInProgress: opts.workInProgress.includes(i.name) })),
         dataDir: opts.data,
         seed: opts.seed,
         users: opts.users,
@@ -132,6 +147,7 @@ export async function main(argv: string[]): Promise<void> {
         welcomeTable: opts.welcomeTable,
         batchQuotaMs: opts.batchQuotaMs,
         cost: { ...COST_MODELS[opts.costModel], ...overrides },
+        cicdStepMs: opts.cicdStepMs,
     });
     for (const i of emu.instances.values()) process.stdout.write(`instance ${i.name} listening on ${i.url}\n`);
     if (emu.caPath) process.stdout.write(`CA certificate: ${emu.caPath}\n`);

@@ -12,6 +12,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { Authenticator } from "./auth";
 import { attachCicd } from "./cicd/registry";
+import { addWorkInProgress } from "./cicd/work-in-progress";
 import { attachCloneEngine } from "./clone/engine";
 import { COST_MODELS, type CostModel, InstanceCost } from "./cost";
 import { InstanceDb, instanceDataDir } from "./db";
@@ -48,6 +49,13 @@ export interface InstanceSpec {
      * @default the emulator's `cost`
      */
     cost?: CostSpec;
+    /**
+     * Add development work in progress when seeding: in-progress update sets (global and scoped), a scoped app and a
+     * plugin production lacks (emulator/cicd/work-in-progress.ts).
+     *
+     * @default false
+     */
+    workInProgress?: boolean;
 }
 
 /** A cost model by name (`"hosted"`, `"free"`) or as values overlaid on the free model. */
@@ -234,6 +242,7 @@ export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmula
                     randomSeed: nameSeed(spec.name, randomSeed),
                     welcomeTable: opts.welcomeTable,
                 });
+                if (spec.workInProgress) addWorkInProgress(db);
                 db.persistAll();
             }
             const cost = new InstanceCost({ ...costValues(opts.cost), ...costValues(spec.cost) });

@@ -7,6 +7,7 @@ import * as https from "node:https";
 import type { ApiRequest, InstanceContext } from "./api-types";
 import { batchApi } from "./batch-api";
 import { changeApi, changeControl } from "./change/routes";
+import { uninstalledPluginTable } from "./cicd/plugins";
 import { CICD_PATH, cicdApi } from "./cicd/routes";
 import type { CostModel, RecordWork } from "./cost";
 import { type ApiResponse, errors, failure, json } from "./envelope";
@@ -88,6 +89,7 @@ export function createHandler(ctx: InstanceContext, rt: SharedRuntime): http.Req
         const change = changeApi(ctx, req);
         if (change) return change;
         let m = TABLE_PATH.exec(req.pathname);
+        if (m && uninstalledPluginTable(ctx.db, m[2]!)) return errors.invalidTable(m[2]!);
         if (m) return tableApi(ctx, req, decodeURIComponent(m[2]!), m[3] ? decodeURIComponent(m[3]) : undefined, m[1]);
         m = STATS_PATH.exec(req.pathname);
         if (m) return statsApi(ctx, req, decodeURIComponent(m[1]!));

@@ -1,5 +1,5 @@
 /**
- * Named connections (`target`, `source`) from stack config, with environment-variable fallbacks.
+ * Named connections (`target`, `source`, `holding`) from stack config, with environment-variable fallbacks.
  *
  * Every provider's `configure()` calls {@link configureConnections}; the settings stay in this module's state inside
  * the dynamic-provider process. Nothing here is captured when a provider is serialized, so no credential reaches state.
@@ -58,7 +58,10 @@ const ENV_SUFFIX: Record<Setting, string> = {
 export function settingKeys(connection: ConnectionName, setting: Setting): SettingKeys {
     if (connection === "target") return { config: `servicenow:${setting}`, env: `SERVICENOW_${ENV_SUFFIX[setting]}` };
     const cap = setting[0]!.toUpperCase() + setting.slice(1);
-    return { config: `servicenow:source${cap}`, env: `SERVICENOW_SOURCE_${ENV_SUFFIX[setting]}` };
+    return {
+        config: `servicenow:${connection}${cap}`,
+        env: `SERVICENOW_${connection.toUpperCase()}_${ENV_SUFFIX[setting]}`,
+    };
 }
 
 /** Stack-config values remembered by configure(); environment variables are read at call time instead. */
@@ -98,7 +101,7 @@ export function connectionsReady(): Promise<void> {
 
 function remember(config: Pick<pulumi.dynamic.Config, "get">): void {
     const next: Record<string, string | undefined> = {};
-    for (const conn of ["target", "source"] as const) {
+    for (const conn of ["target", "source", "holding"] as const) {
         for (const s of SETTINGS) {
             const key = settingKeys(conn, s).config;
             next[key] = config.get(key);

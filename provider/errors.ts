@@ -201,3 +201,43 @@ export class PartialWriteError extends ServiceNowError {
         this.reasons = [cause.message];
     }
 }
+
+/** A CI/CD API operation that ended Failed (3) or Canceled (4); the message is the platform's status message. */
+export class CicdOperationError extends ServiceNowError {
+    /** The tracker's final status, "3" or "4". */
+    readonly trackerStatus: string;
+    /** The platform's `status_message`, as it said it. */
+    readonly statusMessage: string;
+    /** The progress id to follow it on the instance ("" when the call answered without one). */
+    readonly progressId: string;
+    constructor(message: string, detail: { status: string; statusMessage: string; progressId: string }) {
+        super(message);
+        this.trackerStatus = detail.status;
+        this.statusMessage = detail.statusMessage;
+        this.progressId = detail.progressId;
+    }
+}
+
+/** A CI/CD API operation that did not end in time (it may still finish on the instance). */
+export class CicdTimeoutError extends ServiceNowError {
+    constructor(
+        message: string,
+        /** The progress id to follow it on the instance. */
+        readonly progressId: string,
+    ) {
+        super(message);
+    }
+}
+
+/** A preview found problems in update sets, so nothing was committed; names each set, update and problem. */
+export class UpdateSetProblemError extends ServiceNowError {
+    constructor(
+        message: string,
+        /** The first set with a problem. */
+        readonly updateSet: string,
+        /** One line per problem. */
+        readonly problems: readonly string[],
+    ) {
+        super(message);
+    }
+}

@@ -7,7 +7,11 @@
 import { UnsafeTargetError } from "./errors";
 
 /** The two named connections a stack can have. */
-export type ConnectionName = "target" | "source";
+/**
+ * The named connections a stack can have: the instance it converges (`target`), the clone's source (production), and
+ * the holding instance where in-flight work is parked across a clone.
+ */
+export type ConnectionName = "target" | "source" | "holding";
 
 /**
  * Tables a `source` (production) connection may write: the clone's own configuration and the clone request.
@@ -103,7 +107,8 @@ export function isProductionEntry(entry: string, url: string, liveName: string):
 export function assertSafeTarget(settings: FenceSettings, liveName: string): void {
     const prodList = `[${settings.productionInstances.join(", ")}]`;
     const seen = liveName ? `"${liveName}"` : "no instance_name";
-    const keyPrefix = settings.connection === "source" ? "servicenow:sourceInstanceName" : "servicenow:instanceName";
+    const keyPrefix =
+        settings.connection === "target" ? "servicenow:instanceName" : `servicenow:${settings.connection}InstanceName`;
     if (!settings.declaredName) {
         throw new UnsafeTargetError(
             `refusing to write: saw ${seen} at ${settings.url}, but the stack declares no ${settings.connection} instance name; ` +
@@ -116,7 +121,8 @@ export function assertSafeTarget(settings: FenceSettings, liveName: string): voi
                 `production instances: ${prodList}. Point the connection at the right instance or fix ${keyPrefix}`,
         );
     }
-    if (settings.connection === "target") {
+    // A holding instance takes any write, like a target, so it must never be production either.
+    if (settings.connection !== "source") {
         const hit = settings.productionInstances.find((e) => isProductionEntry(e, settings.url, liveName));
         if (hit !== undefined) {
             throw new UnsafeTargetError(

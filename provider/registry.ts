@@ -11,10 +11,12 @@ import type * as cloneProfile from "./resources/clone-profile";
 import type * as cloneRun from "./resources/clone-run";
 import type * as dataMasking from "./resources/data-masking";
 import type * as emailPolicy from "./resources/email-policy";
+import type * as inFlightWork from "./resources/in-flight-work";
 import type * as instanceBranding from "./resources/instance-branding";
 import type * as integrationEndpoints from "./resources/integration-endpoints";
 import type * as ldapServerState from "./resources/ldap-server-state";
 import type * as midServerState from "./resources/mid-server-state";
+import type * as pluginState from "./resources/plugin-state";
 import type * as postCloneChecks from "./resources/post-clone-checks";
 import type * as scheduledJobState from "./resources/scheduled-job-state";
 import type * as systemProperty from "./resources/system-property";
@@ -30,10 +32,12 @@ interface ProviderModules {
     "clone-run": typeof cloneRun;
     "data-masking": typeof dataMasking;
     "email-policy": typeof emailPolicy;
+    "in-flight-work": typeof inFlightWork;
     "instance-branding": typeof instanceBranding;
     "integration-endpoints": typeof integrationEndpoints;
     "ldap-server-state": typeof ldapServerState;
     "mid-server-state": typeof midServerState;
+    "plugin-state": typeof pluginState;
     "post-clone-checks": typeof postCloneChecks;
     "scheduled-job-state": typeof scheduledJobState;
     "system-property": typeof systemProperty;
@@ -53,10 +57,12 @@ export const PROVIDERS: { readonly [K in ProviderKey]: keyof ProviderModules[K] 
     "clone-run": "cloneRunProvider",
     "data-masking": "dataMaskingProvider",
     "email-policy": "emailPolicyProvider",
+    "in-flight-work": "inFlightWorkProvider",
     "instance-branding": "instanceBrandingProvider",
     "integration-endpoints": "integrationEndpointsProvider",
     "ldap-server-state": "ldapServerStateProvider",
     "mid-server-state": "midServerStateProvider",
+    "plugin-state": "pluginStateProvider",
     "post-clone-checks": "postCloneChecksProvider",
     "scheduled-job-state": "scheduledJobStateProvider",
     "system-property": "systemPropertyProvider",

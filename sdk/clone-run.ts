@@ -40,6 +40,18 @@ export interface CloneRunArgs {
      */
     historyFrom?: pulumi.Input<"source" | "target">;
     /**
+     * Before requesting a clone, fail `preview` naming each piece of work the clone would destroy on the target
+     * (in-progress update sets, uncommitted retrieved sets, apps the source lacks, plugins); work declared through
+     * parkUpdateSets / carriedPlugins / capturePlugins counts as carried. @default false
+     */
+    requireNoLoss?: pulumi.Input<boolean>;
+    /** In-progress update sets on the target to park on the holding instance just before the request. @default [] */
+    parkUpdateSets?: pulumi.Input<pulumi.Input<string>[]>;
+    /** Record the target's active plugins just before the request (output `pluginsBeforeClone`). @default false */
+    capturePlugins?: pulumi.Input<boolean>;
+    /** Plugins a PluginState activates after the clone (not counted as lost). @default [] */
+    carriedPlugins?: pulumi.Input<pulumi.Input<string>[]>;
+    /**
      * Change control around a requested clone: a change request (standard from a template, or normal), its approval
      * with a timeout and abort policy, a scheduled start inside a window, the platform's minimum gap between clones,
      * and closure with evidence (docs/change-control.md). Needs `servicenow:allowChangeRequests`. @default none
@@ -78,6 +90,10 @@ export class CloneRun extends pulumi.dynamic.Resource {
     declare readonly reclonedSinceApply: pulumi.Output<string>;
     /** The instance_name the target reports now (empty without a target connection). */
     declare readonly targetInstanceName: pulumi.Output<string>;
+    /** The target's active plugins just before the clone (with capturePlugins): PluginState's `plugins`. */
+    declare readonly pluginsBeforeClone: pulumi.Output<string[]>;
+    /** The update sets parked on the holding instance before the clone. */
+    declare readonly parkedUpdateSets: pulumi.Output<{ name: string; targetSysId: string; holdingSysId: string }[]>;
     /** The change request of a governed clone (sysId, number) and the clone's scheduled start. */
     declare readonly change: pulumi.Output<{ sysId: string; number: string; scheduledStart: string } | undefined>;
 
@@ -96,6 +112,8 @@ export class CloneRun extends pulumi.dynamic.Resource {
                 epoch: undefined,
                 reclonedSinceApply: undefined,
                 targetInstanceName: undefined,
+                pluginsBeforeClone: undefined,
+                parkedUpdateSets: undefined,
                 change: undefined,
                 ...args,
             },

@@ -149,6 +149,15 @@ export function tableInstalled(db: InstanceDb, table: string): boolean {
     return db.count("sys_db_object", eq("name", table)) > 0 || plugin === undefined;
 }
 
+/**
+ * True when `table` belongs to a plugin that is not active on this instance: the platform answers such a table as one
+ * that does not exist (the Table API's 400 "Invalid table").
+ */
+export function uninstalledPluginTable(db: InstanceDb, table: string): boolean {
+    const plugin = owningPlugin(table);
+    return plugin !== undefined && !pluginActive(db, plugin.id);
+}
+
 /** Seeds the catalogue: every plugin in both tables, active by default or as `active` overrides say. */
 export function seedPlugins(
     add: (table: string, values: Record<string, string>) => Row,

@@ -4,6 +4,7 @@
  */
 import type { InstanceDb } from "../db";
 import { CicdEngine, type CicdEngine as Engine } from "./tracker";
+import { recoverInterruptedUpdateSets } from "./update-sets";
 
 /** An instance as the CI/CD API sees its peers. */
 export interface CicdPeer {
@@ -42,6 +43,7 @@ export function attachCicd(
     for (const i of emulator.instances.values()) {
         attachments.set(i.db, attached);
         engines.set(i.db, new CicdEngine(i.db, { baseUrl: () => i.url, stepMs: opts.stepMs }));
+        recoverInterruptedUpdateSets(i.db);
     }
     return {
         stop() {

@@ -5,50 +5,18 @@
 import type { ApiRequest, InstanceContext } from "../api-types";
 import { type ApiResponse, errors, failure, json } from "../envelope";
 import { glideDateTime } from "../values";
+import { appRepoRoutes } from "./app-repo";
 import { atfRoutes } from "./atf-routes";
 import { activatePlugin, CICD_PLUGIN, pluginActive, pluginRow, rollbackPlugin } from "./plugins";
 import { engineFor } from "./registry";
+import { type CicdRoute, notFound } from "./responses";
 import { CICD_ROLE } from "./tables";
-import type { CicdEngine, OperationSpec } from "./tracker";
+import { updateSetRoutes } from "./update-sets";
+
+export type { CicdCall, CicdRoute } from "./responses";
 
 /** Paths the CI/CD API serves. */
 export const CICD_PATH = /^\/api\/sn_cicd(?:\/v\d+)?(\/[^?]*?)\/?$/;
-
-/** What a route handler gets. */
-export interface CicdCall {
-    ctx: InstanceContext;
-    req: ApiRequest;
-    engine: CicdEngine;
-    /** Captured path segments, URI-decoded. */
-    args: string[];
-    /** Starts an operation and answers with its Pending tracker, as every asynchronous endpoint does. */
-    start(spec: OperationSpec): ApiResponse;
-    /** Current time in the platform's date-time format. */
-    now(): string;
-}
-
-/** One route of the CI/CD API. */
-export interface CicdRoute {
-    method: "GET" | "POST";
-    /** Matched against the path after `/api/sn_cicd` (and the optional version). */
-    path: RegExp;
-    handle(call: CicdCall): ApiResponse | Promise<ApiResponse>;
-}
-
-/** A 400 naming a missing or bad parameter, as the platform's scripted endpoints answer. */
-export function badRequest(message: string, detail: string | null = null): ApiResponse {
-    return failure(400, message, detail);
-}
-
-/** The documented 404: "Not found. The requested item wasn't found." */
-export function notFound(what: string): ApiResponse {
-    return failure(404, "Not Found", `The requested item wasn't found: ${what}`);
-}
-
-/** The documented 405: "Invalid method. The functionality is inactive." */
-export function inactive(what: string): ApiResponse {
-    return failure(405, "Invalid method", `The functionality is inactive: ${what}`);
-}
 
 const progressRoute: CicdRoute = {
     method: "GET",
@@ -79,7 +47,7 @@ const pluginRoutes: CicdRoute[] = [
 ];
 
 /** Every route; areas built on the same trackers (update sets, apps, ATF) add theirs here. */
-const ROUTES: CicdRoute[] = [progressRoute, ...pluginRoutes, ...atfRoutes];
+const ROUTES: CicdRoute[] = [progressRoute, ...pluginRoutes, ...updateSetRoutes, ...appRepoRoutes, ...atfRoutes];
 
 /** Registers more routes (an area's module calls this once at load). */
 export function addCicdRoutes(routes: readonly CicdRoute[]): void {
@@ -105,7 +73,7 @@ export async function cicdApi(ctx: InstanceContext, req: ApiRequest): Promise<Ap
     try {
         args = hit.m!.slice(1).map((a) => decodeURIComponent(a ?? ""));
     } catch {
-        return badRequest("Invalid URI", "The path has malformed percent-encoding");
+        return failure(400, "Invalid URI", "The path has malformed percent-encoding");
     }
     return hit.r.handle({
         ctx,

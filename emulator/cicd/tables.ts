@@ -71,6 +71,19 @@ export function cicdTables(): TableDef[] {
             ),
         },
         {
+            name: "sys_app_version",
+            label: "Application Version",
+            fields: fields(
+                "name",
+                "scope",
+                "version",
+                "source_app",
+                "dev_notes",
+                "published_on:glide_date_time",
+                "payload",
+            ),
+        },
+        {
             name: "sys_update_set",
             label: "Update Set",
             fields: withChoices(

@@ -9,7 +9,7 @@
  * `com.glide.update_operation.job_cancel_timeout_minutes` (default 48 h) is canceled by the queue.
  */
 import type { InstanceDb } from "../db";
-import type { Row } from "../values";
+import { glideDateTime, parseGlideDateTime, type Row } from "../values";
 import { TRACKER_STATES } from "./tables";
 
 /** Numeric tracker states, as strings (the progress API returns them as strings too). */
@@ -218,7 +218,7 @@ export class CicdEngine {
                 }
                 continue;
             }
-            const waitedMin = (this.opts.now() - Date.parse(`${row.sys_created_on!.replace(" ", "T")}Z`)) / 60_000;
+            const waitedMin = (this.opts.now() - parseGlideDateTime(row.sys_created_on!)) / 60_000;
             const limit = Number(this.db.getProperty(TIMEOUT_PROPERTY) ?? DEFAULT_TIMEOUT_MINUTES);
             if (Number.isFinite(limit) && waitedMin > limit) {
                 this.specs.delete(id);
@@ -298,7 +298,7 @@ export class CicdEngine {
     }
 
     private timestamp(): string {
-        return new Date(this.opts.now()).toISOString().slice(0, 19).replace("T", " ");
+        return glideDateTime(this.opts.now());
     }
 }
 

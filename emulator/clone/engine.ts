@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { applyCicdCloneRules } from "../cicd/clone-rules";
 import type { InstanceDb } from "../db";
 import { afterCloneIntegrations } from "../integrations/clone";
 import { compileQuery, parseEncodedQuery } from "../query";
@@ -611,6 +612,8 @@ export function attachCloneEngine(
                 );
             }
         }
+        for (const scope of applyCicdCloneRules(staging, run.source.db, targetDb))
+            log(run, "info", `Application ${scope} is not on the source: removed from the target`);
     };
 
     const runCleanupScripts = (run: Run): void => {

@@ -5,7 +5,7 @@
 import { CHANGE_API_WRITE, type ConnectionName, writeFence } from "../fence";
 import { AggregateApi } from "./aggregate";
 import { BatchApi, type BatchResult, type RecordUpdate } from "./batch";
-import { CicdApi } from "./cicd";
+import { CicdApi, type CicdCaller } from "./cicd";
 import { type BeforeWrite, type PageOptions, type QueryOptions, type SnRecord, TableApi } from "./table";
 import { Transport, type TransportOptions } from "./transport";
 
@@ -47,8 +47,12 @@ export class ServiceNowClient {
     private readonly table: TableApi;
     private readonly aggregate: AggregateApi;
     private readonly batch: BatchApi;
-    private readonly cicdApi: CicdApi;
     private readonly beforeWrite: BeforeWrite;
+    /**
+     * Sends one CI/CD API call (`/api/sn_cicd/...`); callers that change the instance fence first. Use it through
+     * `runCicdOperation(client.cicd, ...)` (provider/client/cicd.ts), which follows the operation to its end.
+     */
+    readonly cicd: CicdCaller;
 
     constructor(options: ClientOptions) {
         this.transport = new Transport(options);
@@ -73,7 +77,8 @@ export class ServiceNowClient {
         this.table = new TableApi(this.transport, this.beforeWrite);
         this.aggregate = new AggregateApi(this.transport);
         this.batch = new BatchApi(this.transport, this.beforeWrite, Math.max(1, options.batchSize ?? 200));
-        this.cicdApi = new CicdApi(this.transport);
+        const cicd = new CicdApi(this.transport);
+        this.cicd = (method, path, params, body) => cicd.call(method, path, params, body);
     }
 
     /** HTTP requests sent by this client so far, retries and token requests excluded from the latter. */
@@ -124,11 +129,6 @@ export class ServiceNowClient {
     /** Applies many PATCHes through the Batch API (after the fence); see {@link BatchApi.batchUpdate}. */
     batchUpdate(table: string, updates: readonly RecordUpdate[]): Promise<BatchResult> {
         return this.batch.batchUpdate(table, updates);
-    }
-
-    /** Calls the CI/CD API (test suite runs, progress, results); see {@link CicdApi.call}. */
-    cicd(method: "GET" | "POST", path: string, params?: Record<string, string>): Promise<Record<string, unknown>> {
-        return this.cicdApi.call(method, path, params);
     }
 
     /** The live `instance_name` system property ("" when the instance has none). */

@@ -7,6 +7,7 @@
  */
 
 import type { Row } from "../adopt/row";
+import { pollUntil } from "../client/cicd";
 import type { ServiceNowClient } from "../client/client";
 import { eqQuery } from "../client/query";
 import { CloneFailedError, CloneTimeoutError, InputError } from "../errors";
@@ -223,32 +224,38 @@ export interface WaitOptions {
  * {@link CloneTimeoutError} (the caller decides whether to cancel).
  */
 export async function waitForClone(client: CloneClient, id: string, opts: WaitOptions): Promise<Row> {
-    const deadline = Date.now() + opts.timeoutMs;
     let last = "";
-    for (;;) {
-        const row = (await client.getRecord(REQUEST_TABLE, id, [...REQUEST_FIELDS])) as Row;
-        const line = progressLine(row, opts.target);
-        if (line !== last) {
-            opts.progress(line);
-            opts.onChange?.(row);
-        }
-        last = line;
-        const state = row.state ?? "";
-        if (state === CloneStates.Completed) return row;
-        if (!RUNNING_STATES.includes(state)) {
-            const why = row.error_message ? `: ${row.error_message}` : "";
-            throw new CloneFailedError(
-                `clone ${id} into ${opts.target} ended in state ${state}${why} (sn_instance_clone_request on ${client.url})`,
-                state,
-            );
-        }
-        if (Date.now() >= deadline) {
-            throw new CloneTimeoutError(
-                `clone ${id} into ${opts.target} did not finish within ${formatDuration(opts.timeoutMs)}; it was ${line.split(": ")[1]}`,
-            );
-        }
-        await sleep(Math.min(opts.pollMs, Math.max(0, deadline - Date.now())), opts.signal);
-    }
+    const row = await pollUntil(
+        async () => {
+            const row = (await client.getRecord(REQUEST_TABLE, id, [...REQUEST_FIELDS])) as Row;
+            const line = progressLine(row, opts.target);
+            if (line !== last) {
+                opts.progress(line);
+                opts.onChange?.(row);
+            }
+            last = line;
+            return row;
+        },
+        (row) => !RUNNING_STATES.includes(row.state ?? ""),
+        {
+            timeoutMs: opts.timeoutMs,
+            // A clone is polled at a steady pace: it runs for hours, and each poll is one cheap read.
+            initialPollMs: opts.pollMs,
+            maxPollMs: opts.pollMs,
+            wait: (ms) => sleep(ms, opts.signal),
+            onTimeout: () =>
+                new CloneTimeoutError(
+                    `clone ${id} into ${opts.target} did not finish within ${formatDuration(opts.timeoutMs)}; it was ${last.split(": ")[1]}`,
+                ),
+        },
+    );
+    const state = row.state ?? "";
+    if (state === CloneStates.Completed) return row;
+    const why = row.error_message ? `: ${row.error_message}` : "";
+    throw new CloneFailedError(
+        `clone ${id} into ${opts.target} ended in state ${state}${why} (sn_instance_clone_request on ${client.url})`,
+        state,
+    );
 }
 
 /**

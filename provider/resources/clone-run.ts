@@ -9,6 +9,14 @@ import { type Row, sameJson } from "../adopt";
 import { GovernanceInputs } from "../clone/governance";
 import { type GovernedChange, governancePreview, requestGoverned } from "../clone/governed-run";
 import {
+    beforeRequest,
+    checkLoss,
+    IN_FLIGHT_KEYS,
+    InFlightCloneInputs,
+    type InFlightCloneOutputs,
+    keptInFlightOutputs,
+} from "../clone/in-flight";
+import {
     type CloneClient,
     CloneStates,
     cancelClone,
@@ -27,7 +35,7 @@ import {
     sleep,
     waitForClone,
 } from "../clone/run";
-import { clientFor, configureFromStack, connectionOptions, connectionProblem } from "../connection";
+import { clientFor, configureFromStack, connectionOptions, connectionProblem, connectionsReady } from "../connection";
 import { CloneFailedError, CloneTimeoutError, ConnectionConfigError, InputError, UnsafeTargetError } from "../errors";
 import { assertCloneTarget } from "../fence";
 import { containsUnknown, schemaDefaults, toCheckResult } from "../pulumi/check";
@@ -71,6 +79,7 @@ export const CloneRunInputs = z
             .positive({ error: "pollSeconds must be more than 0" })
             .default(30),
         rollbackOnDestroy: z.boolean({ error: "rollbackOnDestroy must be true or false" }).default(false),
+        ...InFlightCloneInputs,
         historyFrom: z
             .enum(["source", "target"], {
                 error: 'historyFrom must be "source" (the source\'s clone requests) or "target" (the target\'s copies)',
@@ -108,7 +117,7 @@ export const CloneRunInputs = z
 export type CloneRunInputs = z.infer<typeof CloneRunInputs>;
 
 /** Outputs: the inputs, the clone this resource requested or attached to, and the target's clone epoch. */
-export interface CloneRunOutputs extends CloneRunInputs {
+export interface CloneRunOutputs extends CloneRunInputs, InFlightCloneOutputs {
     /** sys_id of the clone request. */
     cloneId: string;
     /** Its state when last seen (Completed after a successful create). */
@@ -144,7 +153,7 @@ const REPLACE_KEYS = [
     "preserveInProgressUpdateSetsDays",
     "historyFrom",
 ] as const;
-const INPUT_KEYS = [...REPLACE_KEYS, "timeoutMinutes", "pollSeconds", "rollbackOnDestroy"] as const;
+const INPUT_KEYS = [...REPLACE_KEYS, "timeoutMinutes", "pollSeconds", "rollbackOnDestroy", ...IN_FLIGHT_KEYS] as const;
 /** The schema's defaults, applied before check even when another input is still unknown. */
 const DEFAULTS = schemaDefaults(CloneRunInputs);
 /**
@@ -345,7 +354,10 @@ async function attachClone(inputs: CloneRunInputs): Promise<Row> {
 }
 
 /** Outputs after the resource's clone is known. */
-async function outputsFor(inputs: CloneRunInputs, clone: Readonly<Row>): Promise<CloneRunOutputs> {
+async function outputsFor(
+    inputs: CloneRunInputs,
+    clone: Readonly<Row>,
+): Promise<Omit<CloneRunOutputs, keyof InFlightCloneOutputs>> {
     let epoch = epochOf(clone);
     try {
         // A newer clone may already have replaced the target's data (attach mode finds the latest anyway).
@@ -425,13 +437,15 @@ export const cloneRunProvider: pulumi.dynamic.ResourceProvider<CloneRunInputs, C
     async configure(req) {
         await configureFromStack(req);
     },
-    async check(_olds, news) {
+    async check(olds, news) {
         // Defaults first, so that an input still unknown at preview does not hide them (and fake a replacement).
         const given = Object.fromEntries(Object.entries(news).filter(([, v]) => v !== undefined));
         const result = toCheckResult(CloneRunInputs, { ...DEFAULTS, ...given });
         if (!result.inputs || result.failures?.length) return result;
         const inputs = { ...result.inputs } as CloneRunInputs;
-        // Defaults that depend on the stack: the target is the stack's own target instance.
+        // Defaults that depend on the stack: the target is the stack's own target instance. The settings are read from
+        // the stack config asynchronously (provider/stack-config.ts): wait for them, or the default is missed.
+        await connectionsReady().catch(() => undefined);
         inputs.targetInstance ??= configuredTargetName();
         if (!inputs.targetInstance) {
             return {
@@ -460,10 +474,15 @@ export const cloneRunProvider: pulumi.dynamic.ResourceProvider<CloneRunInputs, C
             if (refusal) return { failures: [refusal] };
         }
         // A new governed clone must keep the platform's gap to the clones already asked for: refused here, 0 writes.
-        const creating = !_olds?.mode || REPLACE_KEYS.some((k) => !sameJson(_olds[k], inputs[k]));
+        const creating = !olds?.mode || REPLACE_KEYS.some((k) => !sameJson(olds[k], inputs[k]));
         const refused = inputs.governance && inputs.mode === "request" && creating;
         const failure = refused ? await governancePreview(inputs.governance!, inputs.targetInstance) : undefined;
         if (failure) return { failures: [failure] };
+        // A clone about to be requested: say what it would destroy (requireNoLoss refuses), before anything is written.
+        if (creating) {
+            const failures = await checkLoss(inputs);
+            if (failures.length > 0) return { failures };
+        }
         try {
             // Without --refresh the stored epoch is all the engine knows: ask the instance whether it was re-cloned.
             const latest = await latestCompleted(await historyOf(inputs));
@@ -487,12 +506,13 @@ export const cloneRunProvider: pulumi.dynamic.ResourceProvider<CloneRunInputs, C
     },
     async create(checked) {
         const inputs = ownInputs(checked);
+        const inFlight = inputs.mode === "request" ? await beforeRequest(inputs) : keptInFlightOutputs({});
         const { row: clone, change } =
             inputs.mode === "attach"
                 ? { row: await attachClone(inputs), change: undefined }
                 : await requestClone(inputs);
         report(`clone ${clone.sys_id} into ${inputs.targetInstance} ${clone.state} at ${isoTime(clone.completed)}`);
-        const outs = { ...(await outputsFor(inputs, clone)), ...(change ? { change } : {}) };
+        const outs = { ...(await outputsFor(inputs, clone)), ...(change ? { change } : {}), ...inFlight };
         return { id: outs.cloneId, outs };
     },
     async read(id, props) {
@@ -516,7 +536,13 @@ export const cloneRunProvider: pulumi.dynamic.ResourceProvider<CloneRunInputs, C
         if (news.mode === "attach") clone = await latestCompleted(history);
         clone ??= await reread(olds, history);
         if (!clone) return { outs: { ...olds, ...news, reclonedSinceApply: "" } };
-        return { outs: { ...(await outputsFor(news, clone)), ...(olds.change ? { change: olds.change } : {}) } };
+        return {
+            outs: {
+                ...(await outputsFor(news, clone)),
+                ...(olds.change ? { change: olds.change } : {}),
+                ...keptInFlightOutputs(olds),
+            },
+        };
     },
     async delete(_id, props) {
         if (!props.rollbackOnDestroy) return;

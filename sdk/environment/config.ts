@@ -8,10 +8,12 @@
 import { z } from "zod";
 import { ChangeWindow, GovernanceInputs } from "../../provider/clone/governance";
 import { EmailPolicyInputs, requireRedirectWhenSending } from "../../provider/resources/email-policy";
+import { InFlightWorkInputs } from "../../provider/resources/in-flight-work";
 import { InstanceBrandingInputs } from "../../provider/resources/instance-branding";
 import { IntegrationEndpointsInputs } from "../../provider/resources/integration-endpoints";
 import { LdapServerStateInputs } from "../../provider/resources/ldap-server-state";
 import { MidServerStateInputs } from "../../provider/resources/mid-server-state";
+import { PluginStateInputs } from "../../provider/resources/plugin-state";
 import { PostCloneChecksInputs } from "../../provider/resources/post-clone-checks";
 import { ScheduledJobStateInputs } from "../../provider/resources/scheduled-job-state";
 import { UserLockoutInputs } from "../../provider/resources/user-lockout";
@@ -93,6 +95,28 @@ export const CloneConfig = z.strictObject({
     historyFrom: z.enum(["source", "target"]).optional(),
     timeoutMinutes: z.number().positive().optional(),
     pollSeconds: z.number().positive().optional(),
+    /** Fail preview naming each piece of work a requested clone would destroy (declared work counts as carried). */
+    requireNoLoss: z.boolean({ error: "requireNoLoss must be true or false" }).optional(),
+});
+
+/**
+ * `environment:plugins`: plugins that must be active after every clone (PluginState). Deliberate differences: the
+ * list is `activate`, and `captureBeforeClone` adds whatever was active on the target just before a requested clone.
+ */
+export const PluginsConfig = z.strictObject({
+    activate: PluginStateInputs.shape.plugins.default([]),
+    captureBeforeClone: z.boolean({ error: "captureBeforeClone must be true or false" }).default(false),
+    rollbackOnDestroy: PluginStateInputs.shape.rollbackOnDestroy,
+    timeoutMinutes: PluginStateInputs.shape.timeoutMinutes,
+    pollSeconds: PluginStateInputs.shape.pollSeconds,
+});
+
+/**
+ * `environment:inFlight`: update sets carried across a clone (InFlightWork). `park` (default true) parks them on the
+ * holding instance just before a requested clone.
+ */
+export const InFlightConfig = fromProvider(InFlightWorkInputs.shape, {
+    park: z.boolean({ error: "park must be true or false" }).default(true),
 });
 
 /**
@@ -122,6 +146,8 @@ export const EnvironmentConfig = z
         integrations: IntegrationsConfig.optional(),
         masking: MaskingConfig.optional(),
         properties: PropertiesConfig.optional(),
+        plugins: PluginsConfig.optional(),
+        inFlight: InFlightConfig.optional(),
         verify: VerifyConfig.optional(),
         /** Set by release tooling after a clone: every resource re-asserts its policy when it changes. */
         cloneEpoch: z.string().optional(),
@@ -158,6 +184,8 @@ export const CHECKLIST_ITEMS = [
     "integrations",
     "masking",
     "properties",
+    "plugins",
+    "inFlight",
 ] as const;
 /** One checklist item's config key (without the namespace). */
 export type ChecklistItem = (typeof CHECKLIST_ITEMS)[number];
@@ -232,6 +260,8 @@ const ITEM_KEYS: Record<string, string[]> = {
     integrations: Object.keys(IntegrationsConfig.shape),
     masking: Object.keys(MaskingConfig.shape),
     clone: Object.keys(CloneConfig.shape),
+    plugins: Object.keys(PluginsConfig.shape),
+    inFlight: Object.keys(InFlightConfig.shape),
     change: Object.keys(GovernanceInputs.shape),
     verify: Object.keys(VerifyConfig.shape),
 };

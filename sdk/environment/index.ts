@@ -8,10 +8,12 @@ import type { ChangeClosure } from "../change-closure";
 import { CloneRun } from "../clone-run";
 import { DataMasking } from "../data-masking";
 import { EmailPolicy } from "../email-policy";
+import { InFlightWork } from "../in-flight-work";
 import { InstanceBranding } from "../instance-branding";
 import { IntegrationEndpoints } from "../integration-endpoints";
 import { LdapServerState } from "../ldap-server-state";
 import { MidServerState } from "../mid-server-state";
+import { PluginState } from "../plugin-state";
 import { PostCloneChecks } from "../post-clone-checks";
 import { ScheduledJobState } from "../scheduled-job-state";
 import { servicenowProvider } from "../servicenow-provider";
@@ -40,6 +42,8 @@ export interface Environment {
     changeClosure?: ChangeClosure;
     /** The verification gate, when `verify` is configured; it runs after every other item. */
     verify?: PostCloneChecks;
+    plugins?: PluginState;
+    inFlight?: InFlightWork;
 }
 
 /**
@@ -70,7 +74,11 @@ export class EnvironmentConfigCheck extends pulumi.dynamic.Resource {
 export function defineEnvironment(config: EnvironmentConfig, opts?: pulumi.CustomResourceOptions): Environment {
     const env: Environment = { properties: [] };
     if (config.clone) {
-        env.clone = new CloneRun("clone", { ...config.clone, ...governanceOf(config) }, opts);
+        env.clone = new CloneRun(
+            "clone",
+            { ...config.clone, ...governanceOf(config), ...carriedByClone(config) },
+            opts,
+        );
         // Every checklist resource waits for the clone, so a requested clone completes before the policy is applied.
         opts = { ...opts, dependsOn: [env.clone] };
     }
@@ -95,6 +103,7 @@ export function defineEnvironment(config: EnvironmentConfig, opts?: pulumi.Custo
     for (const [name, value] of Object.entries(config.properties ?? {})) {
         env.properties.push(new SystemProperty(`property-${name}`, { name, value, ...epoch }, opts));
     }
+    defineInFlight(env, config, epoch, opts);
     if (config.verify) env.verify = definePostCloneChecks(config, env, epoch, opts);
     // The change closes after the checklist converged and, where declared, the verification gate passed.
     const converged = [
@@ -106,6 +115,8 @@ export function defineEnvironment(config: EnvironmentConfig, opts?: pulumi.Custo
         env.midServers,
         env.integrations,
         env.masking,
+        env.plugins,
+        env.inFlight,
         env.verify,
     ];
     env.changeClosure = closeChangeAfter(config, env, [...converged.filter((r) => r !== undefined), ...env.properties]);
@@ -128,6 +139,8 @@ function definePostCloneChecks(
         env.midServers,
         env.integrations,
         env.masking,
+        env.plugins,
+        env.inFlight,
     ];
     const dependsOn = [
         ...dependencies(opts),
@@ -146,6 +159,38 @@ function definePostCloneChecks(
         },
         { ...opts, dependsOn },
     );
+}
+
+/** What a requested clone parks and counts as carried, from environment:inFlight and environment:plugins. */
+function carriedByClone(config: EnvironmentConfig) {
+    const park = config.inFlight?.park !== false ? (config.inFlight?.updateSets ?? []) : [];
+    return {
+        parkUpdateSets: park,
+        capturePlugins: config.plugins?.captureBeforeClone ?? false,
+        carriedPlugins: config.plugins?.activate ?? [],
+    };
+}
+
+/** PluginState first, then InFlightWork after it: a set that needs a plugin finds it active. */
+function defineInFlight(
+    env: Environment,
+    config: EnvironmentConfig,
+    epoch: { cloneEpoch?: pulumi.Input<string> },
+    opts: pulumi.CustomResourceOptions | undefined,
+): void {
+    if (config.plugins) {
+        const { activate, captureBeforeClone, ...rest } = config.plugins;
+        const captured = captureBeforeClone && env.clone ? env.clone.pluginsBeforeClone : undefined;
+        const plugins = captured
+            ? pulumi.all([activate, captured]).apply(([a, c]) => [...new Set([...a, ...(c ?? [])])])
+            : activate;
+        env.plugins = new PluginState("plugins", { ...rest, plugins, ...epoch }, opts);
+    }
+    if (config.inFlight) {
+        const { park: _park, ...rest } = config.inFlight;
+        const after = env.plugins ? { ...opts, dependsOn: [...dependencies(opts), env.plugins] } : opts;
+        env.inFlight = new InFlightWork("in-flight", { ...rest, ...epoch }, after);
+    }
 }
 
 /** The resources `opts.dependsOn` names, as an array. */

@@ -70,6 +70,9 @@ describe("CI/CD API core (emulator)", () => {
 
     it("advances a tracker from pending through running to successful, and the plugin is then active", async () => {
         assert.equal(await pluginActive(base, "com.snc.procurement"), "inactive");
+        const missing = await call(base, "/api/now/table/proc_po");
+        assert.equal(missing.status, 400, "a table of an inactive plugin does not exist");
+        assert.equal(missing.json.error.message, "Invalid table proc_po");
         const r = await call(base, "/api/sn_cicd/plugin/com.snc.procurement/activate", { method: "POST" });
         const seen: string[] = [r.json.result.status];
         const done = await settle(base, r.json.result.links.progress.id, seen);
@@ -80,6 +83,7 @@ describe("CI/CD API core (emulator)", () => {
         assert.equal(await pluginActive(base, "com.snc.procurement"), "active");
         const tables = await call(base, "/api/now/table/sys_db_object?sysparm_query=name=proc_po");
         assert.equal(tables.json.result.length, 1, "activation installs the plugin's table");
+        assert.equal((await call(base, "/api/now/table/proc_po")).status, 200);
     });
 
     it("reads the same tracker through the Table API as sys_execution_tracker", async () => {
@@ -227,5 +231,36 @@ describe("CI/CD API queue (emulator)", () => {
         assert.equal(done.json.result.status_label, "Canceled");
         assert.equal(await pluginActive(base, "com.glide.domain.msp_extensions.installer"), "active");
         assert.equal(await pluginActive(base, "com.snc.procurement"), "inactive", "the operation ahead of it ran");
+    });
+});
+
+describe("CI/CD API after a restart (emulator)", () => {
+    it("ends a tracker the stopped emulator left running as Failed, saying it was interrupted", async () => {
+        const fs = await import("node:fs");
+        const os = await import("node:os");
+        const path = await import("node:path");
+        const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "cicd-restart-"));
+        try {
+            let emu = await start({ dataDir, cicdStepMs: 150 });
+            let base = urlOf(emu);
+            const r = await call(base, "/api/sn_cicd/plugin/com.snc.procurement/activate", { method: "POST" });
+            const id = r.json.result.links.progress.id;
+            for (let i = 0; i < 200; i++) {
+                if ((await call(base, `/api/sn_cicd/progress/${id}`)).json.result.status === "1") break;
+                await new Promise((res) => setTimeout(res, 10));
+            }
+            await emu.stop();
+            emu = await start({ dataDir, cicdStepMs: 150 });
+            base = urlOf(emu);
+            try {
+                const after = await call(base, `/api/sn_cicd/progress/${id}`);
+                assert.equal(after.json.result.status, "3");
+                assert.match(after.json.result.status_message, /interrupted/);
+            } finally {
+                await emu.stop();
+            }
+        } finally {
+            fs.rmSync(dataDir, { recursive: true, force: true });
+        }
     });
 });

@@ -14,10 +14,12 @@ import type { CloneProfileInputs } from "../../provider/resources/clone-profile"
 import type { CloneRunInputs } from "../../provider/resources/clone-run";
 import type { DataMaskingInputs } from "../../provider/resources/data-masking";
 import type { EmailPolicyInputs } from "../../provider/resources/email-policy";
+import type { InFlightWorkInputs } from "../../provider/resources/in-flight-work";
 import type { InstanceBrandingInputs } from "../../provider/resources/instance-branding";
 import type { IntegrationEndpointsInputs } from "../../provider/resources/integration-endpoints";
 import type { LdapServerStateInputs } from "../../provider/resources/ldap-server-state";
 import type { MidServerStateInputs } from "../../provider/resources/mid-server-state";
+import type { PluginStateInputs } from "../../provider/resources/plugin-state";
 import type { PostCloneChecksInputs } from "../../provider/resources/post-clone-checks";
 import type { ScheduledJobStateInputs } from "../../provider/resources/scheduled-job-state";
 import type { SystemPropertyInputs } from "../../provider/resources/system-property";
@@ -30,10 +32,12 @@ import type { CloneProfileArgs } from "../../sdk/clone-profile";
 import type { CloneRunArgs } from "../../sdk/clone-run";
 import type { DataMaskingArgs } from "../../sdk/data-masking";
 import type { EmailPolicyArgs } from "../../sdk/email-policy";
+import type { InFlightWorkArgs } from "../../sdk/in-flight-work";
 import type { InstanceBrandingArgs } from "../../sdk/instance-branding";
 import type { IntegrationEndpointsArgs } from "../../sdk/integration-endpoints";
 import type { LdapServerStateArgs } from "../../sdk/ldap-server-state";
 import type { MidServerStateArgs } from "../../sdk/mid-server-state";
+import type { PluginStateArgs } from "../../sdk/plugin-state";
 import type { PostCloneChecksArgs } from "../../sdk/post-clone-checks";
 import type { ScheduledJobStateArgs } from "../../sdk/scheduled-job-state";
 import type { SystemPropertyArgs } from "../../sdk/system-property";
@@ -64,10 +68,12 @@ const checks = {
     // The class adds knownCloneEpoch itself (a copy of cloneEpoch the provider's check can see).
     DataMasking: true as Matches<DataMaskingArgs & { knownCloneEpoch?: string }, typeof DataMaskingInputs>,
     EmailPolicy: true as Matches<EmailPolicyArgs, typeof EmailPolicyInputs>,
+    InFlightWork: true as Matches<InFlightWorkArgs, typeof InFlightWorkInputs>,
     InstanceBranding: true as Matches<InstanceBrandingArgs, typeof InstanceBrandingInputs>,
     IntegrationEndpoints: true as Matches<IntegrationEndpointsArgs, typeof IntegrationEndpointsInputs>,
     LdapServerState: true as Matches<LdapServerStateArgs, typeof LdapServerStateInputs>,
     MidServerState: true as Matches<MidServerStateArgs, typeof MidServerStateInputs>,
+    PluginState: true as Matches<PluginStateArgs, typeof PluginStateInputs>,
     PostCloneChecks: true as Matches<PostCloneChecksArgs, typeof PostCloneChecksInputs>,
     ScheduledJobState: true as Matches<ScheduledJobStateArgs, typeof ScheduledJobStateInputs>,
     SystemProperty: true as Matches<SystemPropertyArgs, typeof SystemPropertyInputs>,

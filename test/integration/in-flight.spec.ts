@@ -1,0 +1,131 @@
+/**
+ * Work in flight survives a requested clone, through the real Pulumi CLI on the emulator: the preview names what the
+ * clone would destroy (and with requireNoLoss refuses, writing nothing); parking, the clone, PluginState and
+ * InFlightWork bring the plugin, the global sets in order and the scoped app's work back; a second up changes nothing;
+ * a set needing a plugin the target lacks stops with the problem named and nothing committed.
+ */
+import * as assert from "node:assert/strict";
+import * as path from "node:path";
+import type { ConfigMap } from "@pulumi/pulumi/automation";
+import { setPluginActive } from "../../emulator/cicd/plugins";
+import { type RunningEmulator, startEmulator } from "../../emulator/index";
+import { PROJECT_DIR_ENV } from "../../provider/stack-config";
+import { packageRoot } from "../../sdk/toolchain";
+import { withTempStack } from "../support/pulumi";
+
+const PASSWORD = "InFlight-Integration-Pa55!";
+/** The provider reads its connection settings with `pulumi config` in the project directory (provider/stack-config.ts). */
+const PROJECT_ENV = { [PROJECT_DIR_ENV]: path.join(packageRoot, "test", "fixtures", "in-flight") };
+const SETS = ["ACME-101 Incident auto-assignment", "ACME-102 Purchase order approvals", "Fleet Tracker 0.4"];
+
+describe("work in flight across a requested clone, through the Pulumi CLI", function () {
+    this.timeout(900_000);
+    let emu: RunningEmulator;
+
+    before(async () => {
+        emu = await startEmulator({
+            instances: [
+                { name: "prod", seed: "production" },
+                { name: "dev", seed: "empty", workInProgress: true },
+                { name: "holding", seed: "empty" },
+                { name: "qa", seed: "empty" },
+            ],
+            users: 60,
+            jobs: 20,
+            adminPassword: PASSWORD,
+            cloneDurationMs: 1500,
+            cicdStepMs: 20,
+        });
+        // The holding instance must be able to take the parked work: it has the plugin the work needs.
+        setPluginActive(emu.instances.get("holding")!.db, "com.snc.procurement", true, "2026-01-01 00:00:00");
+    });
+    after(async () => emu?.stop());
+
+    const connections = (target = "dev"): ConfigMap => ({
+        "servicenow:instanceUrl": { value: emu.instances.get(target)!.url },
+        "servicenow:username": { value: "admin" },
+        "servicenow:password": { value: PASSWORD, secret: true },
+        "servicenow:instanceName": { value: target },
+        "servicenow:sourceInstanceUrl": { value: emu.instances.get("prod")!.url },
+        "servicenow:sourceUsername": { value: "admin" },
+        "servicenow:sourcePassword": { value: PASSWORD, secret: true },
+        "servicenow:sourceInstanceName": { value: "prod" },
+        "servicenow:holdingInstanceUrl": { value: emu.instances.get("holding")!.url },
+        "servicenow:holdingUsername": { value: "admin" },
+        "servicenow:holdingPassword": { value: PASSWORD, secret: true },
+        "servicenow:holdingInstanceName": { value: "holding" },
+        "servicenow:productionInstances": { value: "prod" },
+    });
+    const writesSince = (seq: number) => emu.stats.requests(undefined, seq).filter((r) => r.method !== "GET");
+
+    it("names the loss at preview, refuses with requireNoLoss, then carries the work across the clone", async () => {
+        const dev = emu.instances.get("dev")!.db;
+        await withTempStack(
+            "in-flight",
+            {
+                ...connections(),
+                "environment:clone": { value: JSON.stringify({ mode: "request", requireNoLoss: true }) },
+            },
+            async ({ stack, readState }) => {
+                const seq = emu.stats.lastSeq;
+                let output = "";
+                await assert.rejects(stack.preview({ onOutput: (o) => (output += o) }));
+                for (const name of [...SETS, "Fleet Tracker", "com.snc.procurement"]) {
+                    assert.ok(output.includes(name), `preview names ${name}:\n${output}`);
+                }
+                assert.deepEqual(writesSince(seq), [], "a refused preview writes nothing");
+
+                await stack.setConfig("environment:plugins", {
+                    value: JSON.stringify({ activate: ["com.snc.procurement"] }),
+                });
+                await stack.setConfig("environment:inFlight", {
+                    value: JSON.stringify({ updateSets: SETS, ignoreEmptySets: true }),
+                });
+                const up = await stack.up({ onOutput: () => undefined });
+                assert.equal(up.summary.result, "succeeded");
+
+                const plugin = dev.query("v_plugin", "id=com.snc.procurement")[0]!;
+                assert.equal(plugin.active, "active");
+                const local = SETS.map((name) => dev.query("sys_update_set", `name=${name}^state=complete`));
+                for (const [i, rows] of local.entries()) assert.equal(rows.length, 1, `${SETS[i]} committed once`);
+                const committedAt = SETS.map(
+                    (name) => dev.query("sys_remote_update_set", `name=${name}^state=committed`)[0]!.commit_date!,
+                );
+                assert.deepEqual([...committedAt].sort(), committedAt, "committed in the declared order");
+                assert.equal(dev.query("sys_app", "scope=x_acme_fleet").length, 1, "the scoped app is back");
+                assert.equal(dev.query("sys_script_include", "name=FleetUtils").length, 1);
+                assert.equal(dev.query("sys_script", "name=Approve large purchase orders").length, 1);
+                assert.equal(dev.query("sys_update_set", "name=ACME-103 Spike (empty)").length, 0, "the clone took it");
+
+                const before = emu.stats.lastSeq;
+                await stack.up({ expectNoChanges: true, onOutput: () => undefined });
+                assert.deepEqual(writesSince(before), [], "a second up writes nothing");
+                assert.doesNotMatch(readState(), new RegExp(PASSWORD));
+            },
+            PROJECT_ENV,
+        );
+    });
+
+    it("stops with the missing plugin named and commits nothing when the target lacks it", async () => {
+        const qa = emu.instances.get("qa")!.db;
+        await withTempStack(
+            "in-flight",
+            {
+                ...connections("qa"),
+                "environment:clone": { value: JSON.stringify({ mode: "request" }) },
+                // The sets were parked by the first test; nothing activates Procurement on qa.
+                "environment:inFlight": { value: JSON.stringify({ updateSets: SETS, park: false }) },
+            },
+            async ({ stack }) => {
+                let output = "";
+                await assert.rejects(stack.up({ onOutput: (o) => (output += o) }));
+                assert.match(output, /nothing was committed/);
+                assert.match(output, /ACME-102 Purchase order approvals/);
+                assert.match(output, /com\.snc\.procurement/);
+                for (const name of SETS) assert.equal(qa.query("sys_update_set", `name=${name}`).length, 0, name);
+                assert.equal(qa.query("sys_remote_update_set", "state=committed").length, 0);
+            },
+            PROJECT_ENV,
+        );
+    });
+});
