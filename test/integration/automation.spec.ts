@@ -1,6 +1,7 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { PERSONAL_DATA_RULES } from "../../provider/masking/presets";
 import { EnvironmentConfigError, EnvironmentSession, UnsafeTargetError } from "../../sdk/automation/environment";
 import type { ProgressEvent } from "../../sdk/automation/progress";
 import { packageRoot } from "../../sdk/toolchain";
@@ -214,7 +215,24 @@ describe("the automation library on the qa stack", function () {
                 if (THEME.test(row.name ?? "") && before) properties.set(id, before);
             }
             expected.set("sys_properties", properties);
-            assert.deepEqual(snapshotDiff(expected, wholeInstance(f.qa.db)), []);
+            // Not undone, by design: personal data DataMasking masked (it cannot unmask; docs/data-masking.md) and the
+            // records the platform keeps of the verification gate's ATF run (results and the execution tracker); and the
+            // instance's own text indexer, finishing in the background the regeneration the clone queued.
+            const masked = new Set(
+                PERSONAL_DATA_RULES.flatMap((r) =>
+                    Object.keys(r.fields).map((field) => `${f.qa.db.schema.find(r.table)?.root ?? r.table}.${field}`),
+                ),
+            );
+            const byDesign = (line: string) => {
+                const field = /^(\w+)\/[0-9a-f]{32}\.(\w+):/.exec(line);
+                if (field && masked.has(`${field[1]}.${field[2]}`)) return true;
+                if (/^ts_index_(name|stats)\//.test(line)) return true;
+                return /^(sys_atf_\w+|sys_execution_tracker)\/[0-9a-f]{32} appeared$/.test(line);
+            };
+            assert.deepEqual(
+                snapshotDiff(expected, wholeInstance(f.qa.db)).filter((line) => !byDesign(line)),
+                [],
+            );
         } finally {
             await env.close();
         }
