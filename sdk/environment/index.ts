@@ -106,30 +106,12 @@ export function defineEnvironment(config: EnvironmentConfig, opts?: pulumi.Custo
     defineInFlight(env, config, epoch, opts);
     if (config.verify) env.verify = definePostCloneChecks(config, env, epoch, opts);
     // The change closes after the checklist converged and, where declared, the verification gate passed.
-    const converged = [
-        env.branding,
-        env.email,
-        env.access,
-        env.ldap,
-        env.jobs,
-        env.midServers,
-        env.integrations,
-        env.masking,
-        env.plugins,
-        env.inFlight,
-        env.verify,
-    ];
-    env.changeClosure = closeChangeAfter(config, env, [...converged.filter((r) => r !== undefined), ...env.properties]);
+    env.changeClosure = closeChangeAfter(config, env, [...checklistItems(env), ...(env.verify ? [env.verify] : [])]);
     return env;
 }
 
-/** The gate runs last: it judges what the other items converged, against their own policy. */
-function definePostCloneChecks(
-    config: EnvironmentConfig,
-    env: Environment,
-    epoch: { cloneEpoch?: pulumi.Input<string> },
-    opts: pulumi.CustomResourceOptions | undefined,
-): PostCloneChecks {
+/** Every checklist resource the environment declared (the gate and the change closure wait for all of them). */
+function checklistItems(env: Environment): pulumi.Resource[] {
     const items = [
         env.branding,
         env.email,
@@ -142,11 +124,17 @@ function definePostCloneChecks(
         env.plugins,
         env.inFlight,
     ];
-    const dependsOn = [
-        ...dependencies(opts),
-        ...items.filter((r): r is NonNullable<typeof r> => r !== undefined),
-        ...env.properties,
-    ];
+    return [...items.filter((r): r is NonNullable<typeof r> => r !== undefined), ...env.properties];
+}
+
+/** The gate runs last: it judges what the other items converged, against their own policy. */
+function definePostCloneChecks(
+    config: EnvironmentConfig,
+    env: Environment,
+    epoch: { cloneEpoch?: pulumi.Input<string> },
+    opts: pulumi.CustomResourceOptions | undefined,
+): PostCloneChecks {
+    const dependsOn = [...dependencies(opts), ...checklistItems(env)];
     return new PostCloneChecks(
         "verify",
         {
