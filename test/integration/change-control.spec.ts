@@ -4,43 +4,16 @@
  * permission, closure with evidence or with the platform's error, and `history --clones`.
  */
 import * as assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { RunningInstance } from "../../emulator/index";
 import { packageRoot } from "../../sdk/toolchain";
 import { type EnvFixture, fingerprint, startEnvFixture } from "../fixtures/env-support";
+import { snClone } from "../support/sn-clone";
 import { snapshotDiff, wholeInstance } from "../support/snapshot";
 
-const BIN = path.join(packageRoot, "bin", "sn-clone.cjs");
 const PROJECT = path.join(packageRoot, "test", "fixtures", "env-cli");
 const DAY = 24 * 3600 * 1000;
-
-interface Run {
-    code: number | null;
-    stdout: string;
-    stderr: string;
-}
-
-function snClone(args: string[], env: Record<string, string>): Promise<Run> {
-    return new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, [BIN, ...args], {
-            cwd: packageRoot,
-            env: { ...process.env, ...env },
-            stdio: ["ignore", "pipe", "pipe"],
-        });
-        let stdout = "";
-        let stderr = "";
-        child.stdout.on("data", (d) => {
-            stdout += d;
-        });
-        child.stderr.on("data", (d) => {
-            stderr += d;
-        });
-        child.on("error", reject);
-        child.on("close", (code) => resolve({ code, stdout, stderr }));
-    });
-}
 
 const glide = (at: number) => new Date(at).toISOString().slice(0, 19).replace("T", " ");
 

@@ -1,5 +1,4 @@
 import * as assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
@@ -12,37 +11,10 @@ import {
     unlockOneUser,
     writesSince as writesTo,
 } from "../fixtures/env-support";
+import { snClone } from "../support/sn-clone";
 import { snapshotDiff, wholeInstance } from "../support/snapshot";
 
-const BIN = path.join(packageRoot, "bin", "sn-clone.cjs");
 const PROJECT = path.join(packageRoot, "test", "fixtures", "env-cli");
-
-interface Run {
-    code: number | null;
-    stdout: string;
-    stderr: string;
-}
-
-/** Runs the real `sn-clone` bin (asynchronously: the emulator serves from this process). */
-function snClone(args: string[], env: Record<string, string> = {}): Promise<Run> {
-    return new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, [BIN, ...args], {
-            cwd: packageRoot,
-            env: { ...process.env, ...env },
-            stdio: ["ignore", "pipe", "pipe"],
-        });
-        let stdout = "";
-        let stderr = "";
-        child.stdout.on("data", (d) => {
-            stdout += d;
-        });
-        child.stderr.on("data", (d) => {
-            stderr += d;
-        });
-        child.on("error", reject);
-        child.on("close", (code) => resolve({ code, stdout, stderr }));
-    });
-}
 
 /** Checks that every tag opened is closed in order; enough to know a JUnit report parses. */
 function assertWellFormedXml(xml: string): void {

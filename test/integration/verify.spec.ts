@@ -5,42 +5,15 @@
  * `apply --verify` it exits 0. The JUnit report is read with a real XML parser.
  */
 import * as assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { XMLParser } from "fast-xml-parser";
 import { type RunningEmulator, type RunningInstance, startEmulator } from "../../emulator/index";
 import { packageRoot } from "../../sdk/toolchain";
+import { snClone } from "../support/sn-clone";
 
-const BIN = path.join(packageRoot, "bin", "sn-clone.cjs");
 const PROJECT = path.join(packageRoot, "test", "fixtures", "env-cli");
-
-interface Run {
-    code: number | null;
-    stdout: string;
-    stderr: string;
-}
-
-function snClone(args: string[], env: Record<string, string>): Promise<Run> {
-    return new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, [BIN, ...args], {
-            cwd: packageRoot,
-            env: { ...process.env, ...env },
-            stdio: ["ignore", "pipe", "pipe"],
-        });
-        let stdout = "";
-        let stderr = "";
-        child.stdout.on("data", (d) => {
-            stdout += d;
-        });
-        child.stderr.on("data", (d) => {
-            stderr += d;
-        });
-        child.on("error", reject);
-        child.on("close", (code) => resolve({ code, stdout, stderr }));
-    });
-}
 
 /** Polls `done` until it holds, failing after the deadline with what it saw. */
 async function until<T>(what: string, read: () => T, done: (v: T) => boolean, ms = 60_000): Promise<T> {
