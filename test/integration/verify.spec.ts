@@ -51,7 +51,13 @@ describe("sn-clone verify", function () {
     let qa: RunningInstance;
     let tmp: string;
     const stack = `verify${process.pid}`;
-    const env = { PULUMI_CONFIG_PASSPHRASE: "test", SERVICENOW_PASSWORD: "admin", SERVICENOW_SOURCE_PASSWORD: "admin" };
+    // The committed qa stack also masks personal data: its salt comes from the environment like the passwords.
+    const env = {
+        PULUMI_CONFIG_PASSPHRASE: "test",
+        SERVICENOW_PASSWORD: "admin",
+        SERVICENOW_SOURCE_PASSWORD: "admin",
+        SERVICENOW_MASKING_SALT: "verify-spec-masking-salt",
+    };
     const common = () => [
         "--work-dir",
         PROJECT,
