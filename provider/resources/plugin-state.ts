@@ -5,12 +5,11 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { sameJson } from "../adopt";
 import { activatePlugin, readPlugins, rollbackPlugin } from "../cicd/plugins";
 import { pollSettings } from "../client/cicd";
-import { ConnectionInput, clientFor, configureFromStack } from "../connection";
+import { ConnectionInput } from "../connection";
 import { CicdOperationError } from "../errors";
-import { toCheckResult } from "../pulumi/check";
+import { type SettingsClient, settingsProvider } from "../skeletons/settings";
 
 /** Inputs of {@link pluginStateProvider}. */
 export const PluginStateInputs = z.object({
@@ -55,8 +54,7 @@ function report(line: string): void {
 }
 
 /** Activates every declared plugin that is inactive, in order; returns those it activated. */
-async function converge(inputs: PluginStateInputs): Promise<string[]> {
-    const client = await clientFor(inputs.connection);
+async function converge(client: SettingsClient, inputs: PluginStateInputs): Promise<string[]> {
     await client.assertWritable("v_plugin");
     const live = await readPlugins(client, inputs.plugins);
     const activated: string[] = [];
@@ -69,80 +67,72 @@ async function converge(inputs: PluginStateInputs): Promise<string[]> {
     return activated;
 }
 
-/** Dynamic provider for `PluginState`. */
-export const pluginStateProvider: pulumi.dynamic.ResourceProvider<PluginStateInputs, PluginStateOutputs> = {
-    async configure(req) {
-        await configureFromStack(req);
-    },
-    async check(_olds, news) {
-        const result = toCheckResult(PluginStateInputs, news as Record<string, unknown>);
-        if (!result.inputs || result.failures?.length) return result;
-        const inputs = result.inputs as PluginStateInputs;
-        // Every id must exist on the instance: an unknown one would fail only after the others were activated.
-        let live: Awaited<ReturnType<typeof readPlugins>>;
-        try {
-            live = await readPlugins(await clientFor(inputs.connection), inputs.plugins);
-        } catch {
-            return result; // unreachable at preview: create reports it
-        }
-        const failures = inputs.plugins
-            .map((id, i) => ({ id, i }))
-            .filter(({ id }) => !live.has(id))
-            .map(({ id, i }) => ({
-                property: `plugins[${i}]`,
-                reason: `plugin "${id}" does not exist on the ${inputs.connection} instance (no v_plugin row); fix the id or remove it`,
-            }));
-        return failures.length ? { failures } : result;
-    },
-    async diff(_id, olds, news) {
-        const o = olds as unknown as Record<string, unknown>;
-        const n = news as unknown as Record<string, unknown>;
-        const replaces = sameJson(o.connection, n.connection) ? [] : ["connection"];
-        const changes = INPUT_KEYS.some((k) => !sameJson(o[k], n[k])) || (olds.inactive?.length ?? 0) > 0;
-        return { changes, replaces };
-    },
-    async create(inputs) {
-        const activated = await converge(inputs);
-        return { id: `plugins-${inputs.connection}`, outs: { ...inputs, activated, inactive: [] } };
-    },
-    async read(id, props) {
-        const stored = props as PluginStateOutputs;
-        const live = await readPlugins(await clientFor(stored.connection), stored.plugins);
-        const inactive = stored.plugins.filter((p) => !live.get(p)?.active);
-        const inputs = Object.fromEntries(INPUT_KEYS.map((k) => [k, stored[k]]));
-        return { id, props: { ...stored, inactive }, inputs: inputs as unknown as PluginStateOutputs };
-    },
-    async update(_id, olds, news) {
-        const activated = await converge(news);
-        return { outs: { ...news, activated: [...new Set([...(olds.activated ?? []), ...activated])], inactive: [] } };
-    },
-    async delete(_id, props) {
-        if (!props.rollbackOnDestroy || props.activated.length === 0) {
-            if (props.activated.length > 0) {
-                report(
-                    `leaving ${props.activated.join(", ")} active: a rollback deletes the plugin's data; set rollbackOnDestroy to roll back`,
-                );
-            }
-            return;
-        }
-        const client = await clientFor(props.connection);
-        await client.assertWritable("v_plugin");
-        const refused: string[] = [];
-        for (const id of [...props.activated].reverse()) {
-            try {
-                report(`rolling back ${id} on ${client.url}`);
-                await rollbackPlugin(client, id, pollSettings(props, report));
-            } catch (error) {
-                if (!(error instanceof CicdOperationError)) throw error;
-                refused.push(`${id}: ${error.statusMessage}`);
-            }
-        }
-        if (refused.length > 0) {
-            throw new CicdOperationError(
-                `the platform refused to roll back ${refused.length} plugin(s), which stay active: ${refused.join("; ")}; ` +
-                    "set rollbackOnDestroy to false to destroy without rolling back",
-                { status: "3", statusMessage: refused.join("; "), progressId: "" },
+/** Rolls back what this resource activated, latest first, when asked to; otherwise says why it leaves them active. */
+async function rollBack(client: SettingsClient, props: PluginStateOutputs): Promise<void> {
+    if (!props.rollbackOnDestroy || props.activated.length === 0) {
+        if (props.activated.length > 0) {
+            report(
+                `leaving ${props.activated.join(", ")} active: a rollback deletes the plugin's data; set rollbackOnDestroy to roll back`,
             );
         }
-    },
-};
+        return;
+    }
+    await client.assertWritable("v_plugin");
+    const refused: string[] = [];
+    for (const id of [...props.activated].reverse()) {
+        try {
+            report(`rolling back ${id} on ${client.url}`);
+            await rollbackPlugin(client, id, pollSettings(props, report));
+        } catch (error) {
+            if (!(error instanceof CicdOperationError)) throw error;
+            refused.push(`${id}: ${error.statusMessage}`);
+        }
+    }
+    if (refused.length > 0) {
+        throw new CicdOperationError(
+            `the platform refused to roll back ${refused.length} plugin(s), which stay active: ${refused.join("; ")}; ` +
+                "set rollbackOnDestroy to false to destroy without rolling back",
+            { status: "3", statusMessage: refused.join("; "), progressId: "" },
+        );
+    }
+}
+
+/**
+ * Dynamic provider for `PluginState`, a spec of the settings skeleton: check resolves every plugin id, apply activates
+ * the inactive ones, read reports the declared plugins found inactive (drift that makes the next up run), and destroy
+ * rolls back only on request.
+ */
+export const pluginStateProvider: pulumi.dynamic.ResourceProvider<PluginStateInputs, PluginStateOutputs> =
+    settingsProvider<PluginStateInputs, PluginStateOutputs>({
+        schema: PluginStateInputs,
+        inputKeys: INPUT_KEYS,
+        id: (inputs) => `plugins-${inputs.connection}`,
+        async lookup(connect, inputs) {
+            // Every id must exist on the instance: an unknown one would fail only after the others were activated.
+            let live: Awaited<ReturnType<typeof readPlugins>>;
+            try {
+                live = await readPlugins(await connect(), inputs.plugins);
+            } catch {
+                return []; // unreachable at preview: create reports it
+            }
+            return inputs.plugins
+                .map((id, i) => ({ id, i }))
+                .filter(({ id }) => !live.has(id))
+                .map(({ id, i }) => ({
+                    property: `plugins[${i}]`,
+                    reason: `plugin "${id}" does not exist on the ${inputs.connection} instance (no v_plugin row); fix the id or remove it`,
+                }));
+        },
+        mustUpdate: (olds) => (olds.inactive?.length ?? 0) > 0,
+        async apply(client, inputs, prior) {
+            const activated = await converge(client, inputs);
+            return { ...inputs, activated: [...new Set([...(prior?.activated ?? []), ...activated])], inactive: [] };
+        },
+        async read(client, stored) {
+            const live = await readPlugins(client, stored.plugins);
+            const inactive = stored.plugins.filter((p) => !live.get(p)?.active);
+            const inputs = Object.fromEntries(INPUT_KEYS.map((k) => [k, stored[k]]));
+            return { props: { ...stored, inactive }, inputs };
+        },
+        restore: rollBack,
+    });
