@@ -7,34 +7,59 @@
  * `servicenow:sourceInstanceName` (production's instance_name) set. A typo in the cleanup script fails `pulumi preview`
  * naming the line; nothing is written.
  */
-import { CloneCleanupScript, CloneExclusion, ClonePreserver, CloneProfile } from "pulumi-servicenow-clone";
+import {
+    CloneCleanupScript,
+    CloneExclusion,
+    ClonePreserver,
+    CloneProfile,
+    servicenowProvider,
+} from "pulumi-servicenow-clone";
 
-const endpoints = new ClonePreserver("qa-endpoints", {
-    name: "Keep QA REST endpoints",
-    table: "sys_rest_message",
-    condition: "nameSTARTSWITHQA",
-});
+// The explicit provider keeps connection settings and credentials out of state (docs/state.md).
+const provider = servicenowProvider();
 
-const pii = new CloneExclusion("pii", { name: "x_acme_pii_record.*", description: "Customer PII stays in production" });
+const endpoints = new ClonePreserver(
+    "qa-endpoints",
+    {
+        name: "Keep QA REST endpoints",
+        table: "sys_rest_message",
+        condition: "nameSTARTSWITHQA",
+    },
+    { provider },
+);
 
-const banner = new CloneCleanupScript("banner", {
-    name: "Label the instance as a copy",
-    order: 50,
-    script: [
-        'var name = gs.getProperty("instance_name");',
-        'gs.setProperty("glide.product.description", "COPY OF PRODUCTION - " + name);',
-    ].join("\n"),
-});
+const pii = new CloneExclusion(
+    "pii",
+    { name: "x_acme_pii_record.*", description: "Customer PII stays in production" },
+    { provider },
+);
 
-const profile = new CloneProfile("qa-refresh", {
-    name: "QA refresh",
-    description: "Managed by Pulumi (clone-configuration stack)",
-    exclusions: [pii.name, "sys_email"],
-    // The platform's protected preservers are listed by name; they are used, never modified.
-    preservers: ["Core Instance Properties", "Email Accounts", "Semaphores", endpoints.name],
-    // Run order is list order: the platform's "Disable emails" first, then ours.
-    cleanupScripts: ["Disable emails", banner.name],
-});
+const banner = new CloneCleanupScript(
+    "banner",
+    {
+        name: "Label the instance as a copy",
+        order: 50,
+        script: [
+            'var name = gs.getProperty("instance_name");',
+            'gs.setProperty("glide.product.description", "COPY OF PRODUCTION - " + name);',
+        ].join("\n"),
+    },
+    { provider },
+);
+
+const profile = new CloneProfile(
+    "qa-refresh",
+    {
+        name: "QA refresh",
+        description: "Managed by Pulumi (clone-configuration stack)",
+        exclusions: [pii.name, "sys_email"],
+        // The platform's protected preservers are listed by name; they are used, never modified.
+        preservers: ["Core Instance Properties", "Email Accounts", "Semaphores", endpoints.name],
+        // Run order is list order: the platform's "Disable emails" first, then ours.
+        cleanupScripts: ["Disable emails", banner.name],
+    },
+    { provider },
+);
 
 /** Give this to the environment stacks' CloneRun as `profile`. */
 export const profileId = profile.sysId;

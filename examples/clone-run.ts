@@ -11,24 +11,35 @@
  * latest one into QA and needs only the target connection.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { CloneRun, EmailPolicy, ScheduledJobState, UserLockout } from "pulumi-servicenow-clone";
+import { CloneRun, EmailPolicy, ScheduledJobState, servicenowProvider, UserLockout } from "pulumi-servicenow-clone";
+
+// The explicit provider keeps connection settings and credentials out of state (docs/state.md).
+const provider = servicenowProvider();
 
 const config = new pulumi.Config("qa");
 
 const clone = config.getBoolean("attach")
-    ? new CloneRun("qa-clone", { mode: "attach" })
-    : new CloneRun("qa-clone", {
-          profile: config.require("profile"),
-          excludeAttachments: true,
-          preserveInProgressUpdateSetsDays: 14,
-          timeoutMinutes: 600,
-          rollbackOnDestroy: false,
-      });
+    ? new CloneRun("qa-clone", { mode: "attach" }, { provider })
+    : new CloneRun(
+          "qa-clone",
+          {
+              profile: config.require("profile"),
+              excludeAttachments: true,
+              preserveInProgressUpdateSetsDays: 14,
+              timeoutMinutes: 600,
+              rollbackOnDestroy: false,
+          },
+          { provider },
+      );
 
 const cloneEpoch = clone.epoch;
-new EmailPolicy("qa-email", { sending: true, receiving: false, redirectTo: ["qa-inbox@example.com"], cloneEpoch });
-new UserLockout("qa-access", { allowRoles: ["admin"], allowGroups: ["QA Testers"], cloneEpoch });
-new ScheduledJobState("qa-jobs", { allowNames: ["Clean up expired sessions"], cloneEpoch });
+new EmailPolicy(
+    "qa-email",
+    { sending: true, receiving: false, redirectTo: ["qa-inbox@example.com"], cloneEpoch },
+    { provider },
+);
+new UserLockout("qa-access", { allowRoles: ["admin"], allowGroups: ["QA Testers"], cloneEpoch }, { provider });
+new ScheduledJobState("qa-jobs", { allowNames: ["Clean up expired sessions"], cloneEpoch }, { provider });
 
 /** The clone this stack follows and when it completed. */
 export const cloneId = clone.cloneId;

@@ -7,32 +7,42 @@
  * Run with the connection keys (`servicenow:instanceUrl`, `username`, `password`, `instanceName`,
  * `productionInstances`) and `pulumi config set --secret servicenow:maskingSalt <at least 16 random characters>`.
  */
-import { CloneRun } from "../sdk/clone-run";
-import { DataMasking } from "../sdk/data-masking";
+import { CloneRun, DataMasking, servicenowProvider } from "pulumi-servicenow-clone";
 
-const clone = new CloneRun("qa-clone", { mode: "attach" });
+// The explicit provider keeps connection settings and credentials out of state (docs/state.md).
+const provider = servicenowProvider();
 
-const masking = new DataMasking("qa-masking", {
-    cloneEpoch: clone.epoch,
-    exceptUsers: ["uat.lead"],
-    rules: [
-        {
-            table: "sys_user",
-            query: "web_service_access_only=false",
-            fields: {
-                first_name: { technique: "fake", fake: "first_name" },
-                last_name: { technique: "fake", fake: "last_name" },
-                name: { technique: "fake", fake: "name" },
-                email: { technique: "fake", fake: "email" },
-                phone: { technique: "selective", end: -4, exclude: " +" },
-                mobile_phone: { technique: "remove" },
+const clone = new CloneRun("qa-clone", { mode: "attach" }, { provider });
+
+const masking = new DataMasking(
+    "qa-masking",
+    {
+        cloneEpoch: clone.epoch,
+        exceptUsers: ["uat.lead"],
+        rules: [
+            {
+                table: "sys_user",
+                query: "web_service_access_only=false",
+                fields: {
+                    first_name: { technique: "fake", fake: "first_name" },
+                    last_name: { technique: "fake", fake: "last_name" },
+                    name: { technique: "fake", fake: "name" },
+                    email: { technique: "fake", fake: "email" },
+                    phone: { technique: "selective", end: -4, exclude: " +" },
+                    mobile_phone: { technique: "remove" },
+                },
             },
-        },
-        { table: "incident", fields: { description: { technique: "fake", fake: "text" } } },
-    ],
-});
+            { table: "incident", fields: { description: { technique: "fake", fake: "text" } } },
+        ],
+    },
+    { provider },
+);
 
-const dataPrivacy = new DataMasking("qa-data-privacy-check", { mode: "verifyDataPrivacy", cloneEpoch: clone.epoch });
+const dataPrivacy = new DataMasking(
+    "qa-data-privacy-check",
+    { mode: "verifyDataPrivacy", cloneEpoch: clone.epoch },
+    { provider },
+);
 
 /** Records masked. */
 export const maskedRecords = masking.maskedCount;

@@ -2,13 +2,20 @@
  * Example: any system property, adopted by name. Longer sessions on a training instance; destroy puts production's
  * value back.
  */
-import { SystemProperty } from "pulumi-servicenow-clone";
+import { SystemProperty, servicenowProvider } from "pulumi-servicenow-clone";
 
-const timeout = new SystemProperty("training-session-timeout", {
-    name: "glide.ui.session_timeout",
-    value: "480",
-    type: "integer",
-});
+// The explicit provider keeps connection settings and credentials out of state (docs/state.md).
+const provider = servicenowProvider();
+
+const timeout = new SystemProperty(
+    "training-session-timeout",
+    {
+        name: "glide.ui.session_timeout",
+        value: "480",
+        type: "integer",
+    },
+    { provider },
+);
 
 /** The value before this stack set it. */
 export const previousTimeout = timeout.previousValue;

@@ -8,18 +8,29 @@
  * `pulumi preview --refresh --diff` shows drift as counts (`unlockedCount`, `activeCount`); `pulumi up --refresh`
  * repairs it.
  */
-import { ScheduledJobState, UserLockout } from "pulumi-servicenow-clone";
+import { ScheduledJobState, servicenowProvider, UserLockout } from "pulumi-servicenow-clone";
 
-const access = new UserLockout("uat-access", {
-    scope: "active=true",
-    allowRoles: ["admin"],
-    allowGroups: ["UAT Participants"],
-    allowQuery: "web_service_access_only=true",
-});
+// The explicit provider keeps connection settings and credentials out of state (docs/state.md).
+const provider = servicenowProvider();
 
-const jobs = new ScheduledJobState("uat-jobs", {
-    allowNames: ["Clean up expired sessions", "SLA timer refresh"],
-});
+const access = new UserLockout(
+    "uat-access",
+    {
+        scope: "active=true",
+        allowRoles: ["admin"],
+        allowGroups: ["UAT Participants"],
+        allowQuery: "web_service_access_only=true",
+    },
+    { provider },
+);
+
+const jobs = new ScheduledJobState(
+    "uat-jobs",
+    {
+        allowNames: ["Clean up expired sessions", "SLA timer refresh"],
+    },
+    { provider },
+);
 
 /** Users this stack locked out. */
 export const lockedUsers = access.lockedCount;

@@ -36,7 +36,16 @@ describe("the whole-environment example", function () {
             async ({ stack, files }) => {
                 const output: string[] = [];
                 const up = await stack.up({ onOutput: (s) => output.push(s) });
-                assert.equal(up.summary.resourceChanges?.create, 9, "the stack and eight resources");
+                assert.equal(
+                    up.summary.resourceChanges?.create,
+                    10,
+                    "the stack, the explicit provider, eight resources",
+                );
+                // The example passes the explicit provider, so state holds no connection setting at all.
+                const state = JSON.stringify((await stack.exportStack()).deployment);
+                for (const leak of [f.qa.url, "servicenow:password", "servicenow:instanceUrl", "ciphertext"]) {
+                    assert.ok(!state.includes(leak), `state holds ${leak}`);
+                }
                 assert.ok((up.outputs.lockedUsers?.value as number) > 0);
                 assert.equal(f.qa.db.getProperty("glide.product.description"), "ACME QA (non-production)");
                 assert.equal(f.qa.db.getProperty("glide.email.test.user"), "qa-inbox@acme-test.com");
@@ -52,6 +61,8 @@ describe("the whole-environment example", function () {
                 // destroy can put it back).
                 assert.deepEqual(snapshotDiff(before, wholeInstance(f.qa.db)), []);
             },
+            // The program's `main` lies outside the fixture project, so the provider is told where the project is.
+            { PULUMI_SERVICENOW_PROJECT_DIR: path.join(packageRoot, "test", "fixtures", "env-example") },
         );
     });
 });
