@@ -39,9 +39,9 @@ export async function governanceDemo(ctx: GovernanceDemoContext): Promise<void> 
     const prod = emu.instances.get("acme")!;
     const uat = emu.instances.get("acme-uat")!;
 
-    // The CMDB knows uat as a CI whose maintenance window opens in a few seconds; the declared window is open now.
+    // The CMDB knows uat as a CI whose maintenance window opens in half a minute; the declared window is open now.
     const now = Date.now();
-    const maintenance = Math.ceil((now + 8000) / 1000) * 1000;
+    const maintenance = Math.ceil((now + 30_000) / 1000) * 1000;
     const compact = (at: number) => new Date(at).toISOString().slice(0, 19).replace(/[-:]/g, "");
     const hhmm = (at: number) => new Date(at).toISOString().slice(11, 16);
     const schedule = prod.db.insert("cmn_schedule_maintenance", { name: "acme-uat maintenance", time_zone: "UTC" });
@@ -93,7 +93,10 @@ export async function governanceDemo(ctx: GovernanceDemoContext): Promise<void> 
     const applying = session.apply({ message: "demo: governed refresh" });
     applying.catch(() => undefined);
     const change = await until(ctx.signal, () => prod.db.query("change_request", "state=-4")[0]);
-    say(`      ${change.number} (normal) created on acme for ${change.start_date} UTC; in Assess, waiting for the CAB`);
+    say(`      ${change.number} (normal) created on acme; in Assess, waiting for the CAB`);
+    say(
+        `      planned for ${change.start_date} UTC: the first_available route's slot for CI acme-uat (its maintenance window), inside the declared window ${window.start}–${window.end} UTC`,
+    );
     const approved = await fetch(`${prod.url}/emulator/change/${change.number}/approval`, {
         method: "POST",
         body: JSON.stringify({ state: "approved", comments: "CAB: approved for the window" }),
@@ -105,7 +108,7 @@ export async function governanceDemo(ctx: GovernanceDemoContext): Promise<void> 
     const [clone] = prod.db.query("sn_instance_clone_request", "ORDERBYsys_created_on");
     const closed = prod.db.get("change_request", change.sys_id)!;
     say(
-        `      clone ${clone?.sys_id} scheduled ${clone?.scheduled} UTC (the CI's first available slot, window ${window.start}–${window.end} UTC), started ${clone?.started}, ${clone?.state}`,
+        `      clone ${clone?.sys_id} requested for ${clone?.scheduled} UTC, started ${clone?.started} UTC, ${clone?.state}`,
     );
     say(`      ${closed.number}: ${STATES[closed.state ?? ""] ?? closed.state}, ${closed.close_code}; close notes:`);
     for (const line of (closed.close_notes ?? "").split("\n")) say(`        ${line}`);
