@@ -17,6 +17,7 @@ import { EnvironmentSession } from "../sdk/automation/environment";
 import type { ProgressEvent } from "../sdk/automation/progress";
 import { describeChanges } from "../sdk/cli/index";
 import { createProgressView } from "../sdk/cli/progress-view";
+import { governanceDemo } from "./governance";
 import { inFlightDemo } from "./in-flight";
 import { maskingRows } from "./masking";
 import { demoVerify } from "./verify";
@@ -182,6 +183,7 @@ async function main(signal: AbortSignal): Promise<void> {
     if (repaired.some((r) => r.drifted)) throw new Error("the repair apply left drift behind");
 
     await inFlightDemo({ tmp, signal, say, cleanup: (fn) => cleanups.push(fn) });
+    await governanceDemo({ tmp, signal, say, cleanup: (fn) => cleanups.push(fn) });
 
     step(9, "Stopping the emulator and removing the temporary Pulumi state");
 }

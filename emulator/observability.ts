@@ -49,6 +49,7 @@ export class EmulatorStats {
     private readonly log: RequestLogEntry[] = [];
     private seq = 0;
     private readonly capacity: number;
+    private readonly listeners = new Set<(entry: RequestLogEntry) => void>();
 
     /** Keeps at most `capacity` log entries. */
     constructor(capacity = 100_000) {
@@ -65,8 +66,19 @@ export class EmulatorStats {
             c.byTable[entry.table] = t;
             t[entry.method] = (t[entry.method] ?? 0) + 1;
         }
-        this.log.push({ seq: ++this.seq, time: new Date().toISOString(), ...entry });
+        const logged = { seq: ++this.seq, time: new Date().toISOString(), ...entry };
+        this.log.push(logged);
         if (this.log.length > this.capacity) this.log.splice(0, this.log.length - this.capacity);
+        for (const listener of this.listeners) listener(logged);
+    }
+
+    /**
+     * Calls `listener` with every request recorded from now on; returns the function that stops it. For counts over
+     * more requests than the log keeps (a 100,000-user run writes more batch items than `capacity`).
+     */
+    listen(listener: (entry: RequestLogEntry) => void): () => void {
+        this.listeners.add(listener);
+        return () => this.listeners.delete(listener);
     }
 
     /** Counts of one instance (zeros when it has seen nothing). */

@@ -11,6 +11,7 @@ import { type ApiResponse, errors, failure, json } from "../envelope";
 import { columnsFor, renderRow } from "../render";
 import type { TableInfo } from "../schema";
 import { glideDateTime, type Row, toStoredString } from "../values";
+import { scheduleRoute } from "./schedule";
 import { ChangeState, type ChangeType, nextStates, refusal, resolveState, stateLabel } from "./state-model";
 
 const CHANGE = "change_request";
@@ -45,6 +46,9 @@ export function changeApi(ctx: InstanceContext, req: ApiRequest): ApiResponse | 
     if (!ctx.db.schema.has(CHANGE)) return errors.badUri();
     const parts = (m[1] ?? "").split("/").filter(Boolean).map(decodeURIComponent);
     const method = req.method === "HEAD" ? "GET" : req.method;
+    // The scheduling routes document their own roles (sn_change_writer).
+    const scheduling = scheduleRoute(ctx, req, method, parts);
+    if (scheduling) return scheduling;
     const roles = method === "GET" ? READ_ROLES : method === "DELETE" ? DELETE_ROLES : WRITE_ROLES;
     if (!allowed(req.user, roles)) {
         return failure(

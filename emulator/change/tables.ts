@@ -3,6 +3,7 @@
  * versions, and approval records.
  */
 import { type FieldDef, fields, type TableDef } from "../schema";
+import { scheduleTables } from "./schedule";
 import { CHANGE_STATE_LABELS } from "./state-model";
 
 function withChoices(list: FieldDef[], choices: Record<string, Record<string, string>>): FieldDef[] {
@@ -15,6 +16,7 @@ const changeWrite = { write: ["itil", "change_manager"] };
 /** The tables of the Change Management application; spread into `platformTables()`. */
 export function changeTables(): TableDef[] {
     return [
+        ...scheduleTables(),
         {
             name: "change_request",
             label: "Change Request",
@@ -47,6 +49,7 @@ export function changeTables(): TableDef[] {
                     "std_change_producer_version:ref:std_change_producer_version",
                     "chg_model",
                     "on_hold:boolean=false",
+                    "cmdb_ci:ref:cmdb_ci",
                 ),
                 {
                     type: { standard: "Standard", normal: "Normal", emergency: "Emergency" },

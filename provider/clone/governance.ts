@@ -431,6 +431,12 @@ export interface GovernedCloneSteps {
     waitForClone(
         id: string,
     ): Promise<{ state?: string; started?: string; completed?: string; sys_created_on?: string }>;
+    /**
+     * The first available slot as the change instance sees it, at or after `from` (inside the window, keeping the
+     * gap to `pending`), or undefined when it cannot say (the change has no configuration item). Called only when no
+     * scheduledStart is declared. @default the window alone decides
+     */
+    firstSlot?(change: ChangeRef, from: number, pending: readonly PendingClone[]): Promise<number | undefined>;
     report(line: string): void;
     now(): number;
     sleep(ms: number): Promise<void>;
@@ -463,7 +469,8 @@ export async function governedClone(
     names: { target: string; source: string },
     steps: GovernedCloneSteps,
 ): Promise<GovernedClone> {
-    const plan = planStart(g, steps.now(), await steps.pendingClones());
+    const pending = await steps.pendingClones();
+    const plan = planStart(g, steps.now(), pending);
     if (plan.kind === "refused") throw new GovernanceAbortError(`not cloning into ${names.target}: ${plan.message}`);
     const change = await createChange(steps.changeApi, g, {
         start: plan.at,
@@ -473,6 +480,21 @@ export async function governedClone(
     steps.report(
         `change ${change.number} created for the clone into ${names.target}, starting ${iso(plan.at)} (${plan.reason})`,
     );
+    let planned = plan.at;
+    if (!g.scheduledStart && steps.firstSlot) {
+        try {
+            const slot = await steps.firstSlot(change, plan.at, pending);
+            if (slot !== undefined) {
+                planned = slot;
+                steps.report(
+                    `change ${change.number}: the change instance's first available slot for its CI is ${iso(slot)}`,
+                );
+            }
+        } catch (error) {
+            await abandonChange(steps.changeApi, change, `Not cloned: ${(error as Error).message}.`);
+            throw error;
+        }
+    }
     const outcome = await awaitApproval(steps.changeApi, change, g, { ...steps, progress: steps.report });
     if (outcome !== "approved") {
         const why =
@@ -489,12 +511,12 @@ export async function governedClone(
     }
     steps.report(`change ${change.number} approved`);
     // Another clone may have been requested while the change waited for approval.
-    const again = planStart({ ...g, scheduledStart: iso(plan.at) }, steps.now(), await steps.pendingClones());
+    const again = planStart({ ...g, scheduledStart: iso(planned) }, steps.now(), await steps.pendingClones());
     if (again.kind === "refused") {
         await abandonChange(steps.changeApi, change, `Not cloned: ${again.message}.`);
         throw new GovernanceAbortError(`not cloning into ${names.target}: ${again.message}`);
     }
-    const start = Math.max(plan.at, steps.now());
+    const start = Math.max(planned, steps.now());
     const cloneId = await steps.requestClone({
         scheduled: glideTime(start),
         email_updates: String(g.notify.requester),

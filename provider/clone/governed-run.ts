@@ -6,6 +6,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { Row } from "../adopt";
 import { clientFor, connectionOptions } from "../connection";
+import { firstAvailableStart } from "./first-available";
 import {
     type ChangeApi,
     type ChangeRef,
@@ -110,6 +111,8 @@ export async function requestGoverned(
                 row = await ctx.wait(id);
                 return row;
             },
+            firstSlot: (change, from, pending) =>
+                firstAvailableStart(changeApi, change, g, from, pending, { now: Date.now, sleep: (ms) => sleep(ms) }),
             report: ctx.report,
             now: Date.now,
             sleep: (ms) => sleep(ms),

@@ -107,6 +107,7 @@ export const DRIFT_FIELDS: Readonly<Record<string, readonly string[]>> = {
     UserLockout: ["unlockedCount", "pendingUnlockCount", "unlockedUsers"],
     ScheduledJobState: ["activeCount", "pendingReactivationCount", "activeJobs"],
     LdapServerState: ["driftedServers"],
+    DataMasking: ["unmaskedCount"],
 };
 
 /** Planned operations that mean "apply would change this resource". */

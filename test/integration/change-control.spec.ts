@@ -181,6 +181,43 @@ describe("change control through the sn-clone CLI", function () {
         assert.equal(h.clones[0].scheduledAt, `${clone.scheduled!.replace(" ", "T")}Z`);
     });
 
+    it("schedules the clone at the window's first opening and does not start it before", async () => {
+        // The next minute boundary at least 90 s away, so the CLI has requested the clone before the window opens.
+        const open = Math.ceil((Date.now() + 90_000) / 60_000) * 60_000;
+        const hhmm = (at: number) => new Date(at).toISOString().slice(11, 16);
+        const stack = writeStack("window", { window: { start: hhmm(open), end: hhmm(open + 30 * 60_000) } });
+        const before = changes().length;
+        const qaBefore = fingerprint(f.qa);
+        const applying = snClone(["apply", stack, ...common()], env);
+        let requested: Record<string, string> | undefined;
+        for (const end = open - 5000; !requested; ) {
+            requested = clones()[0];
+            if (Date.now() > end) throw new Error("no clone was requested before the window opened");
+            await new Promise((r) => setTimeout(r, 200));
+        }
+        assert.equal(requested.scheduled, glide(open), "requested for the window's first opening");
+        // Until the opening the request waits and the target is untouched.
+        let watched = 0;
+        while (Date.now() < open - 2000) {
+            const now = f.prod.db.get("sn_instance_clone_request", requested.sys_id)!;
+            assert.ok(["Requested", "Scheduled"].includes(now.state!), `state ${now.state} before the window`);
+            assert.ok(!now.started, `started ${now.started} before the window opened`);
+            assert.equal(fingerprint(f.qa), qaBefore);
+            watched++;
+            await new Promise((r) => setTimeout(r, 1000));
+        }
+        assert.ok(watched > 0, "the request was watched before the window opened");
+        const run = await applying;
+        assert.equal(run.code, 0, run.stdout + run.stderr);
+        const clone = f.prod.db.get("sn_instance_clone_request", requested.sys_id)!;
+        assert.equal(clone.state, "Completed");
+        assert.ok(clone.started! >= glide(open), `started ${clone.started}, window opened ${glide(open)}`);
+        const [change] = changes().slice(before);
+        assert.equal(change!.start_date, glide(open));
+        assert.equal(change!.state, "3", "Closed");
+        assert.notEqual(fingerprint(f.qa), qaBefore, "the clone ran");
+    });
+
     it("closes the change unsuccessful with the platform's error when the clone fails", async () => {
         f.qa.db.setProperty("glide.db.clone.allow_clone_target", "false");
         try {
