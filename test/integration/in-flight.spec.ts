@@ -238,7 +238,7 @@ describe("a pulumi process killed while an update-set commit runs, through the P
 
                 const recovery = await recoverStack(stack, `file://${stateDir}`);
                 assert.ok(
-                    recovery.pendingOperations.some((p) => p.type.endsWith(":InFlightWork")),
+                    recovery.pendingOperations.some((p) => p.urn.includes(":InFlightWork::")),
                     `the killed run left InFlightWork pending: ${recovery.steps.join("; ")}`,
                 );
                 const up = await stack.up({ onOutput: () => undefined });
