@@ -84,7 +84,11 @@ export type CloneSettings = Partial<Omit<CloneRequest, "signal" | "inFlight">> &
 
 /** Options of {@link EnvironmentSession.apply}. */
 export interface ApplyOptions {
-    /** Clone the source into this environment first, then apply with the new clone epoch. @default false */
+    /**
+     * Clone the source into this environment first, then apply with the new clone epoch. Before the request the loss
+     * report is printed, `requireNoLoss` may refuse, and the carried update sets are parked (see
+     * {@link EnvironmentSession.clone}). @default false
+     */
     clone?: boolean | CloneSettings;
     /** Fail (CommandError) if the apply would change anything: proves idempotency. @default false */
     expectNoChanges?: boolean;
