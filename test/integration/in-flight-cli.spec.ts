@@ -9,10 +9,10 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
-import { setPluginActive } from "../../emulator/cicd/plugins";
-import { type RunningEmulator, type RunningInstance, startEmulator } from "../../emulator/index";
+import type { RunningEmulator, RunningInstance } from "../../emulator/index";
 import type { DriftReport } from "../../sdk/automation/drift";
 import { packageRoot } from "../../sdk/toolchain";
+import { inFlightConnections, startInFlightEmulator } from "../support/in-flight";
 import { snClone } from "../support/sn-clone";
 
 const PASSWORD = "InFlight-Cli-Pa55!";
@@ -49,18 +49,12 @@ describe("work in flight through the sn-clone CLI", function () {
 
     /** Writes the stack file: the connections on the emulator plus the given environment:* keys. */
     const writeStack = (environment: Record<string, unknown>) => {
-        const config: Record<string, unknown> = {
-            "servicenow:instanceUrl": emu.instances.get("dev")!.url,
-            "servicenow:username": "admin",
-            "servicenow:instanceName": "dev",
-            "servicenow:productionInstances": "prod",
-            "servicenow:sourceInstanceUrl": emu.instances.get("prod")!.url,
-            "servicenow:sourceUsername": "admin",
-            "servicenow:sourceInstanceName": "prod",
-            "servicenow:holdingInstanceUrl": emu.instances.get("holding")!.url,
-            "servicenow:holdingUsername": "admin",
-            "servicenow:holdingInstanceName": "holding",
-        };
+        // The passwords come from the environment (below), never from the stack file.
+        const config: Record<string, unknown> = Object.fromEntries(
+            Object.entries(inFlightConnections(emu, PASSWORD))
+                .filter(([, v]) => !v.secret)
+                .map(([k, v]) => [k, v.value]),
+        );
         for (const [k, v] of Object.entries(environment)) config[`environment:${k}`] = v;
         // Keep the salt the CLI wrote when it created the stack.
         const salt = fs.existsSync(stackFile) ? /^encryptionsalt:.*$/m.exec(fs.readFileSync(stackFile, "utf8")) : null;
@@ -87,20 +81,7 @@ describe("work in flight through the sn-clone CLI", function () {
 
     before(async () => {
         assert.ok(fs.existsSync(path.join(packageRoot, "dist", "sdk", "cli", "index.js")), "run `npm run build` first");
-        emu = await startEmulator({
-            instances: [
-                { name: "prod", seed: "production" },
-                { name: "dev", seed: "empty", workInProgress: true },
-                { name: "holding", seed: "empty" },
-            ],
-            users: 60,
-            jobs: 20,
-            adminPassword: PASSWORD,
-            cloneDurationMs: 1500,
-            cicdStepMs: 20,
-        });
-        // The holding instance must be able to take the parked work: it has the plugin the work needs.
-        setPluginActive(emu.instances.get("holding")!.db, PLUGIN, true, "2026-01-01 00:00:00");
+        emu = await startInFlightEmulator({ password: PASSWORD, cicdStepMs: 20 });
         tmp = fs.mkdtempSync(path.join(os.tmpdir(), "pssc-inflight-cli-"));
         fs.mkdirSync(path.join(tmp, "state"));
         fs.mkdirSync(path.join(tmp, "home"));
@@ -111,7 +92,7 @@ describe("work in flight through the sn-clone CLI", function () {
         if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
     });
 
-    it("apply --clone --require-no-loss names everything the clone would destroy and refuses with 0 writes", async () => {
+    it("apply --clone with --require-no-loss, or requireNoLoss in the stack, names the loss and refuses with 0 writes", async () => {
         writeStack({ clone: { mode: "attach" } });
         const seq = emu.stats.lastSeq;
         const r = await snClone([...common(), "apply", stack, "--clone", "--require-no-loss"], env);
@@ -123,6 +104,13 @@ describe("work in flight through the sn-clone CLI", function () {
         assert.match(r.stderr, /nothing was written and no clone was requested/);
         assert.deepEqual(writesSince(seq), [], "a refused clone writes nothing on any instance");
         assert.equal(emu.instances.get("prod")!.db.query("sn_instance_clone_request", "").length, 0);
+
+        // Declared in the stack instead of on the command line: the same refusal.
+        writeStack({ clone: { mode: "attach", requireNoLoss: true } });
+        const declared = await snClone([...common(), "apply", stack, "--clone"], env);
+        assert.equal(declared.code, 1, declared.stdout + declared.stderr);
+        assert.match(declared.stderr, /requireNoLoss: a clone into .* would destroy 5 piece\(s\) of work/);
+        assert.deepEqual(writesSince(seq), [], "a refused clone writes nothing on any instance");
     });
 
     it("apply --clone reports the work as carried, parks it, clones and brings it back", async () => {

@@ -10,13 +10,13 @@ import * as assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import * as path from "node:path";
 import type { ConfigMap } from "@pulumi/pulumi/automation";
-import { setPluginActive } from "../../emulator/cicd/plugins";
 import type { InstanceDb } from "../../emulator/db";
-import { type RunningEmulator, startEmulator } from "../../emulator/index";
+import type { RunningEmulator } from "../../emulator/index";
 import { PROJECT_DIR_ENV } from "../../provider/stack-config";
 import { recoverStack } from "../../sdk/automation/recover";
 import { bootstrappedToolchain, offlineEnv, packageRoot } from "../../sdk/toolchain";
-import { cmdline, descendants } from "../support/kill-run";
+import { inFlightConnections, startInFlightEmulator } from "../support/in-flight";
+import { cmdline, descendants, exited } from "../support/kill-run";
 import { withTempStack } from "../support/pulumi";
 
 const PASSWORD = "InFlight-Integration-Pa55!";
@@ -29,39 +29,11 @@ describe("work in flight across a requested clone, through the Pulumi CLI", func
     let emu: RunningEmulator;
 
     before(async () => {
-        emu = await startEmulator({
-            instances: [
-                { name: "prod", seed: "production" },
-                { name: "dev", seed: "empty", workInProgress: true },
-                { name: "holding", seed: "empty" },
-                { name: "qa", seed: "empty" },
-            ],
-            users: 60,
-            jobs: 20,
-            adminPassword: PASSWORD,
-            cloneDurationMs: 1500,
-            cicdStepMs: 20,
-        });
-        // The holding instance must be able to take the parked work: it has the plugin the work needs.
-        setPluginActive(emu.instances.get("holding")!.db, "com.snc.procurement", true, "2026-01-01 00:00:00");
+        emu = await startInFlightEmulator({ password: PASSWORD, cicdStepMs: 20, extraTargets: ["qa"] });
     });
     after(async () => emu?.stop());
 
-    const connections = (target = "dev"): ConfigMap => ({
-        "servicenow:instanceUrl": { value: emu.instances.get(target)!.url },
-        "servicenow:username": { value: "admin" },
-        "servicenow:password": { value: PASSWORD, secret: true },
-        "servicenow:instanceName": { value: target },
-        "servicenow:sourceInstanceUrl": { value: emu.instances.get("prod")!.url },
-        "servicenow:sourceUsername": { value: "admin" },
-        "servicenow:sourcePassword": { value: PASSWORD, secret: true },
-        "servicenow:sourceInstanceName": { value: "prod" },
-        "servicenow:holdingInstanceUrl": { value: emu.instances.get("holding")!.url },
-        "servicenow:holdingUsername": { value: "admin" },
-        "servicenow:holdingPassword": { value: PASSWORD, secret: true },
-        "servicenow:holdingInstanceName": { value: "holding" },
-        "servicenow:productionInstances": { value: "prod" },
-    });
+    const connections = (target = "dev"): ConfigMap => inFlightConnections(emu, PASSWORD, target);
     const writesSince = (seq: number) => emu.stats.requests(undefined, seq).filter((r) => r.method !== "GET");
 
     it("names the loss at preview, refuses with requireNoLoss, then carries the work across the clone", async () => {
@@ -155,14 +127,6 @@ function startUp(stackName: string, stateDir: string, homeDir: string): ChildPro
     });
 }
 
-/** Resolves when the process has exited. */
-function exited(child: ChildProcess): Promise<void> {
-    return new Promise((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) resolve();
-        else child.once("exit", () => resolve());
-    });
-}
-
 /** What was committed of one set on an instance: its retrieved copies committed, local copies, their updates. */
 function committedCopies(db: InstanceDb, name: string) {
     const remotes = db.query("sys_remote_update_set", `name=${name}^state=committed`);
@@ -191,20 +155,8 @@ describe("a process killed while an update-set commit runs, through the Pulumi C
 
     // A fresh emulator per kill: each run starts from dev's work in progress.
     beforeEach(async () => {
-        emu = await startEmulator({
-            instances: [
-                { name: "prod", seed: "production" },
-                { name: "dev", seed: "empty", workInProgress: true },
-                { name: "holding", seed: "empty" },
-            ],
-            users: 60,
-            jobs: 20,
-            adminPassword: PASSWORD,
-            cloneDurationMs: 1500,
-            // Slow enough steps that the commit's tracker runs for a while: the kill lands inside it.
-            cicdStepMs: 150,
-        });
-        setPluginActive(emu.instances.get("holding")!.db, "com.snc.procurement", true, "2026-01-01 00:00:00");
+        // Slow enough steps that the commit's tracker runs for a while: the kill lands inside it.
+        emu = await startInFlightEmulator({ password: PASSWORD, cicdStepMs: 150 });
     });
     afterEach(async () => emu?.stop());
 
@@ -212,19 +164,7 @@ describe("a process killed while an update-set commit runs, through the Pulumi C
         it(`after the ${kind} is killed: recovered, re-run to convergence, nothing committed twice; destroy says what it cannot undo`, async () => {
             const dev = emu.instances.get("dev")!.db;
             const config: ConfigMap = {
-                "servicenow:instanceUrl": { value: emu.instances.get("dev")!.url },
-                "servicenow:username": { value: "admin" },
-                "servicenow:password": { value: PASSWORD, secret: true },
-                "servicenow:instanceName": { value: "dev" },
-                "servicenow:sourceInstanceUrl": { value: emu.instances.get("prod")!.url },
-                "servicenow:sourceUsername": { value: "admin" },
-                "servicenow:sourcePassword": { value: PASSWORD, secret: true },
-                "servicenow:sourceInstanceName": { value: "prod" },
-                "servicenow:holdingInstanceUrl": { value: emu.instances.get("holding")!.url },
-                "servicenow:holdingUsername": { value: "admin" },
-                "servicenow:holdingPassword": { value: PASSWORD, secret: true },
-                "servicenow:holdingInstanceName": { value: "holding" },
-                "servicenow:productionInstances": { value: "prod" },
+                ...inFlightConnections(emu, PASSWORD),
                 "environment:clone": { value: JSON.stringify({ mode: "request", pollSeconds: 1 }) },
                 "environment:plugins": { value: JSON.stringify({ activate: ["com.snc.procurement"], pollSeconds: 1 }) },
                 "environment:inFlight": { value: JSON.stringify({ updateSets: SETS, pollSeconds: 1 }) },

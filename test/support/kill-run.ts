@@ -123,7 +123,8 @@ export function cmdline(pid: number): string {
     }
 }
 
-function exited(child: ChildProcess): Promise<void> {
+/** Resolves when the process has exited. */
+export function exited(child: ChildProcess): Promise<void> {
     return new Promise((resolve) => {
         if (child.exitCode !== null || child.signalCode !== null) resolve();
         else child.once("exit", () => resolve());
