@@ -178,6 +178,16 @@ export class CloneFailedError extends ServiceNowError {
     }
 }
 
+/**
+ * A clone that was not requested because it would destroy work the stack does not carry (`requireNoLoss`); nothing
+ * was written. The message names each piece of work.
+ */
+export class CloneWouldLoseWorkError extends CloneFailedError {
+    constructor(message: string) {
+        super(message, "Not requested");
+    }
+}
+
 /** A clone that did not end within the allowed time (not a failure of the clone itself: it may still finish). */
 export class CloneTimeoutError extends ServiceNowError {}
 

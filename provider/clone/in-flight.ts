@@ -7,7 +7,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { activePluginIds } from "../cicd/plugins";
 import { pollSettings } from "../client/cicd";
-import { clientFor, connectionOptions } from "../connection";
+import { type ConnectionName, type ConnectionOverrides, clientFor, connectionOptions } from "../connection";
 import { ConnectionConfigError } from "../errors";
 import { formatLossReport, noLossFailure, readLossReport, withCarried } from "./loss-report";
 import { type ParkedSet, parkUpdateSets } from "./park";
@@ -29,7 +29,8 @@ export const InFlightCloneInputs = {
 /** The keys above: inputs that change what happens around a new clone, never a reason to request one. */
 export const IN_FLIGHT_KEYS = ["requireNoLoss", "parkUpdateSets", "capturePlugins", "carriedPlugins"] as const;
 
-type InFlightInputs = {
+/** The inputs the in-flight steps read: CloneRun's, or the CLI's equivalent for `sn-clone apply --clone`. */
+export type InFlightInputs = {
     mode: string;
     preserveInProgressUpdateSetsDays: number;
     pollSeconds: number;
@@ -46,8 +47,46 @@ export interface InFlightCloneOutputs {
     parkedUpdateSets: ParkedSet[];
 }
 
+/** Where the in-flight steps say what they do: CloneRun's progress lines by default, the CLI's display otherwise. */
+export type Say = (line: string) => void;
+
+/**
+ * Settings given in code per connection (the Automation API's clone, which reads them from the stack config and may
+ * run beside other environments in one process); none: the provider process's stack config and the environment.
+ */
+export type SettingsOf = (name: ConnectionName) => ConnectionOverrides | undefined;
+
+const fromStack: SettingsOf = () => undefined;
+
 function report(line: string): void {
     console.log(`CloneRun: ${line}`);
+}
+
+/** What a clone about to be requested would destroy, with the declared work counted as carried. */
+export interface LossAssessment {
+    /** The report as lines for a person (empty when the clone destroys nothing). */
+    lines: string[];
+    /** The `requireNoLoss` failure naming each lost item, or undefined when nothing is lost. */
+    failure?: string;
+}
+
+/**
+ * Reads what a requested clone would destroy on the target (and the source's apps and plugins), counting the work the
+ * inputs declare as carried. Reads only. The one engine behind CloneRun's preview and `sn-clone apply --clone`.
+ *
+ * @throws ServiceNowError subclasses when the target or the source cannot be read.
+ */
+export async function assessLoss(inputs: InFlightInputs, settings: SettingsOf = fromStack): Promise<LossAssessment> {
+    const target = await clientFor("target", settings("target"));
+    const base = await readLossReport(target, await clientFor("source", settings("source")), {
+        preserveInProgressUpdateSetsDays: inputs.preserveInProgressUpdateSetsDays,
+    });
+    const loss = withCarried(base, {
+        updateSets: inputs.parkUpdateSets,
+        plugins: inputs.carriedPlugins,
+        allPlugins: inputs.capturePlugins,
+    });
+    return { lines: formatLossReport(loss), failure: noLossFailure(loss) };
 }
 
 /**
@@ -59,16 +98,7 @@ export async function checkLoss(inputs: InFlightInputs): Promise<pulumi.dynamic.
     let lines: string[];
     let failure: string | undefined;
     try {
-        const base = await readLossReport(await clientFor("target"), await clientFor("source"), {
-            preserveInProgressUpdateSetsDays: inputs.preserveInProgressUpdateSetsDays,
-        });
-        const loss = withCarried(base, {
-            updateSets: inputs.parkUpdateSets,
-            plugins: inputs.carriedPlugins,
-            allPlugins: inputs.capturePlugins,
-        });
-        lines = formatLossReport(loss);
-        failure = noLossFailure(loss);
+        ({ lines, failure } = await assessLoss(inputs));
     } catch (error) {
         if (!inputs.requireNoLoss) {
             report(`could not read what the clone would destroy on the target: ${(error as Error).message}`);
@@ -86,13 +116,16 @@ export async function checkLoss(inputs: InFlightInputs): Promise<pulumi.dynamic.
 }
 
 /** Just before the request: records the target's active plugins and parks the declared sets on the holding instance. */
-export async function beforeRequest(inputs: InFlightInputs): Promise<InFlightCloneOutputs> {
-    const target = await clientFor("target");
+export async function beforeRequest(
+    inputs: InFlightInputs,
+    say: Say = report,
+    settings: SettingsOf = fromStack,
+): Promise<InFlightCloneOutputs> {
+    const target = await clientFor("target", settings("target"));
     const pluginsBeforeClone = inputs.capturePlugins ? await activePluginIds(target) : [];
-    if (inputs.capturePlugins)
-        report(`active plugins on the target before the clone: ${pluginsBeforeClone.join(", ")}`);
+    if (inputs.capturePlugins) say(`active plugins on the target before the clone: ${pluginsBeforeClone.join(", ")}`);
     if (inputs.parkUpdateSets.length === 0) return { pluginsBeforeClone, parkedUpdateSets: [] };
-    const creds = connectionOptions("target").credentials;
+    const creds = connectionOptions("target", settings("target")).credentials;
     if (!creds.username || !creds.password) {
         throw new ConnectionConfigError(
             "parkUpdateSets needs the target connection's username and password: the holding instance signs in to the " +
@@ -101,12 +134,12 @@ export async function beforeRequest(inputs: InFlightInputs): Promise<InFlightClo
     }
     const parkedUpdateSets = await parkUpdateSets(
         target,
-        await clientFor("holding"),
+        await clientFor("holding", settings("holding")),
         inputs.parkUpdateSets,
         { username: creds.username, password: creds.password },
-        pollSettings(inputs, report),
+        pollSettings(inputs, say),
     );
-    report(`parked ${parkedUpdateSets.length} update set(s) on the holding instance`);
+    say(`parked ${parkedUpdateSets.length} update set(s) on the holding instance`);
     return { pluginsBeforeClone, parkedUpdateSets };
 }
 

@@ -154,6 +154,31 @@ async function ignoreEmpty(target: CicdClient): Promise<string[]> {
     return ignored;
 }
 
+/**
+ * What is no longer as carried, one sentence per item: a set whose retrieved copy is not committed any more (backed
+ * out, re-retrieved, or gone with a new clone), and the unresolved preview problems of such a copy.
+ */
+async function carriedDrift(target: CicdClient, carried: readonly CarriedSet[]): Promise<string[]> {
+    const drift: string[] = [];
+    for (const c of carried) {
+        const remote = (
+            await target.query("sys_remote_update_set", {
+                query: `sys_id=${c.remoteSysId}`,
+                fields: ["state"],
+                limit: 1,
+            })
+        )[0];
+        if (remote?.state === "committed") continue;
+        drift.push(`update set "${c.name}" is no longer committed on ${target.url} (${remote?.state ?? "gone"})`);
+        if (!remote) continue;
+        const problems = await blockingProblems(target, [
+            { name: c.name, originId: c.holdingSysId, remoteId: c.remoteSysId, state: remote.state ?? "" },
+        ]);
+        for (const p of problems) drift.push(`unresolved preview problem: ${describeProblem(p)}`);
+    }
+    return drift;
+}
+
 async function apply(inputs: InFlightWorkInputs, previouslyIgnored: string[]): Promise<InFlightWorkOutputs> {
     const carried = await carry(inputs);
     const ignoredSets = inputs.ignoreEmptySets
@@ -184,21 +209,7 @@ export const inFlightWorkProvider: pulumi.dynamic.ResourceProvider<InFlightWorkI
     async read(id, props) {
         const stored = props as InFlightWorkOutputs;
         const target = await clientFor(stored.connection);
-        const drift: string[] = [];
-        for (const c of stored.carried ?? []) {
-            const remote = (
-                await target.query("sys_remote_update_set", {
-                    query: `sys_id=${c.remoteSysId}`,
-                    fields: ["state"],
-                    limit: 1,
-                })
-            )[0];
-            if (remote?.state !== "committed") {
-                drift.push(
-                    `update set "${c.name}" is no longer committed on ${target.url} (${remote?.state ?? "gone"})`,
-                );
-            }
-        }
+        const drift = await carriedDrift(target, stored.carried ?? []);
         const inputs = Object.fromEntries(INPUT_KEYS.map((k) => [k, stored[k]]));
         return { id, props: { ...stored, drift }, inputs: inputs as unknown as InFlightWorkOutputs };
     },

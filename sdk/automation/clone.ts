@@ -1,15 +1,56 @@
 /**
  * Requests a clone of the source (production) instance into a target and waits for it, reporting its states.
  *
+ * Before the request it says what the clone would destroy on the target (the loss report CloneRun prints at preview,
+ * from the same engine), refuses with `requireNoLoss` when work the stack does not carry would be lost, and parks the
+ * update sets the stack carries on the holding instance, as CloneRun does just before its own request.
+ *
  * The request is a `sn_instance_clone_request` row on the source (the only kind of write the production fence allows
  * there besides the clone configuration); the platform drives it through Scheduled and Active to Completed.
  */
+import type { ServiceNowClient } from "../../provider/client/client";
+import {
+    assessLoss,
+    beforeRequest,
+    type InFlightInputs,
+    type LossAssessment,
+    type SettingsOf,
+} from "../../provider/clone/in-flight";
 import { findTargetRegistration, REQUEST_TABLE, waitForClone } from "../../provider/clone/run";
-import { clientFor } from "../../provider/connection";
-import { CloneFailedError, CloneTimeoutError, InputError } from "../../provider/errors";
+import { clientFor, settingKeys } from "../../provider/connection";
+import {
+    CloneFailedError,
+    CloneTimeoutError,
+    CloneWouldLoseWorkError,
+    InputError,
+    UnsafeTargetError,
+} from "../../provider/errors";
 import type { ProgressListener } from "./progress";
 
-export { CloneFailedError } from "../../provider/errors";
+export { CloneFailedError, CloneWouldLoseWorkError } from "../../provider/errors";
+
+/**
+ * What a requested clone does about the work in flight on its target, from the stack's `environment:clone`,
+ * `environment:inFlight` and `environment:plugins` (see docs/in-flight-work.md).
+ */
+export interface InFlightPlan {
+    /** Refuse, writing nothing, when the clone would destroy work the stack does not carry. @default false */
+    requireNoLoss: boolean;
+    /** In-progress update sets parked on the holding instance just before the request (and counted as carried). */
+    parkUpdateSets: string[];
+    /** Plugins PluginState activates again after the clone (counted as carried). */
+    carriedPlugins: string[];
+    /** Poll interval of the parking operations, in seconds. */
+    pollSeconds: number;
+    /** Give up on a parking operation after this many minutes. */
+    timeoutMinutes: number;
+    /**
+     * The stack's `servicenow:*` settings (target, source and holding connections, productionInstances), resolved as
+     * the providers resolve them; the report reads the target and the source with them, parking writes the target and
+     * the holding instance.
+     */
+    settings: ReadonlyMap<string, string>;
+}
 
 /** Where and how to clone. */
 export interface CloneRequest {
@@ -39,6 +80,8 @@ export interface CloneRequest {
     allowInsecureHttp?: boolean;
     /** Cancels the wait (the clone itself goes on). */
     signal?: AbortSignal;
+    /** Report the loss, refuse with requireNoLoss, park the carried sets, before the request. @default none */
+    inFlight?: InFlightPlan;
 }
 
 /** A finished clone. */
@@ -49,11 +92,16 @@ export interface CloneResult {
     state: string;
     /** When it completed (instance time), the natural clone epoch. */
     completed: string;
+    /** What the clone would destroy, as reported before the request (empty without an {@link InFlightPlan}). */
+    lossReport: string[];
+    /** The update sets parked on the holding instance before the request. */
+    parkedUpdateSets: string[];
 }
 
 /**
  * Requests the clone and waits for a terminal state, emitting a `clone` progress event at every change.
  *
+ * @throws CloneWouldLoseWorkError when `inFlight.requireNoLoss` is set and the clone would destroy work (nothing written).
  * @throws CloneFailedError when the clone ends in Error/Canceled/Hold or the timeout passes.
  * @throws UnsafeTargetError (from the client) when the source is not the declared instance.
  */
@@ -82,6 +130,10 @@ export async function cloneInstance(req: CloneRequest, onProgress?: ProgressList
             "Not requested",
         );
     }
+    const say = (message: string) => onProgress?.({ kind: "stage", message });
+    const inFlight = req.inFlight
+        ? await guardWorkInFlight(req.inFlight, client, req.targetInstanceName, say)
+        : { lossReport: [], parkedUpdateSets: [] };
     const created = await client.insert(REQUEST_TABLE, {
         state: "Requested",
         target_instance: target.sys_id ?? "",
@@ -108,7 +160,7 @@ export async function cloneInstance(req: CloneRequest, onProgress?: ProgressList
                 });
             },
         });
-        return { id, state: row.state ?? "", completed: row.completed ?? "" };
+        return { id, state: row.state ?? "", completed: row.completed ?? "", ...inFlight };
     } catch (e) {
         if (e instanceof CloneTimeoutError) {
             throw new CloneFailedError(
@@ -125,4 +177,82 @@ export async function cloneInstance(req: CloneRequest, onProgress?: ProgressList
         }
         throw e;
     }
+}
+
+/**
+ * Before the request: the loss report (what the clone would destroy, the declared work counted as carried), the
+ * `requireNoLoss` refusal, then parking the carried update sets on the holding instance. The report and the refusal
+ * come from CloneRun's own engine (provider/clone/in-flight.ts), so the CLI and the stack say the same thing.
+ */
+async function guardWorkInFlight(
+    plan: InFlightPlan,
+    source: ServiceNowClient,
+    target: string,
+    say: (line: string) => void,
+): Promise<Pick<CloneResult, "lossReport" | "parkedUpdateSets">> {
+    // The fence refuses a request into this target here, before anything is parked.
+    await source.assertWritable(REQUEST_TABLE);
+    const inputs: InFlightInputs = {
+        mode: "request",
+        // The library's request leaves the preserve option at the platform's default (none).
+        preserveInProgressUpdateSetsDays: 0,
+        pollSeconds: plan.pollSeconds,
+        timeoutMinutes: plan.timeoutMinutes,
+        requireNoLoss: plan.requireNoLoss,
+        parkUpdateSets: plan.parkUpdateSets,
+        // Captured plugins reach PluginState only through a CloneRun in request mode; nothing captures them here.
+        capturePlugins: false,
+        carriedPlugins: plan.carriedPlugins,
+    };
+    const settings = settingsOf(plan.settings);
+    let assessed: LossAssessment;
+    try {
+        assessed = await assessLoss(inputs, settings);
+    } catch (error) {
+        if (error instanceof UnsafeTargetError) throw error;
+        const why = `could not read what the clone would destroy on ${target}: ${(error as Error).message}`;
+        if (plan.requireNoLoss) {
+            throw new CloneWouldLoseWorkError(
+                `requireNoLoss needs to read the target and the source first, and ${why}; no clone was requested`,
+            );
+        }
+        say(why);
+        assessed = { lines: [why] };
+    }
+    const lossReport =
+        assessed.lines.length > 0
+            ? assessed.lines
+            : [`a clone into ${target} destroys no work in flight (no in-progress update sets, apps or plugins)`];
+    for (const line of lossReport) say(line);
+    if (plan.requireNoLoss && assessed.failure) {
+        throw new CloneWouldLoseWorkError(
+            `${assessed.failure} (requireNoLoss: environment:clone.requireNoLoss or --require-no-loss); ` +
+                "nothing was written and no clone was requested",
+        );
+    }
+    const parked = await beforeRequest(inputs, say, settings);
+    return { lossReport, parkedUpdateSets: parked.parkedUpdateSets.map((p) => p.name) };
+}
+
+/**
+ * Each connection's settings from the stack's `servicenow:*` map, passed in code rather than through the process-wide
+ * configuration, so environments cloned side by side in one process never read each other's settings.
+ */
+function settingsOf(settings: ReadonlyMap<string, string>): SettingsOf {
+    return (name) => {
+        const get = (setting: Parameters<typeof settingKeys>[1]) => settings.get(settingKeys(name, setting).config);
+        const insecure = settings.get("servicenow:allowInsecureHttp");
+        return {
+            instanceUrl: get("instanceUrl"),
+            username: get("username"),
+            password: get("password"),
+            clientId: get("clientId"),
+            clientSecret: get("clientSecret"),
+            instanceName: get("instanceName"),
+            productionInstances: settings.get("servicenow:productionInstances"),
+            ...(insecure !== undefined
+                ? { allowInsecureHttp: ["true", "1", "yes"].includes(insecure.toLowerCase()) }
+                : {}),
+        };
+    };
 }

@@ -108,6 +108,10 @@ export const DRIFT_FIELDS: Readonly<Record<string, readonly string[]>> = {
     ScheduledJobState: ["activeCount", "pendingReactivationCount", "activeJobs"],
     LdapServerState: ["driftedServers"],
     DataMasking: ["unmaskedCount"],
+    // Work in flight: carried update sets no longer committed and unresolved preview problems, each named.
+    InFlightWork: ["drift"],
+    // Required plugins found inactive, by id.
+    PluginState: ["inactive"],
 };
 
 /** Planned operations that mean "apply would change this resource". */
@@ -264,12 +268,22 @@ export function formatDriftText(report: DriftReport): string {
     const lines = [`Drift in ${report.environment}: ${report.resources.length} of ${report.checked} resource(s)`];
     for (const r of report.resources) {
         lines.push(`  ${r.type} "${r.name}": ${CHANGE_TEXT[r.change]}`);
-        for (const p of r.properties) {
-            lines.push(`    ${p.path}: expected ${showValue(p.expected)}, found ${showValue(p.actual)}`);
-        }
+        for (const p of r.properties) lines.push(...propertyLines(p));
     }
     lines.push("Run apply to put the instance back.");
     return `${lines.join("\n")}\n`;
+}
+
+/**
+ * One property's lines. A list of named items found where none is expected (a drift field such as InFlightWork's
+ * `drift` or PluginState's `inactive`) is shown item by item, untruncated, so each one is named.
+ */
+function propertyLines(p: PropertyDrift): string[] {
+    const items = Array.isArray(p.actual) && p.actual.every((v) => typeof v === "string") ? p.actual : undefined;
+    if (items && items.length > 0 && Array.isArray(p.expected) && p.expected.length === 0) {
+        return [`    ${p.path}: expected none, found ${items.length}:`, ...items.map((i) => `      - ${i}`)];
+    }
+    return [`    ${p.path}: expected ${showValue(p.expected)}, found ${showValue(p.actual)}`];
 }
 
 const CHANGE_TEXT: Record<ResourceDrift["change"], string> = {

@@ -20,9 +20,11 @@ import {
 } from "@pulumi/pulumi/automation";
 import { ConnectionConfigError, ServiceNowError, UnsafeTargetError } from "../../provider/errors";
 import { PROJECT_DIR_ENV } from "../../provider/stack-config";
+import { carriedByClone } from "../environment/carried";
+import { environmentKeys, formatProblems, parseEnvironmentConfig } from "../environment/config";
 import { offlineEnv, packageRoot, resolvePulumiCommand } from "../toolchain";
 import { defaultBackendUrl } from "./backend";
-import { type CloneRequest, type CloneResult, cloneInstance } from "./clone";
+import { type CloneRequest, type CloneResult, cloneInstance, type InFlightPlan } from "./clone";
 import { type DriftReport, driftFromEvents } from "./drift";
 import { connectionSettings, hasCompletedClone, preflightTarget } from "./preflight";
 import { type ProgressListener, ProgressTranslator, stripAnsi } from "./progress";
@@ -71,11 +73,22 @@ export interface EnvironmentOptions {
 }
 
 /** Clone settings for {@link EnvironmentSession.apply}; unset fields come from the stack's source connection config. */
-export type CloneSettings = Partial<Omit<CloneRequest, "signal">>;
+export type CloneSettings = Partial<Omit<CloneRequest, "signal" | "inFlight">> & {
+    /**
+     * Refuse the clone, writing nothing, when it would destroy work in flight the stack does not carry (in-progress
+     * update sets, retrieved sets, scoped apps and plugins the source lacks); `environment:clone.requireNoLoss` in the
+     * stack config turns it on too. @default false
+     */
+    requireNoLoss?: boolean;
+};
 
 /** Options of {@link EnvironmentSession.apply}. */
 export interface ApplyOptions {
-    /** Clone the source into this environment first, then apply with the new clone epoch. @default false */
+    /**
+     * Clone the source into this environment first, then apply with the new clone epoch. Before the request the loss
+     * report is printed, `requireNoLoss` may refuse, and the carried update sets are parked (see
+     * {@link EnvironmentSession.clone}). @default false
+     */
     clone?: boolean | CloneSettings;
     /** Fail (CommandError) if the apply would change anything: proves idempotency. @default false */
     expectNoChanges?: boolean;
@@ -311,17 +324,24 @@ export class EnvironmentSession {
      * Requests a clone of the source into this environment, waits for it, and records its completion as the
      * environment's clone epoch (`environment:cloneEpoch`), so the next apply re-asserts every resource's policy.
      *
+     * Before the request it reports what the clone would destroy on the target, refuses with `requireNoLoss` (the
+     * setting or `environment:clone.requireNoLoss`) when work the stack does not carry would be lost, and parks the
+     * update sets `environment:inFlight` carries on the holding instance (docs/in-flight-work.md).
+     *
      * @param settings overrides of the stack's source connection config.
+     * @throws CloneWouldLoseWorkError when requireNoLoss refused the clone (nothing was written).
+     * @throws EnvironmentConfigError when the stack config is invalid (nothing was written).
      * @throws CloneFailedError when the clone ends in any state but Completed.
      */
     async clone(settings: CloneSettings = {}): Promise<CloneResult> {
         const progress = new ProgressTranslator(this.opts.onProgress);
         const request = await this.cloneRequest(settings);
+        const inFlight = await this.inFlightPlan(settings.requireNoLoss, progress);
         progress.emit({
             kind: "stage",
             message: `Cloning ${request.sourceInstanceName} into ${request.targetInstanceName}`,
         });
-        const result = await cloneInstance({ ...request, signal: this.opts.signal }, (p) => progress.emit(p));
+        const result = await cloneInstance({ ...request, inFlight, signal: this.opts.signal }, (p) => progress.emit(p));
         await this.stack.setConfig(EPOCH_KEY, { value: `${result.completed} ${result.id}`.trim() });
         return result;
     }
@@ -510,6 +530,44 @@ export class EnvironmentSession {
             failure.diagnostics,
             { cause: failure },
         );
+    }
+
+    /**
+     * The stack's plan for the work in flight on the target (environment:clone, environment:inFlight,
+     * environment:plugins), validated before anything is written: a bad key fails here, not after the clone.
+     */
+    private async inFlightPlan(
+        requireNoLoss: boolean | undefined,
+        progress: ProgressTranslator,
+    ): Promise<InFlightPlan> {
+        const config = await this.stack.getAllConfig();
+        const values = Object.fromEntries(Object.entries(config).map(([k, v]) => [k, v.value]));
+        const parsed = parseEnvironmentConfig(environmentKeys(values));
+        if (!parsed.ok) {
+            const problems = parsed.problems.map((p) => `${p.key}: ${p.reason}`);
+            throw new EnvironmentConfigError(
+                `${this.environment}: the stack config is invalid, so no clone was requested:\n${formatProblems(parsed.problems)}`,
+                problems,
+            );
+        }
+        const env = parsed.config;
+        if (env.plugins?.captureBeforeClone) {
+            progress.emit({
+                kind: "stage",
+                message:
+                    "environment:plugins.captureBeforeClone records the target's plugins only in a clone the stack " +
+                    'requests (environment:clone mode "request"); this clone carries environment:plugins.activate only',
+            });
+        }
+        const carried = carriedByClone(env);
+        return {
+            requireNoLoss: requireNoLoss === true || env.clone?.requireNoLoss === true,
+            parkUpdateSets: carried.parkUpdateSets,
+            carriedPlugins: carried.carriedPlugins,
+            pollSeconds: env.inFlight?.pollSeconds ?? 5,
+            timeoutMinutes: env.inFlight?.timeoutMinutes ?? 60,
+            settings: await this.connectionSettings(),
+        };
     }
 
     private async cloneRequest(settings: CloneSettings): Promise<CloneRequest> {

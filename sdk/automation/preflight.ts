@@ -37,7 +37,8 @@ export function connectionSettings(
         const value = config[key]?.value || env[envName] || process.env[envName];
         if (value) out.set(key, value);
     };
-    for (const connection of ["target", "source"] as const) {
+    // The holding connection too: a requested clone parks work in flight there (sdk/automation/clone.ts).
+    for (const connection of ["target", "source", "holding"] as const) {
         for (const setting of [
             "instanceUrl",
             "username",

@@ -19,6 +19,7 @@ import { ScheduledJobState } from "../scheduled-job-state";
 import { servicenowProvider } from "../servicenow-provider";
 import { SystemProperty } from "../system-property";
 import { UserLockout } from "../user-lockout";
+import { carriedByClone } from "./carried";
 import { closeChangeAfter, governanceOf } from "./change";
 import { type EnvironmentConfig, environmentKeys, parseEnvironmentConfig } from "./config";
 import { maskingArgs } from "./masking";
@@ -147,16 +148,6 @@ function definePostCloneChecks(
         },
         { ...opts, dependsOn },
     );
-}
-
-/** What a requested clone parks and counts as carried, from environment:inFlight and environment:plugins. */
-function carriedByClone(config: EnvironmentConfig) {
-    const park = config.inFlight?.park !== false ? (config.inFlight?.updateSets ?? []) : [];
-    return {
-        parkUpdateSets: park,
-        capturePlugins: config.plugins?.captureBeforeClone ?? false,
-        carriedPlugins: config.plugins?.activate ?? [],
-    };
 }
 
 /** PluginState first, then InFlightWork after it: a set that needs a plugin finds it active. */

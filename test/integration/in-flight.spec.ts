@@ -2,15 +2,21 @@
  * Work in flight survives a requested clone, through the real Pulumi CLI on the emulator: the preview names what the
  * clone would destroy (and with requireNoLoss refuses, writing nothing); parking, the clone, PluginState and
  * InFlightWork bring the plugin, the global sets in order and the scoped app's work back; a second up changes nothing;
- * a set needing a plugin the target lacks stops with the problem named and nothing committed.
+ * a set needing a plugin the target lacks stops with the problem named and nothing committed; the `pulumi` CLI or its
+ * provider processes killed while the commit's tracker runs are recovered from and re-run to convergence with nothing
+ * committed twice.
  */
 import * as assert from "node:assert/strict";
+import { type ChildProcess, spawn } from "node:child_process";
 import * as path from "node:path";
 import type { ConfigMap } from "@pulumi/pulumi/automation";
-import { setPluginActive } from "../../emulator/cicd/plugins";
-import { type RunningEmulator, startEmulator } from "../../emulator/index";
+import type { InstanceDb } from "../../emulator/db";
+import type { RunningEmulator } from "../../emulator/index";
 import { PROJECT_DIR_ENV } from "../../provider/stack-config";
-import { packageRoot } from "../../sdk/toolchain";
+import { recoverStack } from "../../sdk/automation/recover";
+import { bootstrappedToolchain, offlineEnv, packageRoot } from "../../sdk/toolchain";
+import { inFlightConnections, startInFlightEmulator } from "../support/in-flight";
+import { cmdline, descendants, exited } from "../support/kill-run";
 import { withTempStack } from "../support/pulumi";
 
 const PASSWORD = "InFlight-Integration-Pa55!";
@@ -23,39 +29,11 @@ describe("work in flight across a requested clone, through the Pulumi CLI", func
     let emu: RunningEmulator;
 
     before(async () => {
-        emu = await startEmulator({
-            instances: [
-                { name: "prod", seed: "production" },
-                { name: "dev", seed: "empty", workInProgress: true },
-                { name: "holding", seed: "empty" },
-                { name: "qa", seed: "empty" },
-            ],
-            users: 60,
-            jobs: 20,
-            adminPassword: PASSWORD,
-            cloneDurationMs: 1500,
-            cicdStepMs: 20,
-        });
-        // The holding instance must be able to take the parked work: it has the plugin the work needs.
-        setPluginActive(emu.instances.get("holding")!.db, "com.snc.procurement", true, "2026-01-01 00:00:00");
+        emu = await startInFlightEmulator({ password: PASSWORD, cicdStepMs: 20, extraTargets: ["qa"] });
     });
     after(async () => emu?.stop());
 
-    const connections = (target = "dev"): ConfigMap => ({
-        "servicenow:instanceUrl": { value: emu.instances.get(target)!.url },
-        "servicenow:username": { value: "admin" },
-        "servicenow:password": { value: PASSWORD, secret: true },
-        "servicenow:instanceName": { value: target },
-        "servicenow:sourceInstanceUrl": { value: emu.instances.get("prod")!.url },
-        "servicenow:sourceUsername": { value: "admin" },
-        "servicenow:sourcePassword": { value: PASSWORD, secret: true },
-        "servicenow:sourceInstanceName": { value: "prod" },
-        "servicenow:holdingInstanceUrl": { value: emu.instances.get("holding")!.url },
-        "servicenow:holdingUsername": { value: "admin" },
-        "servicenow:holdingPassword": { value: PASSWORD, secret: true },
-        "servicenow:holdingInstanceName": { value: "holding" },
-        "servicenow:productionInstances": { value: "prod" },
-    });
+    const connections = (target = "dev"): ConfigMap => inFlightConnections(emu, PASSWORD, target);
     const writesSince = (seq: number) => emu.stats.requests(undefined, seq).filter((r) => r.method !== "GET");
 
     it("names the loss at preview, refuses with requireNoLoss, then carries the work across the clone", async () => {
@@ -128,4 +106,129 @@ describe("work in flight across a requested clone, through the Pulumi CLI", func
             PROJECT_ENV,
         );
     });
+});
+
+/** Starts `pulumi up` on a temporary stack as its own process, as a pipeline runs it, so the test can kill it. */
+function startUp(stackName: string, stateDir: string, homeDir: string): ChildProcess {
+    const pulumi = path.join(bootstrappedToolchain()!.root, "bin", "pulumi");
+    return spawn(pulumi, ["up", "--yes", "--skip-preview", "--non-interactive", "--stack", stackName], {
+        cwd: path.join(packageRoot, "test", "fixtures", "in-flight"),
+        env: {
+            ...process.env,
+            ...offlineEnv({
+                PULUMI_BACKEND_URL: `file://${stateDir}`,
+                // withTempStack's passphrase.
+                PULUMI_CONFIG_PASSPHRASE: "integration-test-passphrase",
+                PULUMI_HOME: homeDir,
+            }),
+            ...PROJECT_ENV,
+        },
+        stdio: "ignore",
+    });
+}
+
+/** What was committed of one set on an instance: its retrieved copies committed, local copies, their updates. */
+function committedCopies(db: InstanceDb, name: string) {
+    const remotes = db.query("sys_remote_update_set", `name=${name}^state=committed`);
+    const locals = db.query("sys_update_set", `name=${name}^state=complete`);
+    return {
+        remotes: remotes.length,
+        locals: locals.length,
+        localUpdates: locals.reduce((n, l) => n + db.count("sys_update_xml", `update_set=${l.sys_id}`), 0),
+        retrievedUpdates: remotes.reduce((n, r) => n + db.count("sys_update_xml", `remote_update_set=${r.sys_id}`), 0),
+    };
+}
+
+/** Which process the kill hits: the `pulumi` CLI (the engine), or the dynamic-provider processes it started. */
+type Killed = "cli" | "provider";
+
+function kill(kind: Killed, child: ChildProcess): void {
+    if (kind === "cli") child.kill("SIGKILL");
+    else
+        for (const p of descendants(child.pid!))
+            if (cmdline(p).includes("dynamic-provider")) process.kill(p, "SIGKILL");
+}
+
+describe("a process killed while an update-set commit runs, through the Pulumi CLI", function () {
+    this.timeout(900_000);
+    let emu: RunningEmulator;
+
+    // A fresh emulator per kill: each run starts from dev's work in progress.
+    beforeEach(async () => {
+        // Slow enough steps that the commit's tracker runs for a while: the kill lands inside it.
+        emu = await startInFlightEmulator({ password: PASSWORD, cicdStepMs: 150 });
+    });
+    afterEach(async () => emu?.stop());
+
+    for (const kind of ["cli", "provider"] as const) {
+        it(`after the ${kind} is killed: recovered, re-run to convergence, nothing committed twice; destroy says what it cannot undo`, async () => {
+            const dev = emu.instances.get("dev")!.db;
+            const config: ConfigMap = {
+                ...inFlightConnections(emu, PASSWORD),
+                "environment:clone": { value: JSON.stringify({ mode: "request", pollSeconds: 1 }) },
+                "environment:plugins": { value: JSON.stringify({ activate: ["com.snc.procurement"], pollSeconds: 1 }) },
+                "environment:inFlight": { value: JSON.stringify({ updateSets: SETS, pollSeconds: 1 }) },
+            };
+            await withTempStack(
+                "in-flight",
+                config,
+                async ({ stack, stateDir, homeDir }) => {
+                    const child = startUp(stack.name, stateDir, homeDir);
+                    const done = exited(child);
+                    let finished = false;
+                    void done.then(() => {
+                        finished = true;
+                    });
+                    // The commit on the target: a retrieved set on dev in state "committing" while its tracker runs.
+                    const committing = () => dev.query("sys_remote_update_set", "state=committing").length > 0;
+                    const deadline = Date.now() + 600_000;
+                    while (!finished && !committing() && Date.now() < deadline)
+                        await new Promise((r) => setTimeout(r, 5));
+                    assert.ok(!finished, "pulumi up ended before the commit started: the kill came too late");
+                    assert.ok(committing(), "the commit never started");
+                    const running = dev.query("sys_execution_tracker", "state=1^nameSTARTSWITHCommit");
+                    assert.equal(running.length, 1, "the kill lands while the commit's tracker is running");
+                    kill(kind, child);
+                    await done;
+                    assert.notEqual(child.exitCode, 0, "the killed up must not have finished as if nothing happened");
+
+                    // A dead engine leaves InFlightWork's create pending (the lock too); a dead provider fails the create.
+                    const recovery = await recoverStack(stack, `file://${stateDir}`);
+                    if (kind === "cli") {
+                        assert.ok(
+                            recovery.pendingOperations.some((p) => p.urn.includes(":InFlightWork::")),
+                            `the killed run left InFlightWork pending: ${recovery.steps.join("; ")}`,
+                        );
+                    }
+                    const up = await stack.up({ onOutput: () => undefined });
+                    assert.equal(up.summary.result, "succeeded");
+
+                    for (const name of SETS) {
+                        const c = committedCopies(dev, name);
+                        assert.equal(c.remotes, 1, `${name}: one retrieved copy committed`);
+                        assert.equal(c.locals, 1, `${name}: one local copy`);
+                        assert.ok(c.localUpdates > 0, `${name}: its updates are in the local copy`);
+                        assert.equal(c.localUpdates, c.retrievedUpdates, `${name}: no update recorded twice`);
+                    }
+                    const committedAt = SETS.map(
+                        (name) => dev.query("sys_remote_update_set", `name=${name}^state=committed`)[0]!.commit_date!,
+                    );
+                    assert.deepEqual([...committedAt].sort(), committedAt, "committed in the declared order");
+                    assert.equal(dev.query("sys_app", "scope=x_acme_fleet").length, 1);
+                    assert.equal(dev.query("sys_script_include", "name=FleetUtils").length, 1, "no record doubled");
+
+                    const second = await stack.preview({ onOutput: () => undefined });
+                    const changed = Object.entries(second.changeSummary).filter(([op, n]) => op !== "same" && n);
+                    assert.deepEqual(changed, [], "the re-run converged: a preview plans nothing");
+
+                    let output = "";
+                    await stack.destroy({ onOutput: (o) => (output += o) });
+                    assert.match(output, /stay committed: destroy cannot undo a commit by itself/);
+                    for (const name of SETS)
+                        assert.equal(committedCopies(dev, name).remotes, 1, `${name} stays committed`);
+                },
+                PROJECT_ENV,
+            );
+        });
+    }
 });

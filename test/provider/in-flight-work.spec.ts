@@ -156,6 +156,31 @@ describe("PluginState and InFlightWork across a clone", function () {
         }
     });
 
+    it("reports the unresolved preview problem of a carried set no longer committed as drift, naming it", async () => {
+        const dev = emu.instances.get("dev")!.db;
+        const remote = dev.query("sys_remote_update_set", `name=${SETS[1]}`)[0]!;
+        dev.update("sys_remote_update_set", remote.sys_id!, { state: "previewed" });
+        const problem = dev.insert("sys_update_preview_problem", {
+            remote_update_set: remote.sys_id,
+            type: "error",
+            status: "",
+            description: "Could not find a record in sys_db_object for column collection referenced in this update",
+            missing_item: "proc_po",
+            missing_item_table: "sys_db_object",
+        });
+        try {
+            const stored = { ...(await checked(work, { updateSets: SETS, ...FAST })), carried: [] };
+            stored.carried = [{ name: SETS[1], remoteSysId: remote.sys_id, holdingSysId: "", localSysId: "" }];
+            const read = await quiet(() => work.read!("id", stored));
+            assert.equal(read.props.drift.length, 2, read.props.drift.join("\n"));
+            assert.match(read.props.drift[0], /ACME-102 .*no longer committed .*\(previewed\)/);
+            assert.match(read.props.drift[1], /unresolved preview problem: update set "ACME-102 .*missing proc_po/);
+        } finally {
+            dev.delete("sys_update_preview_problem", problem.sys_id!);
+            dev.update("sys_remote_update_set", remote.sys_id!, { state: "committed" });
+        }
+    });
+
     it("stops before committing anything when a set needs a plugin the target lacks, naming the problem", async () => {
         const dev = emu.instances.get("dev")!.db;
         await cloneProdIntoDev();

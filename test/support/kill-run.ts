@@ -91,7 +91,7 @@ async function tempStack(target: RunningInstance) {
 }
 
 /** The pids of every descendant of a process (Linux /proc). */
-function descendants(pid: number): number[] {
+export function descendants(pid: number): number[] {
     const children = new Map<number, number[]>();
     for (const entry of fs.readdirSync("/proc")) {
         if (!/^\d+$/.test(entry)) continue;
@@ -114,7 +114,8 @@ function descendants(pid: number): number[] {
     return out;
 }
 
-function cmdline(pid: number): string {
+/** A process's command line, "" when it is gone. */
+export function cmdline(pid: number): string {
     try {
         return fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ");
     } catch {
@@ -122,7 +123,8 @@ function cmdline(pid: number): string {
     }
 }
 
-function exited(child: ChildProcess): Promise<void> {
+/** Resolves when the process has exited. */
+export function exited(child: ChildProcess): Promise<void> {
     return new Promise((resolve) => {
         if (child.exitCode !== null || child.signalCode !== null) resolve();
         else child.once("exit", () => resolve());

@@ -151,6 +151,55 @@ describe("drift computed from engine events", () => {
     });
 });
 
+describe("drift of work in flight", () => {
+    const INFLIGHT = "pulumi-nodejs:dynamic/servicenow:InFlightWork";
+    const PLUGINS = "pulumi-nodejs:dynamic/servicenow:PluginState";
+    /** A planned update after a refresh, as `preview --refresh` streams it: live outputs, declared inputs. */
+    const planned = (type: string, name: string, inputs: object, live: object): EngineEvent[] => {
+        const m = meta(type, name, "update", live, live);
+        return [
+            ...refresh({ ...m, op: "same" }),
+            {
+                sequence: 3,
+                timestamp: 0,
+                resourcePreEvent: {
+                    metadata: {
+                        ...m,
+                        old: { ...m.old!, inputs: inputs as Record<string, unknown> },
+                        new: { ...m.new!, inputs: inputs as Record<string, unknown> },
+                    },
+                },
+            },
+        ];
+    };
+    const lost =
+        'update set "ACME-101 Incident auto-assignment" is no longer committed on https://acme-dev (backed out)';
+
+    it("names each carried set no longer committed and each required plugin found inactive", () => {
+        const { resources } = driftFromEvents([
+            ...planned(INFLIGHT, "in-flight", { updateSets: ["ACME-101"] }, { drift: [lost] }),
+            ...planned(PLUGINS, "plugins", { plugins: ["com.snc.procurement"] }, { inactive: ["com.snc.procurement"] }),
+        ]);
+        assert.deepEqual(
+            resources.map((r) => [r.name, r.properties.map((p) => [p.path, p.expected, p.actual])]),
+            [
+                ["in-flight", [["drift", [], [lost]]]],
+                ["plugins", [["inactive", [], ["com.snc.procurement"]]]],
+            ],
+        );
+        const text = formatDriftText({
+            environment: "dev",
+            drifted: true,
+            checked: 2,
+            checkedAt: "2026-11-30T19:00:00.000Z",
+            resources,
+        });
+        // Listed item by item and never shortened, so a long set name is still named in full.
+        assert.ok(text.includes(`    drift: expected none, found 1:\n      - ${lost}\n`), text);
+        assert.ok(text.includes("    inactive: expected none, found 1:\n      - com.snc.procurement\n"), text);
+    });
+});
+
 describe("drift report formats", () => {
     const report: DriftReport = {
         environment: "qa",

@@ -8,7 +8,16 @@ export function registerApply(ctx: CliContext): void {
         .command("apply")
         .description("converge the environment's instance to its stack config (optionally cloning production first)")
         .argument("<environment>", "the environment (stack): dev, qa, uat, training...")
-        .option("--clone", "request a clone of the source instance into this one first, and wait for it")
+        .option(
+            "--clone",
+            "request a clone of the source instance into this one first, and wait for it; says first what the clone " +
+                "would destroy on the instance and parks the update sets environment:inFlight carries",
+        )
+        .option(
+            "--require-no-loss",
+            "with --clone: refuse, writing nothing, if the clone would destroy work the stack does not carry " +
+                "(as environment:clone.requireNoLoss does)",
+        )
         .option(
             "--expect-no-changes",
             "prove the environment is converged: preview first and stop, writing nothing, if anything would change (exit 2)",
@@ -18,22 +27,39 @@ export function registerApply(ctx: CliContext): void {
         .action(
             async (
                 environment: string,
-                o: { clone?: boolean; expectNoChanges?: boolean; refresh?: boolean; message?: string },
+                o: {
+                    clone?: boolean;
+                    requireNoLoss?: boolean;
+                    expectNoChanges?: boolean;
+                    refresh?: boolean;
+                    message?: string;
+                },
             ) =>
                 ctx.run(environment, async (opts) => {
+                    if (o.requireNoLoss && !o.clone) {
+                        ctx.io.stderr.write("sn-clone: --require-no-loss applies to --clone; add --clone or drop it\n");
+                        return ExitCode.Error;
+                    }
                     const result = await withEnvironment(opts, (env) =>
                         env.apply({
-                            clone: o.clone,
+                            clone: o.clone ? { requireNoLoss: o.requireNoLoss } : false,
                             expectNoChanges: o.expectNoChanges,
                             refresh: o.refresh,
                             message: o.message,
                         }),
                     );
                     const out = ctx.io.stdout;
-                    if (result.clone)
+                    if (result.clone) {
+                        out.write(`Before the clone, ${result.clone.lossReport.join("\n")}\n`);
+                        if (result.clone.parkedUpdateSets.length > 0) {
+                            out.write(
+                                `Parked on the holding instance: ${result.clone.parkedUpdateSets.map((n) => `"${n}"`).join(", ")}\n`,
+                            );
+                        }
                         out.write(
                             `Cloned into ${environment}: request ${result.clone.id}, completed ${result.clone.completed}\n`,
                         );
+                    }
                     out.write(
                         `Applied ${environment} in ${result.durationSeconds.toFixed(0)}s: ${describeChanges(result.changes)}\n`,
                     );
