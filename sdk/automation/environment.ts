@@ -551,6 +551,16 @@ export class EnvironmentSession {
             );
         }
         const env = parsed.config;
+        if (env.clone?.mode === "request") {
+            // The stack's CloneRun requests its own clone (with its loss report and change control) when it is
+            // created or replaced; a --clone on top would request a second one into the same target.
+            throw new EnvironmentConfigError(
+                `${this.environment}: environment:clone.mode is "request", so the stack's CloneRun requests the ` +
+                    `clone itself and --clone would request a second one; no clone was requested. Run ` +
+                    `\`sn-clone apply ${this.environment}\` without --clone, or set environment:clone.mode to "attach"`,
+                ['environment:clone.mode: "request" cannot go with --clone'],
+            );
+        }
         if (env.plugins?.captureBeforeClone) {
             progress.emit({
                 kind: "stage",

@@ -111,6 +111,14 @@ describe("work in flight through the sn-clone CLI", function () {
         assert.equal(declared.code, 1, declared.stdout + declared.stderr);
         assert.match(declared.stderr, /requireNoLoss: a clone into .* would destroy 5 piece\(s\) of work/);
         assert.deepEqual(writesSince(seq), [], "a refused clone writes nothing on any instance");
+
+        // A stack whose CloneRun requests its own clone: --clone would request a second one, so it is refused.
+        writeStack({ clone: { mode: "request" } });
+        const twice = await snClone([...common(), "apply", stack, "--clone"], env);
+        assert.notEqual(twice.code, 0, twice.stdout + twice.stderr);
+        assert.match(twice.stderr, /environment:clone\.mode is "request".*--clone would request a second one/);
+        assert.deepEqual(writesSince(seq), [], "a refused clone writes nothing on any instance");
+        assert.equal(emu.instances.get("prod")!.db.query("sn_instance_clone_request", "").length, 0);
     });
 
     it("apply --clone reports the work as carried, parks it, clones and brings it back", async () => {
