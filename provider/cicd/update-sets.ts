@@ -107,12 +107,24 @@ export async function retrieveAndPreview(
     if (before?.sys_id && (before.state === "loaded" || before.state === "previewed")) {
         // Retrieved before (a run that stopped at a problem, or a commit that failed half-way): preview that copy
         // again rather than retrieving a new one, so its commit reuses the local copy a failed commit already made.
-        await runCicdOperation(
-            on.cicd,
-            { path: `/api/sn_cicd/update_set/preview/${before.sys_id}` },
-            { ...poll, what: `preview of update set "${set.name}" on ${on.url}` },
-        );
-        return { name: set.name, originId: set.sysId, remoteId: before.sys_id, state: "previewed" };
+        const remoteId = before.sys_id;
+        try {
+            await runCicdOperation(
+                on.cicd,
+                { path: `/api/sn_cicd/update_set/preview/${remoteId}` },
+                { ...poll, what: `preview of update set "${set.name}" on ${on.url}` },
+            );
+        } catch (e) {
+            // A commit a killed run had queued (still Pending when this run read the set) runs before this preview
+            // on the platform's one-at-a-time queue; the preview then fails on a set that is committed, the goal.
+            const now = (
+                await on.query("sys_remote_update_set", { query: `sys_id=${remoteId}`, fields: ["state"], limit: 1 })
+            )[0];
+            if (now?.state === "committed")
+                return { name: set.name, originId: set.sysId, remoteId, state: "committed" };
+            throw e;
+        }
+        return { name: set.name, originId: set.sysId, remoteId, state: "previewed" };
     }
     const done = await runCicdOperation(
         on.cicd,

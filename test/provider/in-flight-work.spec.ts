@@ -6,6 +6,7 @@
 import * as assert from "node:assert/strict";
 import { injectCicdFault } from "../../emulator/cicd/faults";
 import { setPluginActive } from "../../emulator/cicd/plugins";
+import { engineFor } from "../../emulator/cicd/registry";
 import { type RunningEmulator, startEmulator } from "../../emulator/index";
 import { beforeRequest } from "../../provider/clone/in-flight";
 import { parkUpdateSets } from "../../provider/clone/park";
@@ -37,58 +38,83 @@ async function checked(p: Record<string, (...a: Json[]) => Promise<Json>>, news:
     return r.inputs;
 }
 
+/**
+ * An emulator with production, a dev instance holding work in progress and a holding instance, and the provider's
+ * connections pointed at them (dev the target).
+ */
+async function startAcrossClone(cicdStepMs = 5): Promise<RunningEmulator> {
+    const emu = await startEmulator({
+        instances: [
+            { name: "prod", seed: "production" },
+            { name: "dev", seed: "empty", workInProgress: true },
+            { name: "holding", seed: "empty" },
+        ],
+        users: 60,
+        jobs: 20,
+        cicdStepMs,
+        cloneDurationMs: 300,
+    });
+    setPluginActive(emu.instances.get("holding")!.db, "com.snc.procurement", true, "2026-01-01 00:00:00");
+    const url = (n: string) => emu.instances.get(n)!.url;
+    const config: Record<string, string> = {
+        "servicenow:instanceUrl": url("dev"),
+        "servicenow:username": "admin",
+        "servicenow:password": "admin",
+        "servicenow:instanceName": "dev",
+        "servicenow:sourceInstanceUrl": url("prod"),
+        "servicenow:sourceUsername": "admin",
+        "servicenow:sourcePassword": "admin",
+        "servicenow:sourceInstanceName": "prod",
+        "servicenow:holdingInstanceUrl": url("holding"),
+        "servicenow:holdingUsername": "admin",
+        "servicenow:holdingPassword": "admin",
+        "servicenow:holdingInstanceName": "holding",
+        "servicenow:productionInstances": "prod",
+    };
+    configureConnections({ get: (k: string) => config[k], require: (k: string) => config[k]! } as never);
+    return emu;
+}
+
+/** Clones prod into dev through the clone table, as the Clone Admin Console would, and waits for it. */
+async function cloneInto(emu: RunningEmulator): Promise<void> {
+    const prod = emu.instances.get("prod")!.db;
+    const devRef = prod.query("instance", "instance_name=dev")[0]!.sys_id!;
+    const req = prod.insert("sn_instance_clone_request", { state: "Requested", target_instance: devRef });
+    for (let i = 0; i < 400; i++) {
+        const state = prod.get("sn_instance_clone_request", req.sys_id!)!.state;
+        if (state === "Completed") return;
+        assert.ok(state !== "Error", prod.get("sn_instance_clone_request", req.sys_id!)!.error_message);
+        await new Promise((r) => setTimeout(r, 20));
+    }
+    throw new Error("clone did not complete");
+}
+
+/** Parks the sets on the holding instance (before the clone destroys them on dev). */
+async function park(): Promise<void> {
+    await quiet(async () =>
+        parkUpdateSets(
+            await clientFor("target"),
+            await clientFor("holding"),
+            SETS,
+            { username: "admin", password: "admin" },
+            { timeoutMs: 60_000, initialPollMs: 5, maxPollMs: 20 },
+        ),
+    );
+}
+
 describe("PluginState and InFlightWork across a clone", function () {
     this.timeout(120_000);
     let emu: RunningEmulator;
 
     before(async () => {
-        emu = await startEmulator({
-            instances: [
-                { name: "prod", seed: "production" },
-                { name: "dev", seed: "empty", workInProgress: true },
-                { name: "holding", seed: "empty" },
-            ],
-            users: 60,
-            jobs: 20,
-            cicdStepMs: 5,
-            cloneDurationMs: 300,
-        });
-        setPluginActive(emu.instances.get("holding")!.db, "com.snc.procurement", true, "2026-01-01 00:00:00");
-        const url = (n: string) => emu.instances.get(n)!.url;
-        const config: Record<string, string> = {
-            "servicenow:instanceUrl": url("dev"),
-            "servicenow:username": "admin",
-            "servicenow:password": "admin",
-            "servicenow:instanceName": "dev",
-            "servicenow:sourceInstanceUrl": url("prod"),
-            "servicenow:sourceUsername": "admin",
-            "servicenow:sourcePassword": "admin",
-            "servicenow:sourceInstanceName": "prod",
-            "servicenow:holdingInstanceUrl": url("holding"),
-            "servicenow:holdingUsername": "admin",
-            "servicenow:holdingPassword": "admin",
-            "servicenow:holdingInstanceName": "holding",
-            "servicenow:productionInstances": "prod",
-        };
-        configureConnections({ get: (k: string) => config[k], require: (k: string) => config[k]! } as never);
+        emu = await startAcrossClone();
     });
     after(async () => {
         resetConnections();
         await emu.stop();
     });
 
-    async function cloneProdIntoDev(): Promise<void> {
-        const prod = emu.instances.get("prod")!.db;
-        const devRef = prod.query("instance", "instance_name=dev")[0]!.sys_id!;
-        const req = prod.insert("sn_instance_clone_request", { state: "Requested", target_instance: devRef });
-        for (let i = 0; i < 400; i++) {
-            const state = prod.get("sn_instance_clone_request", req.sys_id!)!.state;
-            if (state === "Completed") return;
-            assert.ok(state !== "Error", prod.get("sn_instance_clone_request", req.sys_id!)!.error_message);
-            await new Promise((r) => setTimeout(r, 20));
-        }
-        throw new Error("clone did not complete");
-    }
+    const cloneProdIntoDev = () => cloneInto(emu);
 
     it("parks, and after the clone activates the plugin and commits the sets in order, with the scoped app", async () => {
         const dev = emu.instances.get("dev")!.db;
@@ -299,5 +325,73 @@ describe("PluginState and InFlightWork across a clone", function () {
             dev.query("sys_update_xml", `update_set=${dev.query("sys_update_set", `name=${SETS[0]}`)[0]!.sys_id}`)
                 .length > 0,
         );
+    });
+});
+
+describe("InFlightWork after a run killed with its commit still queued", function () {
+    this.timeout(120_000);
+    let emu: RunningEmulator;
+
+    before(async () => {
+        emu = await startAcrossClone();
+    });
+    after(async () => {
+        resetConnections();
+        await emu.stop();
+    });
+
+    it("converges although the killed run's commit runs ahead of the re-run's preview, committing nothing twice", async () => {
+        const dev = emu.instances.get("dev")!;
+        await park();
+        await cloneInto(emu);
+        await quiet(async () => plugins.create!(await checked(plugins, { plugins: ["com.snc.procurement"], ...FAST })));
+        // A first run that retrieves and previews every set, then fails at the commit: the sets stay previewed.
+        injectCicdFault(dev.db, { kind: "commit", message: "Commit failed: the node restarted" });
+        const wInputs = await checked(work, { updateSets: SETS, ...FAST });
+        await assert.rejects(
+            quiet(() => work.create!(wInputs)),
+            /the node restarted/,
+        );
+        const remoteIds = SETS.map((n) => dev.db.query("sys_remote_update_set", `name=${n}`)[0]!.sys_id!);
+        assert.ok(SETS.every((n) => dev.db.query("sys_remote_update_set", `name=${n}`)[0]!.state === "previewed"));
+
+        // Another operation holds the instance-wide lock; the killed run's commitMultiple waits behind it (Pending).
+        let release = () => {};
+        const gate = new Promise<void>((r) => {
+            release = r;
+        });
+        engineFor(dev.db, () => dev.url).start({
+            name: "An upgrade holding the lock",
+            run: () => gate.then(() => ({})),
+        });
+        const auth = `Basic ${Buffer.from("admin:admin").toString("base64")}`;
+        const queued = await fetch(
+            `${dev.url}/api/sn_cicd/update_set/commitMultiple?remote_update_set_ids=${remoteIds.join(",")}`,
+            { method: "POST", headers: { Authorization: auth, Accept: "application/json" } },
+        );
+        assert.equal(((await queued.json()) as Json).result.status, "0", "the killed run's commit is queued");
+
+        // The re-run reads the sets still previewed and queues its preview behind that commit; then the lock frees.
+        const rerun = quiet(() => work.create!(wInputs));
+        const deadline = Date.now() + 30_000;
+        while (dev.db.query("sys_execution_tracker", "nameSTARTSWITHPreview update set^state=0").length === 0) {
+            assert.ok(Date.now() < deadline, "the re-run never queued its preview");
+            await new Promise((r) => setTimeout(r, 10));
+        }
+        release();
+        const w = await rerun;
+        assert.deepEqual(
+            w.outs.carried.map((c: Json) => c.name),
+            SETS,
+        );
+        for (const n of SETS) {
+            assert.equal(
+                dev.db.query("sys_remote_update_set", `name=${n}^state=committed`).length,
+                1,
+                `${n} retrieved once`,
+            );
+            assert.equal(dev.db.query("sys_update_set", `name=${n}`).length, 1, `${n} committed once`);
+        }
+        assert.equal(dev.db.query("sys_script", "name=Approve large purchase orders").length, 1);
     });
 });
