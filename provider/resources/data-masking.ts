@@ -21,6 +21,7 @@ import { maskingSalt } from "../masking/salt";
 import { DEFAULT_EMAIL_DOMAIN, isUndeliverableDomain, Technique } from "../masking/techniques";
 import { checkQuery, closest } from "../query/check";
 import { tableColumns } from "../query/dictionary";
+import { checkTable } from "../query/names";
 import { type CheckFailure, settingsProvider } from "../skeletons/settings";
 
 // ---- schema ----
@@ -213,10 +214,7 @@ async function checkRules(c: ServiceNowClient, rules: readonly MaskingRule[]): P
     for (const [i, rule] of rules.entries()) {
         const columns = await tableColumns(c, rule.table);
         if (columns === undefined) {
-            failures.push({
-                property: `rules[${i}].table`,
-                reason: `table "${rule.table}" does not exist on ${c.url}; fix its name (received ${JSON.stringify(rule.table)})`,
-            });
+            failures.push(...(await checkTable(c, rule.table, `rules[${i}].table`)));
             continue;
         }
         // An empty dictionary: the integration user cannot read it, so the fields cannot be checked here.
