@@ -6,9 +6,10 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { ConfigMap } from "@pulumi/pulumi/automation";
+import type { ConfigMap, EngineEvent } from "@pulumi/pulumi/automation";
 import { type RunningEmulator, type RunningInstance, startEmulator } from "../../emulator";
 import { packageRoot } from "../../sdk/toolchain";
+import { failureLines, tableCell } from "../support/preview-failures";
 import { withTempStack } from "../support/pulumi";
 import { snClone } from "../support/sn-clone";
 
@@ -168,7 +169,10 @@ describe("bad input fails preview through the real Pulumi CLI, with nothing writ
     let instance: RunningInstance;
     const printed: { what: string; message: string }[] = [];
 
+    let doc: string;
+
     before(async () => {
+        doc = fs.readFileSync(path.join(packageRoot, "docs", "preview-checks.md"), "utf8");
         const compiled = path.join(packageRoot, "dist", "test", "fixtures", "bad-input", "index.js");
         assert.ok(fs.existsSync(compiled), `${compiled} is missing: run \`npm run build\` (npm test does) first`);
         emulator = await startEmulator({
@@ -213,13 +217,21 @@ describe("bad input fails preview through the real Pulumi CLI, with nothing writ
                     "badinput:case": { value: JSON.stringify(c.case) },
                 });
                 const seq = emulator.stats.lastSeq;
-                const error = await stack.preview().then(
+                const events: EngineEvent[] = [];
+                const error = await stack.preview({ onEvent: (e) => events.push(e) }).then(
                     () => undefined,
                     (e: Error) => e,
                 );
                 assert.ok(error, `preview accepted ${c.what}`);
                 const message = problemLines(error.message);
                 printed.push({ what: c.what, message });
+                // docs/preview-checks.md must say what preview prints now: regenerate it when a message changes.
+                for (const line of failureLines(events, instance.url)) {
+                    assert.ok(
+                        doc.includes(tableCell(line)),
+                        `${c.what}: docs/preview-checks.md lacks this message; run \`npx tsx bench/preview-checks.ts\`:\n${line}`,
+                    );
+                }
                 for (const x of c.expect) assert.match(message, x, `${c.what}: ${message}`);
                 assert.doesNotMatch(message, /\{<nil>\}/, "values print readably");
                 assert.doesNotMatch(

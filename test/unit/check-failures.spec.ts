@@ -5,6 +5,7 @@
  */
 import * as assert from "node:assert/strict";
 import { readableFailures } from "../../provider/pulumi/shim";
+import { compactCheckFailure } from "../../sdk/automation/environment";
 
 describe("check failures as the engine prints them", () => {
     it("keeps a top-level property's failure on it, and reports an item's on the resource with its path first", () => {
@@ -43,5 +44,24 @@ describe("check failures on inputs the program did not give", () => {
                 { property: "", reason: "role: no such role" },
             ],
         );
+    });
+});
+
+describe("check failures as sn-clone prints them", () => {
+    it("cuts the engine's wrapping, keeping the type, the name, the property and the reason", () => {
+        assert.equal(
+            compactCheckFailure(
+                "error: pulumi-nodejs:dynamic/servicenow:UserLockout resource 'access': property scope value " +
+                    '{active=true^departmnt=Finance} has a problem: field "departmnt" does not exist on sys_user',
+            ),
+            'UserLockout "access" scope: field "departmnt" does not exist on sys_user',
+        );
+        assert.equal(
+            compactCheckFailure(
+                "pulumi-nodejs:dynamic/servicenow:DataMasking resource 'masking' has a problem: rules[0].query: bad",
+            ),
+            'DataMasking "masking": rules[0].query: bad',
+        );
+        assert.equal(compactCheckFailure("something else entirely"), "something else entirely");
     });
 });
