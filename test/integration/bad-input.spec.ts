@@ -226,7 +226,9 @@ describe("bad input fails preview through the real Pulumi CLI, with nothing writ
                 const message = problemLines(error.message);
                 printed.push({ what: c.what, message });
                 // docs/preview-checks.md must say what preview prints now: regenerate it when a message changes.
-                for (const line of failureLines(events, instance.url)) {
+                const lines = failureLines(events, instance.url);
+                assert.ok(lines.length > 0, `${c.what}: the engine reported no error event`);
+                for (const line of lines) {
                     assert.ok(
                         doc.includes(tableCell(line)),
                         `${c.what}: docs/preview-checks.md lacks this message; run \`npx tsx bench/preview-checks.ts\`:\n${line}`,
