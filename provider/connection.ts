@@ -239,6 +239,15 @@ export async function clientFor(name: ConnectionName, overrides?: ConnectionOver
     return client;
 }
 
+/** The words a yes/no setting accepts (anything else is a typo that would silently mean "no"). */
+const FLAG_WORDS = ["true", "false", "1", "0", "yes", "no"];
+
+/** Settings that need a partner: OAuth's client id its secret, a user name its password. */
+const HALF_SET: readonly [Setting, Setting][] = [
+    ["clientId", "clientSecret"],
+    ["username", "password"],
+];
+
 /**
  * What is wrong with a connection's settings, found without contacting the instance: an instance URL that is not an
  * https URL, `productionInstances` that is not valid JSON, half an OAuth client. Settings not given at all are not a
@@ -247,6 +256,26 @@ export async function clientFor(name: ConnectionName, overrides?: ConnectionOver
  * @returns a sentence naming the config key, the value and the fix; undefined when the settings are sound.
  */
 export function connectionProblem(name: ConnectionName): string | undefined {
+    const flagProblem = (["allowInsecureHttp", "allowChangeRequests"] as const)
+        .map((key) => ({ key, value: shared(key) }))
+        .find(({ value }) => value !== undefined && !FLAG_WORDS.includes(value.toLowerCase()));
+    if (flagProblem) {
+        return (
+            `servicenow:${flagProblem.key} (or ${SHARED_ENV[flagProblem.key]}) must be true or false ` +
+            `(received ${JSON.stringify(flagProblem.value)})`
+        );
+    }
+    // Half a credential is a mistake whatever the operation: the other half is not coming from anywhere else.
+    const partner = HALF_SET.find(([given, needed]) => lookup(name, given) && !lookup(name, needed));
+    if (partner) {
+        const [given, needed] = partner;
+        const keys = settingKeys(name, needed);
+        return (
+            `the ${name} connection has ${settingKeys(name, given).config} but no ${keys.config}; set it with ` +
+            `\`pulumi config set ${keys.config} ...${needed === "password" || needed === "clientSecret" ? " --secret" : ""}\` ` +
+            `or the ${keys.env} environment variable`
+        );
+    }
     let options: ClientOptions;
     try {
         options = connectionOptions(name);

@@ -3,6 +3,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { shimProvider } from "../provider/pulumi/shim";
+import { fromStackInput } from "./stack-references";
 
 /** A cleanup script of a profile with its own order and flag. */
 export interface CloneProfileScriptArgs {
@@ -67,6 +68,8 @@ export class CloneProfile extends pulumi.dynamic.Resource {
                 previousLinks: undefined,
                 resolved: undefined,
                 ...args,
+                // Entries naming a record this program creates are resolved at apply, not at preview.
+                ...fromStackInput(args, ["exclusions", "preservers", "cleanupScripts"], "script"),
             },
             opts,
             "servicenow",

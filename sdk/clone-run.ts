@@ -4,6 +4,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { GovernanceOptions } from "../provider/clone/governance";
 import { shimProvider } from "../provider/pulumi/shim";
+import { fromStackInput } from "./stack-references";
 
 /** Arguments of a {@link CloneRun}. */
 export interface CloneRunArgs {
@@ -116,6 +117,8 @@ export class CloneRun extends pulumi.dynamic.Resource {
                 parkedUpdateSets: undefined,
                 change: undefined,
                 ...args,
+                // A profile this program creates is looked up at apply, not at preview.
+                ...fromStackInput(args, ["profile"]),
             },
             opts,
             "servicenow",

@@ -11,6 +11,7 @@ import { pollUntil } from "../client/cicd";
 import type { ServiceNowClient } from "../client/client";
 import { eqQuery } from "../client/query";
 import { CloneFailedError, CloneTimeoutError, InputError } from "../errors";
+import { closestNames, didYouMean } from "../query/names";
 
 export { CloneFailedError, CloneTimeoutError };
 
@@ -138,7 +139,11 @@ export async function findProfile(client: CloneClient, profile: string): Promise
     const rows = await client.query("clone_profile", { query, fields: ["sys_id"], limit: 1 });
     if (!rows[0]?.sys_id) {
         const fix = "declare it with CloneProfile and pass its sysId, or fix the name";
-        throw new InputError(`clone profile "${profile}" does not exist on ${client.url}; ${fix}`, {
+        const near = query.startsWith("sys_id=")
+            ? ""
+            : didYouMean(await closestNames(client, "clone_profile", profile));
+        const message = `clone profile "${profile}" does not exist in clone_profile on ${client.url}${near}; ${fix} (received ${JSON.stringify(profile)})`;
+        throw new InputError(message, {
             property: "profile",
             value: profile,
             fix,

@@ -11,6 +11,20 @@ import type { z } from "zod";
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 /**
+ * The hidden input the SDK classes add (sdk/stack-references.ts): the paths (`profile`, `exclusions.2`) of references
+ * whose value comes from another resource of the same program. At preview such a record may not exist yet although
+ * its name is known (the engine previews a create with its inputs as outputs), so check does not look it up; apply
+ * resolves it before writing anything. Keys starting with `__` are not shown by the engine.
+ */
+export const FROM_STACK = "__fromStack";
+
+/** The paths {@link FROM_STACK} lists in a check's raw inputs (empty when absent or malformed). */
+export function fromStack(news: Record<string, unknown> | undefined): ReadonlySet<string> {
+    const paths = news?.[FROM_STACK];
+    return new Set(Array.isArray(paths) ? paths.filter((p): p is string => typeof p === "string") : []);
+}
+
+/**
  * True when a value, or anything inside it, is still unknown at preview.
  */
 export function containsUnknown(value: unknown): boolean {

@@ -141,9 +141,10 @@ export function defined<T>(value: T): T {
 /**
  * Check failures as the engine prints them: it shows `property <p> value <inputs[p]>`, looking `p` up as a top-level
  * key of the program's inputs only, so an item path such as `rules.0.from`, or an input the program left to its
- * default, printed `value {<nil>}`. An item's failure goes on its top-level property (whose value the engine then
- * prints) with the item's path at the start of the reason; a failure on a property the program did not give (e.g. a
- * connection setting from stack config) is reported on the resource, the reason naming the property.
+ * default, printed `value {<nil>}`; and it prints a list or an object in its own notation (`{[{map[table:{sys_user}
+ * …]}]}`), the whole list for one bad item. So a failure on a top-level property the program gave stays on it (the
+ * engine prints that value); an item's failure, or one on a property the program did not give (e.g. a connection
+ * setting from stack config), is reported on the resource, the reason starting with the item's path.
  *
  * @param given the inputs the program gave (before defaults).
  */
@@ -157,8 +158,8 @@ export function readableFailures(
         // The reason already names it when the path or property stands as a word followed by a space or a colon.
         const names = (p: string) => new RegExp(`(^|\\s)${p.replace(/[.[\]]/g, "\\$&")}[ :]`).test(f.reason);
         const named = names(path) || names(f.property);
-        const isGiven = top in given;
-        const reason = !named && (top !== f.property || !isGiven) ? `${path}: ${f.reason}` : f.reason;
-        return { property: isGiven ? top : "", reason };
+        const onProperty = top in given && top === f.property;
+        const reason = !named && !onProperty ? `${path}: ${f.reason}` : f.reason;
+        return { property: onProperty ? top : "", reason };
     });
 }

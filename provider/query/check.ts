@@ -83,7 +83,11 @@ async function checkPart(
             const near = closest(step, [...columns.keys()]);
             const hint = near.length > 0 ? `; did you mean ${near.map((n) => `"${n}"`).join(", ")}?` : "";
             const walked = i > 0 ? ` (reached through ${steps.slice(0, i).join(".")})` : "";
-            return `field "${step}" does not exist on ${where}${walked} or the tables it extends${hint}`;
+            return (
+                `field "${step}" does not exist on ${where}${walked} or the tables it extends${hint} ` +
+                "(the platform ignores a condition on an unknown field, so it would match every record the condition " +
+                "was meant to leave out)"
+            );
         }
         if (i < steps.length - 1) {
             if (column.type !== "reference" || !column.reference) {

@@ -3,6 +3,7 @@
  */
 import { z } from "zod";
 import { SourceConnectionInput } from "../connection";
+import { checkTable } from "../query/names";
 import { recordName, recordProvider } from "../skeletons/records";
 
 /** Inputs of {@link cloneExclusionProvider}. */
@@ -32,6 +33,8 @@ export const cloneExclusionProvider = recordProvider<CloneExclusionInputs>({
     schema: CloneExclusionInputs,
     inputKeys: ["connection", "name", "description"],
     fields: (i): Record<string, string> => (i.description === undefined ? {} : { description: i.description }),
+    // A misspelt table excludes nothing: the data meant to stay in production would be copied.
+    lookup: async (connect, i) => checkTable(await connect(), i.name.replace(/\.\*$/, ""), "name"),
     inputsFromLive: (live, i) => ({
         connection: i.connection,
         name: live.name ?? i.name,

@@ -4,6 +4,8 @@
 import { z } from "zod";
 import { flag } from "../adopt";
 import { SourceConnectionInput } from "../connection";
+import { checkQuery } from "../query/check";
+import { checkTable } from "../query/names";
 import { recordName, recordProvider } from "../skeletons/records";
 
 /**
@@ -48,6 +50,12 @@ export const clonePreserverProvider = recordProvider<ClonePreserverInputs>({
     table: "clone_data_preserver",
     schema: ClonePreserverInputs,
     inputKeys: ["connection", "name", "table", "condition", "theme", "description"],
+    // A misspelt table preserves nothing, and a misspelt field in the condition preserves every row or none.
+    async lookup(connect, i) {
+        const client = await connect();
+        const missing = await checkTable(client, i.table, "table");
+        return missing.length > 0 ? missing : checkQuery(client, i.table, i.condition, "condition");
+    },
     fields: (i) => ({
         table: i.table,
         condition: i.condition,

@@ -21,8 +21,10 @@ import {
 import type { CloneClient } from "../clone/run";
 import { SourceConnectionInput } from "../connection";
 import { InputError } from "../errors";
+import { fromStack } from "../pulumi/check";
+import { closestNames, didYouMean } from "../query/names";
 import { recordName } from "../skeletons/records";
-import { settingsProvider } from "../skeletons/settings";
+import { type CheckFailure, settingsProvider } from "../skeletons/settings";
 
 /** The platform's own profile: "a System Profile that can't be modified". */
 export const SYSTEM_PROFILE = "System Profile";
@@ -159,22 +161,57 @@ export function scriptOrders(
     );
 }
 
+/** The record one reference (a sys_id or a name) names, if it exists. */
+async function findRef(client: CloneClient, kind: keyof typeof ITEM_TABLES, ref: string): Promise<Row | undefined> {
+    const table = ITEM_TABLES[kind].item;
+    return isSysId(ref) ? await getOrUndefined(client, table, ref) : await findByName(client, table, ref);
+}
+
+const MISSING_FIX = "create it first (declare it in this stack and pass its name or sysId output) or fix the name";
+
+/** What a reference that matches nothing gets told: the table, the instance, the closest names and the fix. */
+async function missingRef(client: CloneClient, kind: keyof typeof ITEM_TABLES, ref: string): Promise<string> {
+    const table = ITEM_TABLES[kind].item;
+    const near = isSysId(ref) ? "" : didYouMean(await closestNames(client, table, ref));
+    return `${kind} entry "${ref}" of a clone profile does not exist in ${table} on ${client.url}${near}; ${MISSING_FIX}`;
+}
+
 /** Resolves one reference (a sys_id or a name) to a sys_id, or says plainly what is missing. */
 async function resolveRef(client: CloneClient, kind: keyof typeof ITEM_TABLES, ref: string): Promise<string> {
-    const table = ITEM_TABLES[kind].item;
-    const row = isSysId(ref) ? await getOrUndefined(client, table, ref) : await findByName(client, table, ref);
+    const row = await findRef(client, kind, ref);
     if (!row?.sys_id) {
-        const fix = "create it first (declare it in this stack and pass its name or sysId output) or fix the name";
-        throw new InputError(
-            `${kind} entry "${ref}" of a clone profile does not exist in ${table} on ${client.url}; ${fix}`,
-            {
-                property: kind,
-                value: ref,
-                fix,
-            },
-        );
+        throw new InputError(await missingRef(client, kind, ref), { property: kind, value: ref, fix: MISSING_FIX });
     }
     return row.sys_id;
+}
+
+/**
+ * Check's lookup: every reference must name an existing record, except those the program itself creates (marked
+ * FROM_STACK by the SDK), which apply resolves before writing anything.
+ */
+async function lookupRefs(
+    client: CloneClient,
+    inputs: CloneProfileInputs,
+    news: Record<string, unknown>,
+): Promise<CheckFailure[]> {
+    const later = fromStack(news);
+    const refs: [keyof typeof ITEM_TABLES, string[]][] = [
+        ["exclusions", inputs.exclusions],
+        ["preservers", inputs.preservers],
+        ["cleanupScripts", scriptOrders(inputs.cleanupScripts).map((s) => s.ref)],
+    ];
+    const failures: CheckFailure[] = [];
+    for (const [kind, list] of refs) {
+        if (later.has(kind)) continue;
+        for (const [i, ref] of list.entries()) {
+            if (later.has(`${kind}.${i}`) || (await findRef(client, kind, ref))?.sys_id) continue;
+            failures.push({
+                property: `${kind}.${i}`,
+                reason: `${await missingRef(client, kind, ref)} (received ${JSON.stringify(ref)})`,
+            });
+        }
+    }
+    return failures;
 }
 
 /** Reads a profile's links (oldest first). */
@@ -363,6 +400,10 @@ export const cloneProfileProvider: pulumi.dynamic.ResourceProvider<CloneProfileI
         replaceKeys: ["connection", "name"],
         id: (_inputs, outs) => outs.sysId,
         journalKey: (inputs) => `${TABLE}:${inputs.name}`,
+        lookup: async (connect, inputs, news) => {
+            const refs = [...inputs.exclusions, ...inputs.preservers, ...inputs.cleanupScripts];
+            return refs.length > 0 ? lookupRefs(await connect(), inputs, news) : [];
+        },
         apply: applyProfile,
         async read(client, stored, id) {
             const live = await getOrUndefined(client, TABLE, stored.sysId || id);

@@ -38,7 +38,7 @@ import {
 import { clientFor, configureFromStack, connectionOptions, connectionProblem, connectionsReady } from "../connection";
 import { CloneFailedError, CloneTimeoutError, ConnectionConfigError, InputError, UnsafeTargetError } from "../errors";
 import { assertCloneTarget } from "../fence";
-import { containsUnknown, schemaDefaults, toCheckResult } from "../pulumi/check";
+import { containsUnknown, fromStack, schemaDefaults, toCheckResult } from "../pulumi/check";
 
 /** Inputs of {@link cloneRunProvider}. */
 export const CloneRunInputs = z
@@ -223,6 +223,27 @@ async function cloneTargetRefusal(target: string): Promise<{ property: string; r
         if (e instanceof InputError || e instanceof UnsafeTargetError) {
             return { property: "targetInstance", reason: `${e.message} (received ${JSON.stringify(target)})` };
         }
+        throw e;
+    }
+}
+
+/**
+ * The profile a clone request names must exist on the source, looked up at preview; a profile this program creates
+ * (marked FROM_STACK by the SDK) is looked up when the clone is requested.
+ *
+ * @returns the failure to report on profile, or undefined when it exists, is not given or is not known yet.
+ */
+async function profileRefusal(
+    inputs: CloneRunInputs,
+    news: Record<string, unknown>,
+): Promise<{ property: string; reason: string } | undefined> {
+    if (!inputs.profile || fromStack(news).has("profile")) return undefined;
+    try {
+        await findProfile(await clientFor("source"), inputs.profile);
+        return undefined;
+    } catch (e) {
+        if (e instanceof InputError) return { property: "profile", reason: e.message };
+        if (e instanceof ConnectionConfigError) return undefined;
         throw e;
     }
 }
@@ -470,7 +491,7 @@ export const cloneRunProvider: pulumi.dynamic.ResourceProvider<CloneRunInputs, C
             if (problem) return { failures: [{ property: "connection", reason: problem }] };
         }
         if (inputs.mode === "request") {
-            const refusal = await cloneTargetRefusal(inputs.targetInstance);
+            const refusal = (await cloneTargetRefusal(inputs.targetInstance)) ?? (await profileRefusal(inputs, news));
             if (refusal) return { failures: [refusal] };
         }
         // A new governed clone must keep the platform's gap to the clones already asked for: refused here, 0 writes.

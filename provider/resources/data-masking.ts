@@ -7,7 +7,6 @@ import { randomUUID } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import type { ServiceNowClient } from "../client/client";
-import { queryFields } from "../client/query";
 import { ConnectionInput } from "../connection";
 import {
     countsOf,
@@ -20,6 +19,9 @@ import {
 } from "../masking/converge";
 import { maskingSalt } from "../masking/salt";
 import { DEFAULT_EMAIL_DOMAIN, isUndeliverableDomain, Technique } from "../masking/techniques";
+import { checkQuery, closest } from "../query/check";
+import { tableColumns } from "../query/dictionary";
+import { checkTable } from "../query/names";
 import { type CheckFailure, settingsProvider } from "../skeletons/settings";
 
 // ---- schema ----
@@ -203,40 +205,32 @@ async function converge(c: ServiceNowClient, inputs: DataMaskingInputs): Promise
 }
 
 /**
- * Checks each rule against the instance: the table exists, and each masked field is a column of it (an unknown
- * field in a query or a field list is silently ignored by the platform, which would mask nothing and look converged).
+ * Checks each rule against the instance's data dictionary: the table exists, each masked field is a column of it
+ * (or of a table it extends), and its query and exception query pass the query check (an unknown field in a query or
+ * a field list is silently ignored by the platform: the query would match every record, the field mask nothing).
  */
 async function checkRules(c: ServiceNowClient, rules: readonly MaskingRule[]): Promise<CheckFailure[]> {
     const failures: CheckFailure[] = [];
     for (const [i, rule] of rules.entries()) {
-        let sample: Record<string, string> | undefined;
-        try {
-            sample = (await c.query(rule.table, { limit: 1 }))[0];
-        } catch (e) {
-            failures.push({
-                property: `rules[${i}].table`,
-                reason: `table "${rule.table}" cannot be read on ${c.url} (${(e as Error).message}); check its name`,
-            });
+        const columns = await tableColumns(c, rule.table);
+        if (columns === undefined) {
+            failures.push(...(await checkTable(c, rule.table, `rules[${i}].table`)));
             continue;
         }
-        if (!sample) continue;
-        for (const field of Object.keys(rule.fields)) {
-            if (!(field in sample))
+        // An empty dictionary: the integration user cannot read it, so the fields cannot be checked here.
+        if (columns.size > 0) {
+            for (const field of Object.keys(rule.fields)) {
+                if (columns.has(field)) continue;
+                const near = closest(field, [...columns.keys()]);
+                const hint = near.length > 0 ? `; did you mean ${near.map((n) => `"${n}"`).join(", ")}?` : "";
                 failures.push({
                     property: `rules[${i}].fields.${field}`,
-                    reason: `field "${field}" is not a column of ${rule.table} on ${c.url}; fix its name`,
+                    reason: `field "${field}" is not a column of ${rule.table} on ${c.url}${hint}; fix its name`,
                 });
-        }
-        // A query on an unknown field matches every record: masking would reach far beyond the intended scope.
-        for (const key of ["query", "exceptQuery"] as const) {
-            for (const field of queryFields(rule[key])) {
-                const column = field.split(".")[0]!;
-                if (!(column in sample))
-                    failures.push({
-                        property: `rules[${i}].${key}`,
-                        reason: `${key} "${rule[key]}" filters on "${column}", which is not a column of ${rule.table} on ${c.url}; the platform would ignore it and match every record; fix the field name`,
-                    });
             }
+        }
+        for (const key of ["query", "exceptQuery"] as const) {
+            failures.push(...(await checkQuery(c, rule.table, rule[key], `rules[${i}].${key}`)));
         }
     }
     return failures;

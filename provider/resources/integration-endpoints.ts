@@ -333,14 +333,34 @@ export async function applyIntegrationEndpoints(
     };
 }
 
+/** A rule as refresh finds it: the endpoints it should have rewritten but that are still on its `from`. */
+export interface LiveEndpointRule extends EndpointRule {
+    /** `table "name": value` of each endpoint the rule still matches; absent while the rule is in effect. */
+    notRewritten?: string[];
+}
+
+/**
+ * The rules as live, each in its place: a rule is in effect when no endpoint still matches it; one that some endpoint
+ * still matches (someone put a production URL back) carries those endpoints in `notRewritten`.
+ *
+ * Positions and unchanged rules stay exactly as declared, so the diff a refreshed preview prints (the engine compares
+ * these with the program's rules element by element) names the one rule and its endpoints, not every rule after it.
+ */
+export function rulesAsLive(rules: readonly EndpointRule[], endpoints: readonly EndpointRecord[]): LiveEndpointRule[] {
+    return rules.map((rule) => {
+        const stale = endpoints.filter((e) => rewriteValue(e, [rule]) !== e.value);
+        if (stale.length === 0) return rule;
+        return { ...rule, notRewritten: stale.map((e) => `${e.table} "${e.name}": ${e.value}`).sort() };
+    });
+}
+
 /** Live state shaped like the outputs, and the inputs that would produce it. */
 export async function readIntegrationEndpoints(
     client: RecordClient,
     props: IntegrationEndpointsOutputs,
 ): Promise<{ props: IntegrationEndpointsOutputs; inputs: IntegrationEndpointsInputs }> {
     const endpoints = await readEndpoints(client);
-    // A rule is in effect when no endpoint still matches it; a drifted endpoint shows as its rule missing from `rules`.
-    const rules = props.rules.filter((rule) => endpoints.every((e) => rewriteValue(e, [rule]) === e.value));
+    const rules = rulesAsLive(props.rules, endpoints);
     const hosts = props.tripwireHosts ?? tripwireHosts(props.productionHosts, []);
     const onProduction = endpoints.filter((e) => hosts.includes(endpointHost(e) ?? ""));
     const productionEndpoints = onProduction.filter((e) => e.active).map(describeEndpoint);

@@ -6,7 +6,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { convergeRecord, getOrUndefined, type RecordMemory, restoreRecord } from "../adopt/records";
 import type { Row } from "../adopt/row";
-import { type CheckFailure, settingsProvider } from "./settings";
+import { type CheckFailure, type SettingsSpec, settingsProvider } from "./settings";
 
 /** Inputs every record resource has. */
 export interface RecordInputs {
@@ -38,6 +38,8 @@ export interface RecordSpec<I extends RecordInputs> {
     inputsFromLive(live: Readonly<Row>, inputs: I): I;
     /** Extra refusals that need more than the schema (e.g. protected records); return a reason to refuse. */
     refuse?(inputs: I): CheckFailure | undefined;
+    /** Lookups at check on the instance (tables that must exist, queries against their dictionary). */
+    lookup?: SettingsSpec<I, RecordOutputs<I>>["lookup"];
 }
 
 /**
@@ -68,6 +70,7 @@ export function recordProvider<I extends RecordInputs>(
         id: (_inputs, outs) => outs.sysId,
         journalKey: (inputs) => `${spec.table}:${inputs.name}`,
         refuse: spec.refuse,
+        ...(spec.lookup ? { lookup: spec.lookup } : {}),
         async apply(client, inputs, prior, journal) {
             const priorMemory = prior ? memoryOf(spec.table, prior) : undefined;
             const { memory } = await convergeRecord(

@@ -47,9 +47,10 @@ export interface SettingsSpec<I extends { connection: ConnectionName }, O extend
     /**
      * Lookups at check, on the instance, before anything is written: every name the inputs reference must resolve.
      * Throw {@link InputError} (or return failures) for a reference that does not. `connect` opens the resource's
-     * connection; a lookup with nothing to resolve need not call it.
+     * connection; a lookup with nothing to resolve need not call it. `news` are the raw inputs, for the hidden ones
+     * such as FROM_STACK (provider/pulumi/check.ts).
      */
-    lookup?(connect: () => Promise<SettingsClient>, inputs: I): Promise<CheckFailure[]>;
+    lookup?(connect: () => Promise<SettingsClient>, inputs: I, news: Record<string, unknown>): Promise<CheckFailure[]>;
     /** Whether the resource must update although no input changed (e.g. a secret the outputs keep only hashed). */
     mustUpdate?(olds: O, news: I): boolean;
     /**
@@ -127,7 +128,7 @@ export function settingsProvider<I extends { connection: ConnectionName }, O ext
             if (problem) return { failures: [{ property: "connection", reason: problem }] };
             if (spec.lookup && !containsUnknown(inputs)) {
                 try {
-                    const failures = await spec.lookup(() => connect(inputs.connection), inputs);
+                    const failures = await spec.lookup(() => connect(inputs.connection), inputs, news);
                     if (failures.length > 0) return { failures };
                 } catch (e) {
                     if (!(e instanceof InputError)) throw e;

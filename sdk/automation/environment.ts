@@ -25,7 +25,7 @@ import { environmentKeys, formatProblems, parseEnvironmentConfig } from "../envi
 import { offlineEnv, packageRoot, resolvePulumiCommand } from "../toolchain";
 import { defaultBackendUrl } from "./backend";
 import { type CloneRequest, type CloneResult, cloneInstance, type InFlightPlan } from "./clone";
-import { type DriftReport, driftFromEvents } from "./drift";
+import { type DriftReport, driftFromEvents, shortType } from "./drift";
 import { connectionSettings, hasCompletedClone, preflightTarget } from "./preflight";
 import { type ProgressListener, ProgressTranslator, stripAnsi } from "./progress";
 
@@ -632,7 +632,9 @@ export function typedFailure(what: string, events: readonly EngineEvent[], err: 
         const message = (at >= 0 ? line.slice(at) : line).replace(/^UnsafeTargetError:\s*/, "");
         return new UnsafeTargetError(message, { cause: err });
     }
-    const checks = diagnostics.filter((m) => m.includes("has a problem") || m.includes("EnvironmentConfig"));
+    const checks = diagnostics
+        .filter((m) => m.includes("has a problem") || m.includes("EnvironmentConfig"))
+        .map(compactCheckFailure);
     if (checks.length > 0) {
         return new EnvironmentConfigError(
             `${what} failed: the stack config is invalid:\n${checks.join("\n")}`,
@@ -645,6 +647,21 @@ export function typedFailure(what: string, events: readonly EngineEvent[], err: 
     if (err instanceof Error && err.name === "AbortError") return err;
     const shown = diagnostics.length > 0 ? diagnostics.join("\n") : engineFailureText(err);
     return new EnvironmentOperationError(`${what} failed:\n${shown}`, diagnostics, { cause: err });
+}
+
+/**
+ * A check failure as the engine prints it, without the engine's wrapping: `pulumi-nodejs:dynamic/servicenow:UserLockout
+ * resource 'access': property scope value {…} has a problem: <reason>` becomes `UserLockout "access" scope: <reason>`.
+ * The engine prints the value in its own notation (`{[{a} {b}]}`); the reason already names it as written.
+ */
+export function compactCheckFailure(line: string): string {
+    const m =
+        /^(?:error: )?(\S+) resource '([^']*)'(?:: property (\S+) value .*? has a problem| has a problem): ([\s\S]*)$/.exec(
+            line.trim(),
+        );
+    if (!m) return line;
+    const [, type, name, property, reason] = m as unknown as [string, string, string, string | undefined, string];
+    return `${shortType(type)} "${name}"${property ? ` ${property}` : ""}: ${reason}`;
 }
 
 /**

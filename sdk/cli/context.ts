@@ -49,7 +49,9 @@ export function createContext(program: Command, io: CliIo, setCode: (code: numbe
         globals,
         async run(environment, action) {
             const g = globals();
-            const view = g.progress ? createProgressView(io.stderr, { verbose: g.verbose }) : undefined;
+            // Every error of a failed operation is in the error the action throws, which the CLI prints last: the
+            // progress view leaves errors out so each is printed once.
+            const view = g.progress ? createProgressView(io.stderr, { verbose: g.verbose, errors: false }) : undefined;
             const controller = new AbortController();
             const onSigint = () => controller.abort(new Error("interrupted"));
             process.once("SIGINT", onSigint);

@@ -10,8 +10,13 @@ export interface ProgressViewOptions {
     tty?: boolean;
     /** Prefix of every line (the demo indents). @default "  " */
     indent?: string;
-    /** Also print engine info messages (warnings and errors are always printed). @default false */
+    /** Also print engine info messages (warnings are always printed). @default false */
     verbose?: boolean;
+    /**
+     * Print the engine's error messages as they come. A caller that reports the failed operation's errors itself
+     * (sn-clone's final message lists every one) turns this off, so each error is printed once. @default true
+     */
+    errors?: boolean;
 }
 
 /** A progress display: its listener, and `finish()` to clear the status line. */
@@ -94,6 +99,7 @@ export function createProgressView(
                 return;
             case "log":
                 if (e.severity === "info" && !options.verbose) return;
+                if (e.severity === "error" && options.errors === false) return;
                 for (const l of e.message.split("\n").slice(0, 6))
                     line(`${e.severity === "error" ? "error" : "warning"}: ${l}`);
                 return;

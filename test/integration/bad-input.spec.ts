@@ -6,12 +6,25 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { ConfigMap } from "@pulumi/pulumi/automation";
+import type { ConfigMap, EngineEvent } from "@pulumi/pulumi/automation";
 import { type RunningEmulator, type RunningInstance, startEmulator } from "../../emulator";
 import { packageRoot } from "../../sdk/toolchain";
+import { failureLines, tableCell } from "../support/preview-failures";
 import { withTempStack } from "../support/pulumi";
+import { snClone } from "../support/sn-clone";
 
 const TARGET = "acme-qa";
+/** The passphrase withTempStack gives its stacks' secrets. */
+const PASSPHRASE = "integration-test-passphrase";
+/** Production hosts of the seeded integrations, each with its sandbox. */
+const SANDBOXES: Record<string, string> = {
+    "api.payments.acme-corp.com": "api.payments-sandbox.acme-corp.com",
+    "dw.acme-corp.com": "dw-test.acme-corp.com",
+    "sap-pi.acme-corp.com": "sap-pi-qa.acme-corp.com",
+    "cmdb-legacy.acme-corp.com": "cmdb-legacy-qa.acme-corp.com",
+    "ebs.acme-corp.com": "ebs-uat.acme-corp.com",
+    "wd5-services.myworkday.com": "wd5-impl-services1.workday.com",
+};
 
 interface BadCase {
     what: string;
@@ -97,6 +110,52 @@ const CASES: BadCase[] = [
         ],
     },
     {
+        what: "a clone profile's exclusion and cleanup script that do not exist",
+        case: {
+            kind: "CloneProfile",
+            args: {
+                name: "QA refresh",
+                exclusions: ["sys_emial"],
+                preservers: ["Core Instance Properties"],
+                cleanupScripts: ["Disable emials"],
+            },
+        },
+        expect: [
+            /exclusions\[0\]: exclusions entry "sys_emial" of a clone profile does not exist in clone_data_exclude/,
+            /did you mean "sys_email"/,
+            /cleanupScripts\[0\]: .*"Disable emials" .*clone_cleanup_script.*did you mean "Disable emails"/,
+        ],
+    },
+    {
+        what: "a clone request with a profile that does not exist",
+        case: { kind: "CloneRun", args: { mode: "request", profile: "Sytem Profile" } },
+        expect: [/profile/, /clone profile "Sytem Profile" does not exist in clone_profile/, /"System Profile"/],
+    },
+    {
+        what: "misspelt fields in a DataMasking rule's query and exception query, and a table that does not exist",
+        case: {
+            kind: "DataMasking",
+            args: {
+                allowUnknownCloneEpoch: true,
+                rules: [
+                    {
+                        table: "sys_user",
+                        query: "actve=true",
+                        exceptQuery: "user_nmae=uat.lead",
+                        fields: { email: { technique: "fake", fake: "email" } },
+                    },
+                    { table: "sys_usr", fields: { email: { technique: "remove" } } },
+                ],
+            },
+        },
+        config: { "servicenow:maskingSalt": { value: "bad-input-masking-salt", secret: true } },
+        expect: [
+            /rules\[0\]\.query: field "actve" does not exist on sys_user.*did you mean "active"/,
+            /rules\[0\]\.exceptQuery: field "user_nmae" does not exist on sys_user.*did you mean "user_name"/,
+            /rules\[1\]\.table: table "sys_usr" does not exist/,
+        ],
+    },
+    {
         what: "a clone request into a declared production instance",
         case: { kind: "CloneRun", args: { mode: "request", targetInstance: TARGET } },
         config: { "servicenow:productionInstances": { value: `acme-prod,${TARGET}` } },
@@ -110,7 +169,10 @@ describe("bad input fails preview through the real Pulumi CLI, with nothing writ
     let instance: RunningInstance;
     const printed: { what: string; message: string }[] = [];
 
+    let doc: string;
+
     before(async () => {
+        doc = fs.readFileSync(path.join(packageRoot, "docs", "preview-checks.md"), "utf8");
         const compiled = path.join(packageRoot, "dist", "test", "fixtures", "bad-input", "index.js");
         assert.ok(fs.existsSync(compiled), `${compiled} is missing: run \`npm run build\` (npm test does) first`);
         emulator = await startEmulator({
@@ -155,15 +217,30 @@ describe("bad input fails preview through the real Pulumi CLI, with nothing writ
                     "badinput:case": { value: JSON.stringify(c.case) },
                 });
                 const seq = emulator.stats.lastSeq;
-                const error = await stack.preview().then(
+                const events: EngineEvent[] = [];
+                const error = await stack.preview({ onEvent: (e) => events.push(e) }).then(
                     () => undefined,
                     (e: Error) => e,
                 );
                 assert.ok(error, `preview accepted ${c.what}`);
                 const message = problemLines(error.message);
                 printed.push({ what: c.what, message });
+                // docs/preview-checks.md must say what preview prints now: regenerate it when a message changes.
+                const lines = failureLines(events, instance.url);
+                assert.ok(lines.length > 0, `${c.what}: the engine reported no error event`);
+                for (const line of lines) {
+                    assert.ok(
+                        doc.includes(tableCell(line)),
+                        `${c.what}: docs/preview-checks.md lacks this message; run \`npx tsx bench/preview-checks.ts\`:\n${line}`,
+                    );
+                }
                 for (const x of c.expect) assert.match(message, x, `${c.what}: ${message}`);
                 assert.doesNotMatch(message, /\{<nil>\}/, "values print readably");
+                assert.doesNotMatch(
+                    message,
+                    /\{map\[/,
+                    "an item's failure does not print its whole list in Go notation",
+                );
                 assert.deepEqual(writes(seq), [], `${c.what}: nothing written`);
             }
         });
@@ -179,6 +256,102 @@ describe("bad input fails preview through the real Pulumi CLI, with nothing writ
                 const preview = await stack.preview();
                 assert.equal(preview.changeSummary.create, 2, "the stack and the job state");
                 assert.deepEqual(writes(seq), []);
+            },
+        );
+    });
+
+    it("previews a profile naming an exclusion the stack creates, and a clone naming that profile, with 0 writes", async () => {
+        // The engine previews a create with its inputs as outputs, so `exclusion.name` is known at preview although
+        // the record does not exist yet: check leaves such references to apply instead of failing the first preview.
+        const cases = [
+            { kind: "CloneExclusion", args: { name: "incident" } },
+            {
+                kind: "CloneProfile",
+                args: {
+                    name: "QA refresh",
+                    exclusions: ["@0.name", "sys_email"],
+                    preservers: ["Core Instance Properties"],
+                },
+            },
+            { kind: "CloneRun", args: { mode: "request", profile: "@1.name" } },
+        ];
+        await withTempStack(
+            "bad-input",
+            { ...base(), "badinput:case": { value: JSON.stringify(cases) } },
+            async ({ stack }) => {
+                const seq = emulator.stats.lastSeq;
+                const preview = await stack.preview();
+                assert.equal(preview.changeSummary.create, 4, "the stack, the exclusion, the profile and the clone");
+                assert.deepEqual(writes(seq), []);
+            },
+        );
+    });
+
+    it("sn-clone preview prints each check failure once, without the engine's wrapping, with 0 writes", async () => {
+        const c = {
+            kind: "UserLockout",
+            args: { scope: "active=true^departmnt=Finance", allowQuery: "web_service_acess_only=true" },
+        };
+        await withTempStack(
+            "bad-input",
+            { ...base(), "badinput:case": { value: JSON.stringify(c) } },
+            async ({ stack, stateDir, homeDir }) => {
+                const seq = emulator.stats.lastSeq;
+                const project = path.join(packageRoot, "test", "fixtures", "bad-input");
+                const r = await snClone(
+                    ["--work-dir", project, "--backend-url", `file://${stateDir}`, "--pulumi-home", homeDir].concat([
+                        "preview",
+                        stack.name,
+                    ]),
+                    { PULUMI_CONFIG_PASSPHRASE: PASSPHRASE },
+                );
+                const printed = r.stdout + r.stderr;
+                assert.equal(r.code, 1, printed);
+                const count = (text: string) => printed.split(text).length - 1;
+                assert.equal(count('scope: field "departmnt" does not exist on sys_user'), 1, printed);
+                assert.equal(
+                    count('allowQuery: field "web_service_acess_only" does not exist on sys_user'),
+                    1,
+                    printed,
+                );
+                assert.match(printed, /UserLockout "userlockout-1" scope: .*received "active=true\^departmnt=Finance"/);
+                assert.doesNotMatch(printed, /has a problem|pulumi-nodejs:dynamic/, "the engine's wrapping is cut");
+                assert.deepEqual(writes(seq), []);
+            },
+        );
+    });
+
+    it("a one-endpoint drift in IntegrationEndpoints diffs as that one rule, naming the endpoint", async () => {
+        const rules = Object.entries(SANDBOXES).map(([from, to]) => ({ from, to }));
+        const c = { kind: "IntegrationEndpoints", args: { rules, productionHosts: Object.keys(SANDBOXES) } };
+        await withTempStack(
+            "bad-input",
+            { ...base(), "badinput:case": { value: JSON.stringify(c) } },
+            async ({ stack }) => {
+                await stack.up();
+                const db = instance.db;
+                const dw = db.query("sys_rest_message", "name=Data Warehouse")[0]!;
+                db.update("sys_rest_message", dw.sys_id!, { rest_endpoint: "https://dw.acme-corp.com/api" });
+                const preview = await stack.preview({ refresh: true, diff: true });
+                const update = preview.stdout.slice(preview.stdout.lastIndexOf("(update)"));
+                assert.ok(update.length < preview.stdout.length, preview.stdout);
+                // Only the Data Warehouse rule (index 1) is marked, and the only lines added or removed are its
+                // endpoint that escaped the rewrite; the other rules print as unchanged context.
+                assert.deepEqual(update.match(/~ \[\d+\]:/g), ["~ [1]:"], update);
+                const changed = update
+                    .split("\n")
+                    .map((l) => l.trim())
+                    .filter((l) => /^[+-] /.test(l));
+                assert.deepEqual(changed, [
+                    "- notRewritten: [",
+                    '-     [0]: "sys_rest_message \\"Data Warehouse\\": https://dw.acme-corp.com/api"',
+                ]);
+                await stack.up({ refresh: true });
+                assert.equal(
+                    db.get("sys_rest_message", dw.sys_id!)?.rest_endpoint,
+                    "https://dw-test.acme-corp.com/api",
+                );
+                await stack.destroy();
             },
         );
     });

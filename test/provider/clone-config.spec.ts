@@ -1,4 +1,5 @@
 import * as assert from "node:assert/strict";
+import { FROM_STACK } from "../../provider/pulumi/check";
 import { cloneCleanupScriptProvider } from "../../provider/resources/clone-cleanup-script";
 import { cloneExclusionProvider } from "../../provider/resources/clone-exclusion";
 import { clonePreserverProvider } from "../../provider/resources/clone-preserver";
@@ -273,12 +274,18 @@ describe("clone configuration resources", function () {
         });
 
         it("fails with the missing name and writes nothing when a reference does not exist", async () => {
-            const inputs = await checked(profile, {
+            const news = {
                 name: "Typo profile",
                 preservers: ["Core Instance Properties"],
                 exclusions: ["no_such_exclusion"],
-            });
+            };
             const mark = pair.emulator.stats.lastSeq;
+            const refused = await failures(profile, news);
+            assert.equal(refused[0]?.property, "exclusions.0");
+            assert.match(refused[0]!.reason, /"no_such_exclusion".*does not exist in clone_data_exclude/);
+            // A reference to a record the program creates (marked by the SDK) is resolved by apply, which refuses the
+            // same way before writing anything.
+            const inputs = await checked(profile, { ...news, [FROM_STACK]: ["exclusions.0"] });
             await assert.rejects(profile.create(inputs), /"no_such_exclusion".*does not exist/);
             assert.deepEqual(writesSince(mark), [], "the request log shows no write to either instance");
             assert.equal(byName("clone_profile", "Typo profile"), undefined);

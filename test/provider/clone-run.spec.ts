@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { UNKNOWN } from "../../provider/pulumi/check";
+import { FROM_STACK, UNKNOWN } from "../../provider/pulumi/check";
 import { cloneCleanupScriptProvider } from "../../provider/resources/clone-cleanup-script";
 import { cloneExclusionProvider } from "../../provider/resources/clone-exclusion";
 import { clonePreserverProvider } from "../../provider/resources/clone-preserver";
@@ -225,6 +225,8 @@ describe("CloneRun", function () {
     });
 
     it("replaces the resource when what is cloned changes, and updates in place otherwise", async () => {
+        // check looks the profile up on the source: it must exist there.
+        prod().insert("clone_profile", { name: "Another profile" });
         const olds = await checked(run, FAST);
         for (const change of [
             { profile: "Another profile" },
@@ -326,6 +328,7 @@ describe("CloneRun", function () {
     });
 
     it("keeps its defaults when an input is still unknown at preview, so only that input can mean a new clone", async () => {
+        prod().insert("clone_profile", { name: "QA" });
         const olds = await checked(run, { ...FAST, profile: "QA" });
         const news = await run.check(olds, { ...FAST, profile: UNKNOWN });
         assert.equal(news.inputs.mode, "request");
@@ -333,6 +336,22 @@ describe("CloneRun", function () {
         assert.equal(news.inputs.excludeAttachments, true);
         const diff = await run.diff("x", { ...olds, epoch: "" }, news.inputs);
         assert.deepEqual(diff.replaces, ["profile"]);
+    });
+
+    it("fails check for a profile that does not exist on the source, naming the closest one, and writes nothing", async () => {
+        const mark = pair.emulator.stats.lastSeq;
+        const r = await run.check({}, { ...FAST, profile: "Sytem Profile" });
+        assert.equal(r.failures?.[0]?.property, "profile");
+        assert.match(
+            r.failures[0].reason,
+            /"Sytem Profile" does not exist in clone_profile .*did you mean "System Profile"/,
+        );
+        // A profile the program itself creates (marked by the SDK) is looked up when the clone is requested instead.
+        const later = await run.check({}, { ...FAST, profile: "Sytem Profile", [FROM_STACK]: ["profile"] });
+        assert.deepEqual(later.failures ?? [], []);
+        await assert.rejects(run.create(later.inputs), /"Sytem Profile" does not exist in clone_profile/);
+        const writes = pair.emulator.stats.requests(undefined, mark).filter((e) => e.method !== "GET");
+        assert.deepEqual(writes, [], "nothing written on either instance");
     });
 
     it("fails check plainly for options that do not fit the mode", async () => {

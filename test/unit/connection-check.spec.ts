@@ -1,6 +1,7 @@
 /**
  * Connection settings with a wrong shape fail check (preview), not the first request: an instance URL that is not an
- * https URL, productionInstances that is not valid JSON. Settings not given at all are left to the first use.
+ * https URL, productionInstances that is not valid JSON, half a credential, a yes/no setting that is neither. Settings
+ * not given at all are left to the first use.
  */
 import * as assert from "node:assert/strict";
 import { configureConnections, connectionProblem, resetConnections } from "../../provider/connection";
@@ -42,6 +43,24 @@ describe("connection settings checked at preview", () => {
                 "servicenow:productionInstances": '["acme-prod"',
             },
             /productionInstances is not valid JSON \(\["acme-prod"\)/,
+        ],
+        [
+            "an OAuth client id without its secret",
+            { "servicenow:instanceUrl": "https://acme-qa.service-now.com", "servicenow:clientId": "pulumi-client" },
+            /has servicenow:clientId but no servicenow:clientSecret; set it with `pulumi config set servicenow:clientSecret \.\.\. --secret`/,
+        ],
+        [
+            "allowInsecureHttp that is not a yes or a no",
+            { "servicenow:instanceUrl": "https://acme-qa.service-now.com", "servicenow:allowInsecureHttp": "maybe" },
+            /servicenow:allowInsecureHttp .*must be true or false \(received "maybe"\)/,
+        ],
+        [
+            "allowChangeRequests that is not a yes or a no",
+            {
+                "servicenow:instanceUrl": "https://acme-qa.service-now.com",
+                "servicenow:allowChangeRequests": "perhaps",
+            },
+            /servicenow:allowChangeRequests .*must be true or false \(received "perhaps"\)/,
         ],
     ];
     for (const [what, values, message] of bad) {
