@@ -3,6 +3,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { shimProvider } from "../provider/pulumi/shim";
+import type { PROPERTY_TYPES } from "../provider/resources/system-property";
 import { claimRecords } from "./claims";
 
 /** Arguments of a {@link SystemProperty}. */
@@ -13,8 +14,11 @@ export interface SystemPropertyArgs {
     name: pulumi.Input<string>;
     /** The value, always a string on the platform (`"true"`/`"false"` for booleans). */
     value: pulumi.Input<string>;
-    /** The property type used only when the property has to be created. @default "string" */
-    type?: pulumi.Input<string>;
+    /**
+     * The `sys_properties` type, used only when the property has to be created (`"boolean"` for true/false).
+     * @default "string"
+     */
+    type?: pulumi.Input<(typeof PROPERTY_TYPES)[number]>;
     /**
      * The completion of the clone this policy follows (usually `cloneRun.epoch`): when it changes, the next `up`
      * re-asserts the policy even if nothing else changed. @default none

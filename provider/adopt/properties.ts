@@ -92,7 +92,7 @@ export interface AppliedProperties {
 /**
  * Converges properties to the desired values, remembering previous values first.
  *
- * @param types `sys_properties.type` for a property that has to be created, e.g. `"true|false"`; default `"string"`.
+ * @param types `sys_properties.type` for a property that has to be created, e.g. `"boolean"`; default `"string"`.
  */
 export async function applyProperties(
     client: RecordClient,

@@ -121,7 +121,7 @@ export const TEST_USER = "glide.email.test.user";
 export const EMAIL_ACCOUNT_TABLE = "sys_email_account";
 
 const INPUT_KEYS = ["connection", "sending", "receiving", "redirectTo", "smtpAccount"] as const;
-const PROPERTY_TYPES = { [SMTP_ACTIVE]: "true|false", [READ_ACTIVE]: "true|false", [TEST_USER]: "string" };
+const PROPERTY_TYPES = { [SMTP_ACTIVE]: "boolean", [READ_ACTIVE]: "boolean", [TEST_USER]: "string" };
 const ACCOUNT_FIELDS = ["sys_id", "name", "type", "active", "server", "port", "user_name"];
 
 /** The property values the inputs ask for; glide.email.test.user only when redirectTo is given. */

@@ -104,7 +104,7 @@ export const postCloneChecksProvider: pulumi.dynamic.ResourceProvider<PostCloneC
                 client,
                 { [RUNNER_PROPERTY]: "true" },
                 prior?.runnerMemory ?? {},
-                { [RUNNER_PROPERTY]: "true|false" },
+                { [RUNNER_PROPERTY]: "boolean" },
                 journal,
             );
             const limits = Object.fromEntries(

@@ -15,6 +15,23 @@ import {
 import { ConnectionInput } from "../connection";
 import { settingsProvider, singletonId } from "../skeletons/settings";
 
+/** The values of `sys_properties.type` (a boolean property is `boolean`, labelled "true | false" in forms). */
+export const PROPERTY_TYPES = [
+    "string",
+    "integer",
+    "boolean",
+    "choicelist",
+    "color",
+    "date_format",
+    "image",
+    "password",
+    "password2",
+    "short_string",
+    "time_format",
+    "timezone",
+    "uploaded_image",
+] as const;
+
 /** Inputs of {@link systemPropertyProvider}. */
 export const SystemPropertyInputs = z.object({
     connection: ConnectionInput,
@@ -26,9 +43,13 @@ export const SystemPropertyInputs = z.object({
     value: z.string({
         error: 'value is required and is always a string on the platform; write booleans as "true"/"false"',
     }),
+    // The choice values of sys_properties.type (the ServiceNow SDK's Property types). The Table API would store any
+    // string, leaving a property the platform's forms cannot edit, so a misspelt type fails here instead.
     type: z
-        .string()
-        .min(1, { error: 'type must be a sys_properties type such as "string", "true|false" or "integer"' })
+        .enum(PROPERTY_TYPES, {
+            error: (issue) =>
+                `type must be one of the sys_properties types: ${PROPERTY_TYPES.join(", ")} (received ${JSON.stringify(issue.input)})`,
+        })
         .default("string"),
 });
 /** Normalized inputs. */

@@ -64,7 +64,7 @@ export async function verifyInstance(
             client,
             { [RUNNER_PROPERTY]: "true" },
             {},
-            { [RUNNER_PROPERTY]: "true|false" },
+            { [RUNNER_PROPERTY]: "boolean" },
         );
         try {
             for (const suite of spec.suites) {

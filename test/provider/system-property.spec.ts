@@ -48,4 +48,15 @@ describe("SystemProperty against the emulator", () => {
         assert.match(r.failures?.[0]?.reason ?? "", /"glide product name"/);
         assert.deepEqual(env.writesSince(seq), []);
     });
+
+    it("refuses a type that is not a sys_properties type, listing the real ones, and writes nothing", async () => {
+        const seq = env.mark();
+        const r = await provider.check!(
+            {} as never,
+            { name: "x_acme.flag", value: "true", type: "true|false" } as never,
+        );
+        assert.equal(r.failures?.[0]?.property, "type");
+        assert.match(r.failures?.[0]?.reason ?? "", /boolean.*\(received "true\|false"\)/);
+        assert.deepEqual(env.writesSince(seq), []);
+    });
 });
