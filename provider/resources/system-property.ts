@@ -46,10 +46,7 @@ export const SystemPropertyInputs = z.object({
     // The choice values of sys_properties.type (the ServiceNow SDK's Property types). The Table API would store any
     // string, leaving a property the platform's forms cannot edit, so a misspelt type fails here instead.
     type: z
-        .enum(PROPERTY_TYPES, {
-            error: (issue) =>
-                `type must be one of the sys_properties types: ${PROPERTY_TYPES.join(", ")} (received ${JSON.stringify(issue.input)})`,
-        })
+        .enum(PROPERTY_TYPES, { error: `type must be one of the sys_properties types: ${PROPERTY_TYPES.join(", ")}` })
         .default("string"),
 });
 /** Normalized inputs. */
