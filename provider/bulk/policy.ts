@@ -100,16 +100,20 @@ export async function converge(
     };
 }
 
-/** Reads live state: how many records drifted from the policy, without writing (one pass over the scope when it can). */
+/**
+ * Reads live state: how many records drifted from the policy, without writing (one pass over the scope when it can).
+ *
+ * @param exempt the allow-list's answer, or its promise: the scope is read while it is still being resolved.
+ */
 export async function inspect(
     client: ServiceNowClient,
     flag: FlagField,
     scope: string,
-    exempt: ReadonlySet<string>,
+    exempt: ReadonlySet<string> | Promise<ReadonlySet<string>>,
     previous: ChangeRecord | undefined,
 ): Promise<{ counts: PolicyCounts; plan: Plan }> {
-    const s = await surveyForRead(client, flag, scope, previous);
-    const p = plan(flag, s, exempt, previous);
+    const [s, allowed] = await Promise.all([surveyForRead(client, flag, scope, previous), exempt]);
+    const p = plan(flag, s, allowed, previous);
     return {
         plan: p,
         counts: {

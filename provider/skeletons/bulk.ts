@@ -231,7 +231,7 @@ export function bulkPolicyProvider<I extends BulkPolicyInputs, O extends I & Cha
                 if (!props) return { id };
                 const inputs = inputsOf(props);
                 const c = await client(inputs);
-                const { exempt } = await allowedOnce(c, inputs);
+                const exempt = allowedOnce(c, inputs).then((a) => a.exempt);
                 const { counts, plan } = await inspect(c, flag, inputs.scope, exempt, props);
                 const sample = await namesOf(
                     c,
