@@ -2,17 +2,19 @@
  * The provider half shared by the query-scoped bulk resources: converge, read, revert, and the diff rule.
  */
 import type { ServiceNowClient } from "../client/client";
+import { surveyAndWrite } from "./pipeline";
 import {
     type ApplyResult,
     applyWrites,
     type ChangeRecord,
+    type CoveredChanges,
+    changeRecords,
     type FlagField,
     oursPredicate,
     type Plan,
     type PreviousChanges,
     plan,
     recordOf,
-    survey,
     surveyEnforced,
     surveyForRead,
 } from "./reconcile";
@@ -51,6 +53,7 @@ export interface Converged {
 
 /**
  * Surveys the table, writes only the difference, and returns the record of what this resource has changed in total.
+ * The writes start while the table is still being read (see provider/bulk/pipeline.ts).
  *
  * When some writes fail the record still lists exactly those that succeeded (plus what was changed before), so state
  * stays true and a re-run converges.
@@ -61,14 +64,11 @@ export async function converge(
     scope: string,
     exempt: ReadonlySet<string>,
     previous: PreviousChanges,
-    beforeWrites?: (covering: ChangeRecord) => void,
+    beforeWrites?: (covering: CoveredChanges) => void,
 ): Promise<Converged> {
     const start = client.requestCount;
-    const s = await survey(client, flag, scope);
-    const p = plan(flag, s, exempt, previous);
-    // Write-ahead: every row this run may change (or still has to put back) is on disk before the first write.
-    beforeWrites?.(recordOf(s, new Set([...p.ours, ...p.revert.map((w) => w.sysId)])));
-    const result: ApplyResult = await applyWrites(client, flag, [...p.enforce, ...p.revert]);
+    // Write-ahead: every row a batch call may change (or still has to put back) is on disk before the call goes out.
+    const { survey: s, plan: p, result } = await surveyAndWrite(client, flag, scope, exempt, previous, beforeWrites);
     const ours = new Set(p.ours);
     let failedEnforce = 0;
     for (const w of p.enforce) {
@@ -100,16 +100,20 @@ export async function converge(
     };
 }
 
-/** Reads live state: how many records drifted from the policy, without writing (one pass over the scope when it can). */
+/**
+ * Reads live state: how many records drifted from the policy, without writing (one pass over the scope when it can).
+ *
+ * @param exempt the allow-list's answer, or its promise: the scope is read while it is still being resolved.
+ */
 export async function inspect(
     client: ServiceNowClient,
     flag: FlagField,
     scope: string,
-    exempt: ReadonlySet<string>,
+    exempt: ReadonlySet<string> | Promise<ReadonlySet<string>>,
     previous: ChangeRecord | undefined,
 ): Promise<{ counts: PolicyCounts; plan: Plan }> {
-    const s = await surveyForRead(client, flag, scope, previous);
-    const p = plan(flag, s, exempt, previous);
+    const [s, allowed] = await Promise.all([surveyForRead(client, flag, scope, previous), exempt]);
+    const p = plan(flag, s, allowed, previous);
     return {
         plan: p,
         counts: {
@@ -128,8 +132,7 @@ export async function inspect(
  * @throws the first write failure, after writing everything else it could.
  */
 export async function revertAll(client: ServiceNowClient, flag: FlagField, previous: PreviousChanges): Promise<number> {
-    const records = (Array.isArray(previous) ? previous : [previous]) as (ChangeRecord | undefined)[];
-    if (!records.some((r) => r?.changes)) return 0;
+    if (!changeRecords(previous).some((r) => r.changes)) return 0;
     const ours = oursPredicate(previous);
     const rows = (await surveyEnforced(client, flag)).filter(ours);
     const result = await applyWrites(

@@ -19,9 +19,15 @@ export interface IdRange {
  *
  * @param universe every sys_id of the table, sorted ascending (as keyset paging returns them), unique.
  * @param isMember whether the id at that index belongs to the subset.
+ * @param next when `universe` is only the first part of the table: the id that follows it, or `undefined` when that
+ *   is not known yet (the last run then ends at its last member exactly, instead of running on unbounded).
  * @returns `lo:hi` pairs joined by `;` ("" for an empty subset).
  */
-export function encodeRanges(universe: readonly string[], isMember: (index: number) => boolean): string {
+export function encodeRanges(
+    universe: readonly string[],
+    isMember: (index: number) => boolean,
+    next?: { id: string | undefined },
+): string {
     const out: string[] = [];
     let i = 0;
     while (i < universe.length) {
@@ -34,7 +40,8 @@ export function encodeRanges(universe: readonly string[], isMember: (index: numb
         const first = universe[i]!;
         const last = universe[j]!;
         const before = i > 0 ? universe[i - 1] : undefined;
-        const after = j + 1 < universe.length ? universe[j + 1] : undefined;
+        // Past a partial universe, a sentinel just above the last id keeps the whole of it and nothing after it.
+        const after = j + 1 < universe.length ? universe[j + 1] : next ? (next.id ?? `${last}\u0000`) : undefined;
         // lo: the shortest prefix of `first` that sorts after `before`; hi: the shortest prefix of `last` that no id
         // at or after `after` starts with (and that sorts before it).
         const lo = before === undefined ? "" : first.slice(0, commonPrefix(before, first) + 1);
@@ -43,6 +50,17 @@ export function encodeRanges(universe: readonly string[], isMember: (index: numb
         i = j + 1;
     }
     return out.join(";");
+}
+
+/**
+ * Ranges that name exactly the given sys_ids, one run each (`id:id`): for rows whose neighbours are not known yet, so
+ * no run may reach past them. Costs about twice a sys_id per row; the bulk reconciler keeps it for the write-ahead
+ * journal only, never in state.
+ *
+ * @param ids sorted ascending, unique.
+ */
+export function exactRanges(ids: readonly string[]): string {
+    return ids.map((id) => `${id}:${id}`).join(";");
 }
 
 /** Parses {@link encodeRanges} output. */

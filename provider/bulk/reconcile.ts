@@ -76,18 +76,18 @@ export interface Plan {
 export const SURVEY_PAGE_SIZE = 10_000;
 
 /** The columns a survey reads. */
-function surveyFields(flag: FlagField): string[] {
+export function surveyFields(flag: FlagField): string[] {
     return [flag.field, "sys_created_on", ...(flag.writeToClass ? ["sys_class_name"] : [])];
 }
 
 /** The instance's clock now, as well as the client knows it (its latest `Date` header, else the local clock). */
-function serverNow(client: ServiceNowClient): string {
+export function serverNow(client: ServiceNowClient): string {
     return client.lastServerTime ?? new Date().toISOString().slice(0, 19).replace("T", " ");
 }
 
 /**
  * Reads every row of the table (sys_id, the field, creation time, class) and the sys_ids in scope, the two passes at
- * the same time (a write needs the whole table: its record of changes is encoded against it).
+ * the same time: what a read of a record without a count needs (a convergence walks them in provider/bulk/pipeline.ts).
  */
 export async function survey(client: ServiceNowClient, flag: FlagField, scope: string): Promise<Survey> {
     const rows: SurveyRow[] = [];
@@ -162,16 +162,33 @@ export async function surveyEnforced(client: ServiceNowClient, flag: FlagField):
  * What a resource remembers having changed: its change record, or several when an interrupted run's write-ahead
  * journal must be counted too (a row is ours when any of them lists it).
  */
-export type PreviousChanges = ChangeRecord | readonly (ChangeRecord | undefined)[] | undefined;
+export type PreviousChanges = ChangeRecord | undefined | readonly PreviousChanges[];
+
+/**
+ * What a write-ahead journal entry holds: one record over the whole table, or, while a convergence is still walking
+ * it, several (the part walked, rows named one by one, and the records of earlier runs still to be honoured).
+ */
+export type CoveredChanges = ChangeRecord | ChangeRecord[];
+
+/** The change records in `previous`, nested lists flattened, absent ones dropped. */
+export function changeRecords(previous: PreviousChanges): ChangeRecord[] {
+    if (previous === undefined) return [];
+    if (isRecordList(previous)) return previous.flatMap(changeRecords);
+    return [previous];
+}
+
+function isRecordList(p: PreviousChanges): p is readonly PreviousChanges[] {
+    return Array.isArray(p);
+}
 
 /** A predicate "did we change this row", from change records (rows created after a record never were). */
 export function oursPredicate(previous: PreviousChanges): (row: SurveyRow) => boolean {
-    if (Array.isArray(previous)) {
-        const each = (previous as readonly (ChangeRecord | undefined)[]).map((r) => oursPredicate(r));
+    const records = changeRecords(previous).filter((r) => r.changes);
+    if (records.length !== 1) {
+        const each = records.map((r) => oursPredicate(r));
         return (row) => each.some((p) => p(row));
     }
-    const record = previous as ChangeRecord | undefined;
-    if (!record?.changes) return () => false;
+    const record = records[0]!;
     const ranges: IdRange[] = decodeRanges(record.changes);
     // The creation-time filter needs both times; without them (a hidden sys_created_on) the ranges alone decide.
     const asOf = record.changesAsOf;
@@ -185,26 +202,50 @@ export function oursPredicate(previous: PreviousChanges): (row: SurveyRow) => bo
  */
 export function plan(flag: FlagField, s: Survey, exempt: ReadonlySet<string>, previous: PreviousChanges): Plan {
     const wasOurs = oursPredicate(previous);
-    const out: Plan = { enforce: [], revert: [], exemptInScope: 0, ours: new Set(), oursEnforcedNow: 0 };
-    for (const row of s.rows) {
-        const ours = wasOurs(row);
-        const enforcedNow = row.value === flag.enforced;
-        const inScope = s.inScope.has(row.sysId);
-        if (inScope && exempt.has(row.sysId)) out.exemptInScope++;
-        const wanted = inScope && !exempt.has(row.sysId);
-        if (wanted) {
-            if (!enforcedNow) {
-                out.enforce.push({ sysId: row.sysId, cls: row.cls, value: flag.enforced });
-                out.ours.add(row.sysId);
-            } else if (ours) {
-                out.ours.add(row.sysId);
-                out.oursEnforcedNow++;
-            }
-        } else if (ours && enforcedNow) {
-            out.revert.push({ sysId: row.sysId, cls: row.cls, value: flag.original });
-        }
-    }
+    const out = emptyPlan();
+    for (const row of s.rows) planRow(flag, row, s.inScope.has(row.sysId), exempt, wasOurs, out);
     return out;
+}
+
+/** A plan with nothing in it yet. */
+export function emptyPlan(): Plan {
+    return { enforce: [], revert: [], exemptInScope: 0, ours: new Set(), oursEnforcedNow: 0 };
+}
+
+/**
+ * Plans one row into `out` (see {@link plan}) and returns the write it needs, if any.
+ *
+ * @param wasOurs the predicate of the previous change records ({@link oursPredicate}).
+ */
+export function planRow(
+    flag: FlagField,
+    row: SurveyRow,
+    inScope: boolean,
+    exempt: ReadonlySet<string>,
+    wasOurs: (row: SurveyRow) => boolean,
+    out: Plan,
+): PlannedWrite | undefined {
+    const ours = wasOurs(row);
+    const enforcedNow = row.value === flag.enforced;
+    if (inScope && exempt.has(row.sysId)) out.exemptInScope++;
+    const wanted = inScope && !exempt.has(row.sysId);
+    if (wanted) {
+        if (!enforcedNow) {
+            const write = { sysId: row.sysId, cls: row.cls, value: flag.enforced };
+            out.enforce.push(write);
+            out.ours.add(row.sysId);
+            return write;
+        }
+        if (ours) {
+            out.ours.add(row.sysId);
+            out.oursEnforcedNow++;
+        }
+    } else if (ours && enforcedNow) {
+        const write = { sysId: row.sysId, cls: row.cls, value: flag.original };
+        out.revert.push(write);
+        return write;
+    }
+    return undefined;
 }
 
 /** Encodes a set of changed sys_ids against the surveyed table. */
@@ -260,7 +301,8 @@ export async function applyWrites(
     return result;
 }
 
-function toRow(r: SnRecord, flag: FlagField): SurveyRow {
+/** A row as a survey keeps it. */
+export function toRow(r: SnRecord, flag: FlagField): SurveyRow {
     return {
         sysId: r.sys_id!,
         value: r[flag.field] ?? "",

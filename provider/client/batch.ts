@@ -31,7 +31,8 @@ export class BatchApi {
     constructor(
         private readonly transport: Transport,
         private readonly beforeWrite: BeforeWrite,
-        private readonly batchSize: number,
+        /** Sub-requests per Batch API call at most. */
+        readonly batchSize: number,
     ) {}
 
     /**

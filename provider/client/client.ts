@@ -86,6 +86,11 @@ export class ServiceNowClient {
         return this.transport.requestCount;
     }
 
+    /** Sub-requests per Batch API call at most: callers that send writes in steps send them in multiples of it. */
+    get batchSize(): number {
+        return this.batch.batchSize;
+    }
+
     /** The instance's clock at its latest answer (`Date` header), as ServiceNow stores datetimes: `YYYY-MM-DD HH:MM:SS` UTC. */
     get lastServerTime(): string | undefined {
         return this.transport.lastServerTime;

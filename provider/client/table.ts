@@ -27,6 +27,11 @@ export interface PageOptions {
     fields?: readonly string[];
     /** Rows per page. @default 2000 */
     pageSize?: number;
+    /**
+     * Rows of the first pages, before `pageSize` applies: a small first page answers sooner (the instance charges per
+     * row returned), so a caller can start working on it while the bigger pages are read. @default []
+     */
+    firstPages?: readonly number[];
 }
 
 /** Awaited before every write request with the table and, for inserts and updates, the values; throws to refuse it. */
@@ -74,12 +79,12 @@ export class TableApi {
      * tell them apart by `sys_created_on`, and a short page still ends the walk early when rows were deleted).
      */
     async *pages(table: string, options: PageOptions = {}): AsyncGenerator<SnRecord[]> {
-        const pageSize = options.pageSize ?? 2000;
         const fields = options.fields ? [...new Set(["sys_id", ...options.fields])] : undefined;
         let after: string | undefined;
         let total: number | undefined;
         let read = 0;
-        for (;;) {
+        for (let n = 0; ; n++) {
+            const pageSize = options.firstPages?.[n] ?? options.pageSize ?? 2000;
             const answer: { headers?: Record<string, unknown> } = {};
             const res = await this.transport.send(
                 `GET ${table}`,

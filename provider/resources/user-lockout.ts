@@ -91,66 +91,75 @@ export const userLockoutProvider: pulumi.dynamic.ResourceProvider<UserLockoutInp
  */
 export async function allowedUsers(c: ServiceNowClient, inputs: UserLockoutInputs): Promise<AllowedRecords> {
     const exempt = new Set<string>();
-    const missing: MissingEntry[] = [];
-    const notFound = (property: string, kind: string, value: string, fix: string) =>
-        missing.push({
-            property,
-            value,
-            reason: `${kind} "${value}" in ${property} does not exist on ${c.url}; ${fix}`,
-        });
-    const collect = async (table: string, query: string, field: string) => {
+    const notFound = (property: string, kind: string, value: string, fix: string): MissingEntry => ({
+        property,
+        value,
+        reason: `${kind} "${value}" in ${property} does not exist on ${c.url}; ${fix}`,
+    });
+    const collect = async (table: string, query: string, field: string, into: Set<string>) => {
         for await (const page of c.pages(table, { query, fields: [field], pageSize: 5000 })) {
-            for (const r of page) if (r[field]) exempt.add(r[field]!);
+            for (const r of page) if (r[field]) into.add(r[field]!);
         }
     };
 
-    const roles = await namedIds(c, "sys_user_role", "name", inputs.allowRoles);
-    for (const name of inputs.allowRoles) {
-        if (!roles.has(name))
-            notFound("allowRoles", "role", name, "remove it or check its spelling (role names, e.g. admin)");
-    }
-    const roleIds = await withContainingRoles(c, [...roles.values()]);
-    const groupIdsByRole = new Set<string>();
-    if (roleIds.length > 0) {
-        // sys_user_has_role also carries inherited rows on a real instance; the group walk below covers instances
-        // (and emulators) that do not materialize them.
-        await collect("sys_user_has_role", inQuery("role", roleIds), "user");
-        for await (const page of c.pages("sys_group_has_role", {
-            query: inQuery("role", roleIds),
-            fields: ["group"],
-        })) {
-            for (const r of page) if (r.group) groupIdsByRole.add(r.group);
+    // Independent relations are asked for at once; only role → containing roles → grants → members is a chain.
+    const groupIdsByRole = async (): Promise<{ groups: Set<string>; missing: MissingEntry[] }> => {
+        const roles = await namedIds(c, "sys_user_role", "name", inputs.allowRoles);
+        const missing = inputs.allowRoles
+            .filter((name) => !roles.has(name))
+            .map((name) =>
+                notFound("allowRoles", "role", name, "remove it or check its spelling (role names, e.g. admin)"),
+            );
+        const roleIds = await withContainingRoles(c, [...roles.values()]);
+        const groups = new Set<string>();
+        if (roleIds.length > 0) {
+            // sys_user_has_role also carries inherited rows on a real instance; the group walk below covers instances
+            // (and emulators) that do not materialize them.
+            await Promise.all([
+                collect("sys_user_has_role", inQuery("role", roleIds), "user", exempt),
+                collect("sys_group_has_role", inQuery("role", roleIds), "group", groups),
+            ]);
         }
-    }
-    const groups = await namedIds(c, "sys_user_group", "name", inputs.allowGroups);
-    for (const name of inputs.allowGroups) {
-        if (!groups.has(name))
-            notFound("allowGroups", "group", name, "remove it or check its name (sys_user_group.name)");
-    }
-    const groupIds = [...new Set([...groupIdsByRole, ...groups.values()])];
-    if (groupIds.length > 0) await collect("sys_user_grmember", inQuery("group", groupIds), "user");
-
-    const named = [...inputs.allowUsers, ...(c.username ? [c.username] : [])];
-    const users = await namedIds(c, "sys_user", "user_name", named);
-    for (const name of inputs.allowUsers) {
-        if (!users.has(name)) notFound("allowUsers", "user", name, "remove it or create the user first");
-    }
-    for (const id of users.values()) exempt.add(id);
-
-    if (inputs.allowQuery) {
+        return { groups, missing };
+    };
+    const namedGroups = async (): Promise<{ groups: Set<string>; missing: MissingEntry[] }> => {
+        const groups = await namedIds(c, "sys_user_group", "name", inputs.allowGroups);
+        const missing = inputs.allowGroups
+            .filter((name) => !groups.has(name))
+            .map((name) => notFound("allowGroups", "group", name, "remove it or check its name (sys_user_group.name)"));
+        return { groups: new Set(groups.values()), missing };
+    };
+    const byGroup = async (): Promise<MissingEntry[]> => {
+        const [viaRoles, named] = await Promise.all([groupIdsByRole(), namedGroups()]);
+        const groupIds = [...new Set([...viaRoles.groups, ...named.groups])];
+        if (groupIds.length > 0) await collect("sys_user_grmember", inQuery("group", groupIds), "user", exempt);
+        return [...viaRoles.missing, ...named.missing];
+    };
+    const byName = async (): Promise<MissingEntry[]> => {
+        const named = [...inputs.allowUsers, ...(c.username ? [c.username] : [])];
+        const users = await namedIds(c, "sys_user", "user_name", named);
+        for (const id of users.values()) exempt.add(id);
+        return inputs.allowUsers
+            .filter((name) => !users.has(name))
+            .map((name) => notFound("allowUsers", "user", name, "remove it or create the user first"));
+    };
+    const byQuery = async (): Promise<MissingEntry[]> => {
+        if (!inputs.allowQuery) return [];
         let matched = 0;
         for await (const page of c.pages("sys_user", { query: inputs.allowQuery, fields: [], pageSize: 5000 })) {
             matched += page.length;
             for (const r of page) exempt.add(r.sys_id!);
         }
-        if (matched === 0) {
-            missing.push({
+        if (matched > 0) return [];
+        return [
+            {
                 property: "allowQuery",
                 value: inputs.allowQuery,
                 reason: `allowQuery "${inputs.allowQuery}" matches no user on ${c.url}; fix the query or remove it`,
-            });
-        }
-    }
+            },
+        ];
+    };
+    const missing = (await Promise.all([byGroup(), byName(), byQuery()])).flat();
     return { exempt, missing };
 }
 

@@ -6,7 +6,7 @@ import { randomUUID } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
 import { converge, inspect, type MissingEntry, type PolicyCounts, revertAll } from "../bulk/policy";
-import type { ChangeRecord, FlagField } from "../bulk/reconcile";
+import type { ChangeRecord, CoveredChanges, FlagField } from "../bulk/reconcile";
 import type { ServiceNowClient } from "../client/client";
 import { inLane } from "../client/fair-limit";
 import { type ConnectionName, clientFor, configureFromStack, connectionProblem } from "../connection";
@@ -143,10 +143,10 @@ export function bulkPolicyProvider<I extends BulkPolicyInputs, O extends I & Cha
 
     // The write-ahead journal of one policy: what it manages on which instance (see provider/crash/write-ahead.ts).
     const journalOf = (c: ServiceNowClient, inputs: Pick<I, "connection" | "scope">) =>
-        new WriteAheadJournal<ChangeRecord>(c.url, `${inputs.connection}|${idPrefix}|${inputs.scope}`);
+        new WriteAheadJournal<CoveredChanges>(c.url, `${inputs.connection}|${idPrefix}|${inputs.scope}`);
     const nonceOf = (props: O): unknown => (props as Record<string, unknown>)[JOURNAL_NONCE];
     /** The journal entry of a run that never returned its outputs (absent when state already has them). */
-    const interrupted = (wal: WriteAheadJournal<ChangeRecord>, stored?: O): ChangeRecord | undefined => {
+    const interrupted = (wal: WriteAheadJournal<CoveredChanges>, stored?: O): CoveredChanges | undefined => {
         const entry = wal.load();
         if (!entry) return undefined;
         if (stored && entry.nonce === nonceOf(stored)) return undefined;
@@ -176,13 +176,20 @@ export function bulkPolicyProvider<I extends BulkPolicyInputs, O extends I & Cha
             const problem = connectionProblem(inputs.connection);
             if (problem) return { failures: [{ property: "connection", reason: problem }] };
             const c = await client(inputs);
-            const problems = [];
-            for (const key of spec.queries ?? []) {
-                const query = (inputs as Record<string, unknown>)[key];
-                if (typeof query === "string") problems.push(...(await checkQuery(c, flag.table, query, key)));
-            }
+            // The dictionary check of the queries and the allow-lists are independent reads: both go out at once
+            // (the allow-lists' answer is kept for the operation either way).
+            const allowing = lane(() => allowedOnce(c, inputs));
+            allowing.catch(() => undefined);
+            const problems = (
+                await Promise.all(
+                    (spec.queries ?? []).map((key) => {
+                        const query = (inputs as Record<string, unknown>)[key];
+                        return typeof query === "string" ? checkQuery(c, flag.table, query, key) : [];
+                    }),
+                )
+            ).flat();
             if (problems.length > 0) return { failures: problems };
-            const { missing } = await lane(() => allowedOnce(c, inputs));
+            const { missing } = await allowing;
             if (missing.length > 0)
                 return { failures: missing.map((m) => ({ property: m.property, reason: m.reason })) };
             if (owner && !inputs.allowOverlap) {
@@ -224,7 +231,7 @@ export function bulkPolicyProvider<I extends BulkPolicyInputs, O extends I & Cha
                 if (!props) return { id };
                 const inputs = inputsOf(props);
                 const c = await client(inputs);
-                const { exempt } = await allowedOnce(c, inputs);
+                const exempt = allowedOnce(c, inputs).then((a) => a.exempt);
                 const { counts, plan } = await inspect(c, flag, inputs.scope, exempt, props);
                 const sample = await namesOf(
                     c,

@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { decodeRanges, encodeRanges, inRanges } from "../../provider/bulk/ranges";
+import { decodeRanges, encodeRanges, exactRanges, inRanges } from "../../provider/bulk/ranges";
 import { type FlagField, oursPredicate, plan, recordOf, type Survey } from "../../provider/bulk/reconcile";
 import { AuthHeaderSource } from "../../provider/client/auth";
 import {
@@ -115,6 +115,24 @@ describe("range record of changed rows", () => {
                 assert.equal(inRanges(ranges, id), pattern(i), `id ${i}`);
             });
         }
+    });
+    it("stops at the part of the table walked so far: nothing after it is a member, known or not yet", () => {
+        const walked = ids.slice(0, 200);
+        const last = walked.at(-1)!;
+        for (const next of [ids[200], undefined]) {
+            const ranges = decodeRanges(encodeRanges(walked, () => true, { id: next }));
+            for (const id of walked) assert.ok(inRanges(ranges, id), `${id} walked`);
+            for (const id of ids.slice(200)) assert.equal(inRanges(ranges, id), false, `${id} after the walked part`);
+        }
+        // With the next row unknown, the last run ends at the last row walked, not one id later.
+        const ranges = decodeRanges(encodeRanges(walked, () => true, { id: undefined }));
+        const above = `${last.slice(0, 31)}${(Number.parseInt(last.at(-1)!, 16) + 1).toString(16)}`;
+        if (!last.endsWith("f")) assert.equal(inRanges(ranges, above), false, `${above} just after ${last}`);
+    });
+    it("names single rows exactly, and nothing between them", () => {
+        const some = ids.filter((_, i) => i % 2 === 0);
+        const ranges = decodeRanges(exactRanges(some));
+        for (const [i, id] of ids.entries()) assert.equal(inRanges(ranges, id), i % 2 === 0, `id ${i}`);
     });
     it("costs far less than listing ids when most rows are members", () => {
         const text = encodeRanges(ids, (i) => i % 40 !== 0);
