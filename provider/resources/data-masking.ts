@@ -44,7 +44,11 @@ export const MaskingRuleInput = z.object({
 export const DataMaskingInputs = z
     .object({
         connection: ConnectionInput,
-        mode: z.enum(["mask", "verifyDataPrivacy"]).default("mask"),
+        mode: z
+            .enum(["mask", "verifyDataPrivacy"], {
+                error: 'mode must be "mask" (mask the rules\' fields) or "verifyDataPrivacy" (check the platform\'s Data Privacy jobs)',
+            })
+            .default("mask"),
         rules: z.array(MaskingRuleInput).default([]),
         exceptUsers: z.array(z.string().min(1, "a user name cannot be empty")).default([]),
         emailDomain: z.string().default(DEFAULT_EMAIL_DOMAIN).refine(isUndeliverableDomain, {

@@ -8,6 +8,7 @@ import type { MissingEntry } from "../bulk/policy";
 import type { ChangeRecord, FlagField } from "../bulk/reconcile";
 import type { ServiceNowClient } from "../client/client";
 import { inQuery, queryFields } from "../client/query";
+import { ConnectionInput } from "../connection";
 import { type AllowedRecords, bulkPolicyProvider } from "../skeletons/bulk";
 
 // ---- schema ----
@@ -16,7 +17,7 @@ const SYS_ID = /^[0-9a-f]{32}$/;
 
 /** Inputs of a ScheduledJobState. */
 export const ScheduledJobStateInputs = z.object({
-    connection: z.enum(["target", "source"]).default("target"),
+    connection: ConnectionInput,
     scope: z
         .string()
         .default("")

@@ -7,13 +7,14 @@ import type { MissingEntry } from "../bulk/policy";
 import type { ChangeRecord, FlagField } from "../bulk/reconcile";
 import type { ServiceNowClient } from "../client/client";
 import { inQuery, queryFields } from "../client/query";
+import { ConnectionInput } from "../connection";
 import { type AllowedRecords, bulkPolicyProvider } from "../skeletons/bulk";
 
 // ---- schema ----
 
 /** Inputs of a UserLockout. */
 export const UserLockoutInputs = z.object({
-    connection: z.enum(["target", "source"]).default("target"),
+    connection: ConnectionInput,
     scope: z
         .string()
         .default("active=true")
