@@ -7,7 +7,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { ConfigMap, EngineEvent } from "@pulumi/pulumi/automation";
-import { type RunningEmulator, type RunningInstance, startEmulator } from "../../emulator";
+import { type RunningEmulator, type RunningInstance, SEEDED_OAUTH_CLIENT, startEmulator } from "../../emulator";
 import { packageRoot } from "../../sdk/toolchain";
 import { failureLines, tableCell } from "../support/preview-failures";
 import { withTempStack } from "../support/pulumi";
@@ -243,6 +243,34 @@ describe("bad input fails preview through the real Pulumi CLI, with nothing writ
                 );
                 assert.deepEqual(writes(seq), [], `${c.what}: nothing written`);
             }
+        });
+    });
+
+    it("with OAuth, a hibernating instance is reported as hibernating at preview, never as bad credentials", async () => {
+        const oauth: ConfigMap = {
+            ...base(),
+            "servicenow:clientId": { value: SEEDED_OAUTH_CLIENT.clientId },
+            "servicenow:clientSecret": { value: SEEDED_OAUTH_CLIENT.clientSecret, secret: true },
+            "badinput:case": { value: JSON.stringify({ kind: "UserLockout", args: { scope: "active=true" } }) },
+        };
+        await withTempStack("bad-input", oauth, async ({ stack }) => {
+            const seq = emulator.stats.lastSeq;
+            emulator.faults.configure({ hibernating: true });
+            try {
+                const error = await stack.preview().then(
+                    () => undefined,
+                    (e: Error) => e,
+                );
+                assert.ok(error, "preview passed against a hibernating instance");
+                const message = problemLines(error.message);
+                assert.match(message, /hibernating/, message);
+                assert.doesNotMatch(message, /credential|401|unauthori[sz]ed|invalid_client/i, message);
+            } finally {
+                emulator.faults.configure({ hibernating: false });
+            }
+            // Asking for a token is a POST but writes no record.
+            const records = writes(seq).filter((w) => w !== "POST /oauth_token.do");
+            assert.deepEqual(records, [], "nothing written");
         });
     });
 
