@@ -78,12 +78,26 @@ export const MidServersConfig = fromProvider(MidServerStateInputs.shape);
 export const IntegrationsConfig = fromProvider(IntegrationEndpointsInputs.shape);
 
 /** `environment:properties`: any other sys_properties, name to value (values are strings on the platform). */
-export const PropertiesConfig = z.record(
-    z.string().regex(/^[A-Za-z0-9_.-]+$/, {
-        error: "property names are sys_properties names such as glide.ui.session_timeout",
-    }),
-    z.string({ error: 'property values are strings on the platform; quote them, e.g. "true" or "240"' }),
-);
+export const PropertiesConfig = z
+    .record(
+        z.string(),
+        z.string({ error: 'property values are strings on the platform; quote them, e.g. "true" or "240"' }),
+    )
+    // Checked here rather than as the record's key schema: zod reports a bad key as "Invalid key in record" with the
+    // value as what it received, which names neither the key nor the rule.
+    .superRefine((record, ctx) => {
+        for (const name of Object.keys(record)) {
+            if (/^[A-Za-z0-9_.-]+$/.test(name)) continue;
+            ctx.addIssue({
+                code: "custom",
+                path: [name],
+                input: name,
+                message:
+                    "property names are sys_properties names (letters, digits, '.', '_' or '-'), " +
+                    "such as glide.ui.session_timeout",
+            });
+        }
+    });
 
 /**
  * `environment:clone`: a {@link CloneRun} the checklist follows. `attach` (the default) follows the latest clone into
