@@ -89,9 +89,9 @@ async function cloneInto(emu: RunningEmulator): Promise<void> {
     throw new Error("clone did not complete");
 }
 
-/** Parks the sets on the holding instance (before the clone destroys them on dev). */
-async function park(): Promise<void> {
-    await quiet(async () =>
+/** Parks the sets on the holding instance (before the clone destroys them on dev); returns what was parked. */
+function park() {
+    return quiet(async () =>
         parkUpdateSets(
             await clientFor("target"),
             await clientFor("holding"),
@@ -118,19 +118,7 @@ describe("PluginState and InFlightWork across a clone", function () {
 
     it("parks, and after the clone activates the plugin and commits the sets in order, with the scoped app", async () => {
         const dev = emu.instances.get("dev")!.db;
-        const parked = await quiet(async () =>
-            parkUpdateSets(
-                await clientFor("target"),
-                await clientFor("holding"),
-                SETS,
-                { username: "admin", password: "admin" },
-                {
-                    timeoutMs: 60_000,
-                    initialPollMs: 5,
-                    maxPollMs: 20,
-                },
-            ),
-        );
+        const parked = await park();
         assert.deepEqual(
             parked.map((p) => p.name),
             SETS,
