@@ -10,6 +10,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { ConfigMap, EngineEvent, Stack } from "@pulumi/pulumi/automation";
 import { type RunningEmulator, startEmulator } from "../emulator";
+import { isWriteRequest } from "../emulator/index";
 import { packageRoot } from "../sdk/toolchain";
 import { failureLines, tableCell } from "../test/support/preview-failures";
 import { withTempStack } from "../test/support/pulumi";
@@ -373,7 +374,7 @@ function owns(p: Probe, line: string): boolean {
 function writesSince(emulator: RunningEmulator, seq: number): string[] {
     return emulator.stats
         .requests(TARGET, seq)
-        .filter((e) => e.method !== "GET")
+        .filter(isWriteRequest)
         .map((e) => `${e.method} ${e.path}`);
 }
 

@@ -26,6 +26,7 @@ import { localTls } from "./tls";
 export { COST_MODELS, type CostAccount, type CostModel, FREE, HOSTED_INSTANCE, InstanceCost } from "./cost";
 export { InstanceDb } from "./db";
 export type { FaultConfig, RateLimitRule } from "./faults";
+export { isWriteRequest, type RequestLogEntry } from "./observability";
 export { SEEDED_OAUTH_CLIENT, type SeedKind } from "./seed";
 
 /** One instance to run. */

@@ -31,6 +31,18 @@ export interface RequestLogEntry {
     rejected?: boolean;
 }
 
+/** Where the Batch API is served; its own log entry stands for the envelope, its items are logged one by one. */
+const BATCH_PATH = /\/api\/now\/v1\/batch\/?$/;
+
+/**
+ * True for a logged request that can change the instance: any method but GET and HEAD, except the Batch API's own
+ * entry (a batch of reads is a POST, and a batch's writes are logged as its items) and an OAuth token request.
+ */
+export function isWriteRequest(entry: Pick<RequestLogEntry, "method" | "path">): boolean {
+    if (entry.method === "GET" || entry.method === "HEAD") return false;
+    return !BATCH_PATH.test(entry.path) && !entry.path.includes("oauth_token");
+}
+
 /** Request counts of one instance. */
 export interface InstanceCounts {
     total: number;

@@ -188,6 +188,16 @@ export function assertCloneTarget(settings: FenceSettings, target: { name: strin
     }
 }
 
+/** The before-write hook {@link writeFence} builds, with its identity check on its own. */
+export interface WriteGate {
+    (table: string, values?: Readonly<Record<string, string>>): Promise<void>;
+    /**
+     * Reads the live identity (once) and refuses (UnsafeTargetError) unless it is the declared instance and, for a
+     * target, not production: what every write asks first, asked early so a preview can say it.
+     */
+    identity(): Promise<void>;
+}
+
 /**
  * The client's before-write hook for these settings: refuses a table the connection may not write, then (once per
  * client) reads the live identity and asks {@link assertSafeTarget}. A refusal is final; a failed read of the
@@ -203,14 +213,9 @@ export function writeFence(
     settings: FenceSettings,
     liveName: () => Promise<string>,
     readRecord: (table: string, sysId: string) => Promise<Record<string, string>>,
-): (table: string, values?: Readonly<Record<string, string>>) => Promise<void> {
+): WriteGate {
     let verdict: Promise<void> | undefined;
-    return async (table, values) => {
-        assertWritableTable(settings.connection, settings.url, table, settings.allowChangeRequests);
-        if (table === CLONE_REQUEST_TABLE && values?.target_instance) {
-            const row = await readRecord("instance", values.target_instance);
-            assertCloneTarget(settings, { name: row.instance_name ?? "", url: row.instance_url ?? "" });
-        }
+    const identity = async () => {
         verdict ??= liveName().then((live) => assertSafeTarget(settings, live));
         try {
             await verdict;
@@ -219,4 +224,13 @@ export function writeFence(
             throw e;
         }
     };
+    const gate = async (table: string, values?: Readonly<Record<string, string>>) => {
+        assertWritableTable(settings.connection, settings.url, table, settings.allowChangeRequests);
+        if (table === CLONE_REQUEST_TABLE && values?.target_instance) {
+            const row = await readRecord("instance", values.target_instance);
+            assertCloneTarget(settings, { name: row.instance_name ?? "", url: row.instance_url ?? "" });
+        }
+        await identity();
+    };
+    return Object.assign(gate, { identity });
 }

@@ -13,7 +13,10 @@ export type Row = Record<string, string>;
  * `ServiceNowClient` from `provider/client` satisfies it.
  */
 export interface RecordClient {
-    query(table: string, options: { query: string; fields?: string[]; limit?: number }): Promise<Row[]>;
+    query(
+        table: string,
+        options: { query: string; fields?: string[]; limit?: number; coalesce?: boolean },
+    ): Promise<Row[]>;
     insert(table: string, values: Record<string, string>): Promise<Row>;
     update(table: string, sysId: string, values: Record<string, string>): Promise<unknown>;
     remove(table: string, sysId: string): Promise<unknown>;

@@ -48,6 +48,7 @@ export class ServiceNowClient {
     private readonly aggregate: AggregateApi;
     private readonly batch: BatchApi;
     private readonly beforeWrite: BeforeWrite;
+    private readonly identity: () => Promise<void>;
     /**
      * Sends one CI/CD API call (`/api/sn_cicd/...`); callers that change the instance fence first. Use it through
      * `runCicdOperation(client.cicd, ...)` (provider/client/cicd.ts), which follows the operation to its end.
@@ -59,21 +60,24 @@ export class ServiceNowClient {
         this.url = this.transport.url;
         this.username = this.transport.username;
         this.connection = options.connection ?? "target";
-        this.beforeWrite =
-            options.beforeWrite ??
-            writeFence(
-                {
-                    connection: this.connection,
-                    url: this.url,
-                    declaredName: options.instanceName,
-                    productionInstances: options.productionInstances ?? [],
-                    allowChangeRequests: options.allowChangeRequests ?? false,
-                    cloneTarget: options.cloneTarget,
-                },
-                () => this.liveInstanceName(),
-                // Only the identity fields: the instance table also holds the target's admin password.
-                (table, sysId) => this.getRecord(table, sysId, ["instance_name", "instance_url"]),
-            );
+        const fence = options.beforeWrite
+            ? undefined
+            : writeFence(
+                  {
+                      connection: this.connection,
+                      url: this.url,
+                      declaredName: options.instanceName,
+                      productionInstances: options.productionInstances ?? [],
+                      allowChangeRequests: options.allowChangeRequests ?? false,
+                      cloneTarget: options.cloneTarget,
+                  },
+                  () => this.liveInstanceName(),
+                  // Only the identity fields: the instance table also holds the target's admin password.
+                  (table, sysId) => this.getRecord(table, sysId, ["instance_name", "instance_url"]),
+              );
+        this.beforeWrite = options.beforeWrite ?? fence!;
+        // A replaced hook (a tool that is not a stack's provider) has no identity of its own to check.
+        this.identity = fence ? () => fence.identity() : () => Promise.resolve();
         this.table = new TableApi(this.transport, this.beforeWrite);
         this.aggregate = new AggregateApi(this.transport);
         this.batch = new BatchApi(this.transport, this.beforeWrite, Math.max(1, options.batchSize ?? 200));
@@ -161,5 +165,14 @@ export class ServiceNowClient {
      */
     assertWritable(table: string): Promise<void> {
         return this.beforeWrite(table);
+    }
+
+    /**
+     * The fence's identity check without a write: refuses (UnsafeTargetError) unless the live instance is the
+     * declared one and, for a target, not production. Read once per client, so a check that calls it costs the write
+     * path nothing; a small read, it travels with the check's other lookups.
+     */
+    assertTarget(): Promise<void> {
+        return this.identity();
     }
 }

@@ -3,6 +3,7 @@
  * first awaits the before-write hook (the production fence).
  */
 import { NotFoundError, ServiceNowError } from "../errors";
+import { type ReadAnswer, ReadCoalescer, type SmallRead } from "./coalesce";
 import { keysetQuery } from "./query";
 import { enc, readParams, type Transport, writeParams } from "./transport";
 
@@ -17,6 +18,11 @@ export interface QueryOptions {
     fields?: readonly string[];
     /** Maximum rows. @default 10000 */
     limit?: number;
+    /**
+     * A small read (a name lookup, a dictionary read): it may travel with the other small reads issued at the same
+     * moment in one Batch API call (see provider/client/coalesce.ts). @default false
+     */
+    coalesce?: boolean;
 }
 
 /** Options of {@link TableApi.pages}. */
@@ -32,6 +38,8 @@ export interface PageOptions {
      * row returned), so a caller can start working on it while the bigger pages are read. @default []
      */
     firstPages?: readonly number[];
+    /** Each page is a small read that may travel with others in one Batch API call (lookups, not bulk walks). @default false */
+    coalesce?: boolean;
 }
 
 /** Awaited before every write request with the table and, for inserts and updates, the values; throws to refuse it. */
@@ -39,10 +47,19 @@ export type BeforeWrite = (table: string, values?: Readonly<Record<string, strin
 
 /** The Table API of one instance. */
 export class TableApi {
+    private readonly coalescer: ReadCoalescer;
+
     constructor(
         private readonly transport: Transport,
         private readonly beforeWrite: BeforeWrite,
-    ) {}
+    ) {
+        this.coalescer = new ReadCoalescer(transport);
+    }
+
+    /** A GET, through the coalescer when it is a small read. */
+    private get(read: SmallRead, coalesce: boolean | undefined): Promise<ReadAnswer> {
+        return coalesce ? this.coalescer.read(read) : this.coalescer.alone(read);
+    }
 
     /** Reads one record; NotFoundError when it does not exist. */
     async getRecord(table: string, sysId: string, fields?: readonly string[]): Promise<SnRecord> {
@@ -56,18 +73,21 @@ export class TableApi {
 
     /** One query, up to `limit` rows (no paging: use {@link pages} for large sets). */
     async query(table: string, options: QueryOptions = {}): Promise<SnRecord[]> {
-        const res = await this.transport.send(`GET ${table}`, {
-            method: "GET",
-            url: `/api/now/table/${enc(table)}`,
-            params: {
-                ...readParams(options.fields),
-                sysparm_query: options.query ?? "",
-                sysparm_limit: options.limit ?? 10000,
-                sysparm_no_count: true,
-                sysparm_suppress_pagination_header: true,
+        const { body } = await this.get(
+            {
+                what: `GET ${table}`,
+                path: `/api/now/table/${enc(table)}`,
+                params: {
+                    ...readParams(options.fields),
+                    sysparm_query: options.query ?? "",
+                    sysparm_limit: options.limit ?? 10000,
+                    sysparm_no_count: true,
+                    sysparm_suppress_pagination_header: true,
+                },
             },
-        });
-        return res.result as SnRecord[];
+            options.coalesce,
+        );
+        return body.result as SnRecord[];
     }
 
     /**
@@ -85,12 +105,10 @@ export class TableApi {
         let read = 0;
         for (let n = 0; ; n++) {
             const pageSize = options.firstPages?.[n] ?? options.pageSize ?? 2000;
-            const answer: { headers?: Record<string, unknown> } = {};
-            const res = await this.transport.send(
-                `GET ${table}`,
+            const { body, headers } = await this.get(
                 {
-                    method: "GET",
-                    url: `/api/now/table/${enc(table)}`,
+                    what: `GET ${table}`,
+                    path: `/api/now/table/${enc(table)}`,
                     params: {
                         ...readParams(fields),
                         sysparm_query: keysetQuery(options.query ?? "", after),
@@ -98,13 +116,13 @@ export class TableApi {
                         sysparm_no_count: total !== undefined,
                         sysparm_suppress_pagination_header: true,
                     },
+                    headers: total === undefined,
                 },
-                true,
-                answer,
+                options.coalesce,
             );
-            const rows = res.result as SnRecord[];
+            const rows = body.result as SnRecord[];
             if (total === undefined) {
-                const counted = Number(answer.headers?.["x-total-count"]);
+                const counted = Number(headers["x-total-count"]);
                 total = Number.isFinite(counted) ? counted : Number.POSITIVE_INFINITY;
             }
             read += rows.length;
@@ -158,7 +176,12 @@ export class TableApi {
 
     /** The live `instance_name` system property ("" when the instance has none). */
     async liveInstanceName(): Promise<string> {
-        const rows = await this.query("sys_properties", { query: "name=instance_name", fields: ["value"], limit: 1 });
+        const rows = await this.query("sys_properties", {
+            query: "name=instance_name",
+            fields: ["value"],
+            limit: 1,
+            coalesce: true,
+        });
         return rows[0]?.value ?? "";
     }
 }

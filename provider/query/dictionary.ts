@@ -2,7 +2,7 @@
  * A table's columns as the instance's data dictionary defines them: `sys_dictionary` rows of the table and of every
  * table it extends (`sys_db_object.super_class`), read once per client and table.
  */
-import type { RecordClient } from "../adopt/row";
+import type { RecordClient, Row } from "../adopt/row";
 import { eqQuery, inQuery } from "../client/query";
 import { AccessDeniedError } from "../errors";
 
@@ -51,37 +51,46 @@ async function readColumns(client: RecordClient, table: string): Promise<TableCo
 }
 
 async function readDictionary(client: RecordClient, table: string): Promise<TableColumns> {
-    const chain: string[] = [];
-    let row = (
-        await client.query("sys_db_object", {
-            query: eqQuery("name", table),
-            fields: ["sys_id", "name", "super_class"],
-            limit: 1,
-        })
-    )[0];
-    if (!row) return undefined;
+    // The table's row and its own columns are asked at once (one step of small reads); the tables it extends, when
+    // it extends any, after.
+    const [own, ownColumns] = await Promise.all([
+        dbObject(client, eqQuery("name", table)),
+        columnRows(client, [table]),
+    ]);
+    if (!own) return undefined;
+    const ancestors: string[] = [];
+    let row: Row | undefined = own;
     // The hierarchy is shallow (task → incident); the bound guards against a cycle in bad data.
-    for (let depth = 0; row && depth < 20; depth++) {
-        chain.push(row.name ?? "");
-        const parent = row.super_class;
-        if (!parent) break;
-        row = (
-            await client.query("sys_db_object", {
-                query: eqQuery("sys_id", parent),
-                fields: ["sys_id", "name", "super_class"],
-                limit: 1,
-            })
-        )[0];
+    for (let depth = 0; row?.super_class && depth < 20; depth++) {
+        row = await dbObject(client, eqQuery("sys_id", row.super_class));
+        if (row?.name) ancestors.push(row.name);
     }
-    const rows = await client.query("sys_dictionary", {
-        query: inQuery("name", chain),
-        fields: ["name", "element", "internal_type", "reference"],
-        limit: 10000,
-    });
+    const inherited = ancestors.length > 0 ? await columnRows(client, ancestors) : [];
     const columns = new Map<string, Column>();
-    for (const r of rows) {
+    // The nearest declaration of a column wins: farthest ancestor first, the table's own columns last.
+    const distance = (r: Row) => ancestors.indexOf(r.name ?? "");
+    for (const r of [...inherited.sort((a, b) => distance(b) - distance(a)), ...ownColumns]) {
         if (!r.element) continue;
         columns.set(r.element, { name: r.element, type: r.internal_type ?? "string", reference: r.reference ?? "" });
     }
     return columns;
+}
+
+async function dbObject(client: RecordClient, query: string): Promise<Row | undefined> {
+    const rows = await client.query("sys_db_object", {
+        query,
+        fields: ["sys_id", "name", "super_class"],
+        limit: 1,
+        coalesce: true,
+    });
+    return rows[0];
+}
+
+function columnRows(client: RecordClient, tables: string[]): Promise<Row[]> {
+    return client.query("sys_dictionary", {
+        query: inQuery("name", tables),
+        fields: ["name", "element", "internal_type", "reference"],
+        limit: 10000,
+        coalesce: true,
+    });
 }

@@ -25,7 +25,7 @@ export async function closestNames(
     let names: string[];
     try {
         const query = `${within ? `${within}^` : ""}ORDERBY${field}`;
-        const rows = await client.query(table, { query, fields: [field], limit: SUGGEST_FROM });
+        const rows = await client.query(table, { query, fields: [field], limit: SUGGEST_FROM, coalesce: true });
         names = [...new Set(rows.map((r) => r[field] ?? "").filter((n) => n !== ""))];
     } catch {
         // A suggestion is a courtesy: the failure it decorates is reported either way.

@@ -94,7 +94,11 @@ export async function allowedJobs(c: ServiceNowClient, inputs: ScheduledJobState
         const unique = [...new Set(values)];
         for (let i = 0; i < unique.length; i += 100) {
             const chunk = unique.slice(i, i + 100);
-            for await (const page of c.pages("sysauto", { query: inQuery(field, chunk), fields: [field] })) {
+            for await (const page of c.pages("sysauto", {
+                query: inQuery(field, chunk),
+                fields: [field],
+                coalesce: true,
+            })) {
                 for (const r of page) {
                     exempt.add(r.sys_id!);
                     found.add(r[field]!);
@@ -116,7 +120,7 @@ export async function allowedJobs(c: ServiceNowClient, inputs: ScheduledJobState
     await lookup("sys_id", inputs.allowSysIds, "allowSysIds", "remove it or copy the sys_id from the job record");
     if (inputs.allowQuery) {
         let matched = 0;
-        for await (const page of c.pages("sysauto", { query: inputs.allowQuery, fields: [] })) {
+        for await (const page of c.pages("sysauto", { query: inputs.allowQuery, fields: [], coalesce: true })) {
             matched += page.length;
             for (const r of page) exempt.add(r.sys_id!);
         }

@@ -87,8 +87,14 @@ export const userLockoutProvider: pulumi.dynamic.ResourceProvider<UserLockoutInp
 // ---- helpers ----
 
 /**
- * The sys_ids of every allowed user: by role (granted directly or through a group), by group membership, by user name,
- * and by query; plus the connection's own user, so the policy can never lock out the account applying it.
+ * The sys_ids of every allowed user: by role (granted directly, through a group, or through a role that contains it),
+ * by group membership, by user name, and by query; plus the connection's own user, so the policy can never lock out
+ * the account applying it.
+ *
+ * The reads go in steps, every read of a step at once (one Batch API call, provider/client/coalesce.ts). Dot-walks
+ * (`role.name`, `group.name`, `contains.name`) ask for grants, memberships and containing roles by name, so the first
+ * step needs no sys_ids; a later step only follows what the previous one found: the members of groups that hold an
+ * allowed role, and roles that contain one (transitively), with their grants.
  */
 export async function allowedUsers(c: ServiceNowClient, inputs: UserLockoutInputs): Promise<AllowedRecords> {
     const exempt = new Set<string>();
@@ -97,96 +103,106 @@ export async function allowedUsers(c: ServiceNowClient, inputs: UserLockoutInput
         value,
         reason: `${kind} "${value}" in ${property} does not exist on ${c.url}; ${fix}`,
     });
-    const collect = async (table: string, query: string, field: string, into: Set<string>) => {
-        for await (const page of c.pages(table, { query, fields: [field], pageSize: 5000 })) {
-            for (const r of page) if (r[field]) into.add(r[field]!);
+    /** The values of `field` in every row a query matches. */
+    const values = async (table: string, query: string, field: string): Promise<Set<string>> => {
+        const out = new Set<string>();
+        for await (const page of c.pages(table, { query, fields: [field], pageSize: 5000, coalesce: true })) {
+            for (const r of page) if (r[field]) out.add(r[field]!);
         }
+        return out;
     };
+    const addAll = (ids: Iterable<string>) => {
+        for (const id of ids) exempt.add(id);
+    };
+    const none = Promise.resolve(new Set<string>());
 
-    // Independent relations are asked for at once; only role → containing roles → grants → members is a chain.
-    const groupIdsByRole = async (): Promise<{ groups: Set<string>; missing: MissingEntry[] }> => {
-        const roles = await namedIds(c, "sys_user_role", "name", inputs.allowRoles);
-        const missing = inputs.allowRoles
+    // Step 1: everything that can be asked by name.
+    const roleNames = inputs.allowRoles;
+    const groupNames = inputs.allowGroups;
+    const byRoleName = roleNames.length > 0;
+    const [roles, groups, containing, grantedUsers, grantingGroups, members, missingUsers, missingQuery] =
+        await Promise.all([
+            namedIds(c, "sys_user_role", "name", roleNames),
+            namedIds(c, "sys_user_group", "name", groupNames),
+            byRoleName ? values("sys_user_role_contains", inQuery("contains.name", roleNames), "role") : none,
+            byRoleName ? values("sys_user_has_role", inQuery("role.name", roleNames), "user") : none,
+            byRoleName ? values("sys_group_has_role", inQuery("role.name", roleNames), "group") : none,
+            groupNames.length > 0 ? values("sys_user_grmember", inQuery("group.name", groupNames), "user") : none,
+            byName(c, inputs.allowUsers, exempt, notFound),
+            byQuery(c, inputs.allowQuery, exempt),
+        ]);
+    addAll(grantedUsers);
+    addAll(members);
+
+    // Later steps: members of the groups that hold an allowed role (sys_user_has_role also carries such inherited
+    // grants on a real instance; the walk covers instances that do not materialize them), and the roles containing
+    // an allowed role, transitively: a user holding `admin` holds `itil` too, so `allowRoles: ["itil"]` keeps admins.
+    const allowedRoleIds = new Set(roles.values());
+    const knownRoles = new Set([...allowedRoleIds, ...containing]);
+    const membersRead = new Set(groups.values());
+    let frontier = [...containing].filter((r) => !allowedRoleIds.has(r));
+    let pendingGroups = [...grantingGroups].filter((g) => !membersRead.has(g));
+    while (frontier.length > 0 || pendingGroups.length > 0) {
+        for (const g of pendingGroups) membersRead.add(g);
+        const walk = frontier.length > 0;
+        const [users, more, holders, viaGroups] = await Promise.all([
+            walk ? values("sys_user_has_role", inQuery("role", frontier), "user") : none,
+            walk ? values("sys_user_role_contains", inQuery("contains", frontier), "role") : none,
+            walk ? values("sys_group_has_role", inQuery("role", frontier), "group") : none,
+            pendingGroups.length > 0 ? values("sys_user_grmember", inQuery("group", pendingGroups), "user") : none,
+        ]);
+        addAll(users);
+        addAll(viaGroups);
+        frontier = [...more].filter((r) => !knownRoles.has(r));
+        for (const r of frontier) knownRoles.add(r);
+        pendingGroups = [...holders].filter((g) => !membersRead.has(g));
+    }
+
+    const missing = [
+        ...roleNames
             .filter((name) => !roles.has(name))
             .map((name) =>
                 notFound("allowRoles", "role", name, "remove it or check its spelling (role names, e.g. admin)"),
-            );
-        const roleIds = await withContainingRoles(c, [...roles.values()]);
-        const groups = new Set<string>();
-        if (roleIds.length > 0) {
-            // sys_user_has_role also carries inherited rows on a real instance; the group walk below covers instances
-            // (and emulators) that do not materialize them.
-            await Promise.all([
-                collect("sys_user_has_role", inQuery("role", roleIds), "user", exempt),
-                collect("sys_group_has_role", inQuery("role", roleIds), "group", groups),
-            ]);
-        }
-        return { groups, missing };
-    };
-    const namedGroups = async (): Promise<{ groups: Set<string>; missing: MissingEntry[] }> => {
-        const groups = await namedIds(c, "sys_user_group", "name", inputs.allowGroups);
-        const missing = inputs.allowGroups
+            ),
+        ...groupNames
             .filter((name) => !groups.has(name))
-            .map((name) => notFound("allowGroups", "group", name, "remove it or check its name (sys_user_group.name)"));
-        return { groups: new Set(groups.values()), missing };
-    };
-    const byGroup = async (): Promise<MissingEntry[]> => {
-        const [viaRoles, named] = await Promise.all([groupIdsByRole(), namedGroups()]);
-        const groupIds = [...new Set([...viaRoles.groups, ...named.groups])];
-        if (groupIds.length > 0) await collect("sys_user_grmember", inQuery("group", groupIds), "user", exempt);
-        return [...viaRoles.missing, ...named.missing];
-    };
-    const byName = async (): Promise<MissingEntry[]> => {
-        const named = [...inputs.allowUsers, ...(c.username ? [c.username] : [])];
-        const users = await namedIds(c, "sys_user", "user_name", named);
-        for (const id of users.values()) exempt.add(id);
-        return inputs.allowUsers
-            .filter((name) => !users.has(name))
-            .map((name) => notFound("allowUsers", "user", name, "remove it or create the user first"));
-    };
-    const byQuery = async (): Promise<MissingEntry[]> => {
-        if (!inputs.allowQuery) return [];
-        let matched = 0;
-        for await (const page of c.pages("sys_user", { query: inputs.allowQuery, fields: [], pageSize: 5000 })) {
-            matched += page.length;
-            for (const r of page) exempt.add(r.sys_id!);
-        }
-        if (matched > 0) return [];
-        return [
-            {
-                property: "allowQuery",
-                value: inputs.allowQuery,
-                reason: `allowQuery "${inputs.allowQuery}" matches no user on ${c.url}; fix the query or remove it`,
-            },
-        ];
-    };
-    const missing = (await Promise.all([byGroup(), byName(), byQuery()])).flat();
+            .map((name) => notFound("allowGroups", "group", name, "remove it or check its name (sys_user_group.name)")),
+        ...missingUsers,
+        ...missingQuery,
+    ];
     return { exempt, missing };
 }
 
-/**
- * Adds every role that contains an allowed role (sys_user_role_contains, transitively): a user holding `admin` holds
- * `itil` too, so `allowRoles: ["itil"]` must keep admins unlocked.
- */
-async function withContainingRoles(c: ServiceNowClient, roleIds: readonly string[]): Promise<string[]> {
-    const all = new Set(roleIds);
-    let frontier = [...roleIds];
-    while (frontier.length > 0) {
-        const next: string[] = [];
-        for await (const page of c.pages("sys_user_role_contains", {
-            query: inQuery("contains", frontier),
-            fields: ["role"],
-        })) {
-            for (const r of page) {
-                if (r.role && !all.has(r.role)) {
-                    all.add(r.role);
-                    next.push(r.role);
-                }
-            }
-        }
-        frontier = next;
+/** Users named in allowUsers (and the connection's own user) into `exempt`; the names that matched nothing. */
+async function byName(
+    c: ServiceNowClient,
+    allowUsers: readonly string[],
+    exempt: Set<string>,
+    notFound: (property: string, kind: string, value: string, fix: string) => MissingEntry,
+): Promise<MissingEntry[]> {
+    const users = await namedIds(c, "sys_user", "user_name", [...allowUsers, ...(c.username ? [c.username] : [])]);
+    for (const id of users.values()) exempt.add(id);
+    return allowUsers
+        .filter((name) => !users.has(name))
+        .map((name) => notFound("allowUsers", "user", name, "remove it or create the user first"));
+}
+
+/** Users matching allowQuery into `exempt`; a query that matches nobody is reported. */
+async function byQuery(c: ServiceNowClient, allowQuery: string, exempt: Set<string>): Promise<MissingEntry[]> {
+    if (!allowQuery) return [];
+    let matched = 0;
+    for await (const page of c.pages("sys_user", { query: allowQuery, fields: [], pageSize: 5000, coalesce: true })) {
+        matched += page.length;
+        for (const r of page) exempt.add(r.sys_id!);
     }
-    return [...all];
+    if (matched > 0) return [];
+    return [
+        {
+            property: "allowQuery",
+            value: allowQuery,
+            reason: `allowQuery "${allowQuery}" matches no user on ${c.url}; fix the query or remove it`,
+        },
+    ];
 }
 
 /** Looks names up in one request per 100 names: name to sys_id. */
@@ -204,6 +220,7 @@ async function namedIds(
             query: inQuery(field, chunk),
             fields: ["sys_id", field],
             limit: chunk.length * 2,
+            coalesce: true,
         });
         for (const r of rows) if (r[field] !== undefined) out.set(r[field]!, r.sys_id!);
     }

@@ -16,6 +16,8 @@ import { AllowListError, PartialWriteError } from "../errors";
 import { containsUnknown, toCheckResult } from "../pulumi/check";
 import { sameInputs } from "../pulumi/diff";
 import { checkQuery } from "../query/check";
+import { tableColumns } from "../query/dictionary";
+import { targetRefusal } from "./target";
 
 /** The inputs every bulk resource has: the connection it writes through and the encoded query of its scope. */
 export interface BulkPolicyInputs {
@@ -176,18 +178,21 @@ export function bulkPolicyProvider<I extends BulkPolicyInputs, O extends I & Cha
             const problem = connectionProblem(inputs.connection);
             if (problem) return { failures: [{ property: "connection", reason: problem }] };
             const c = await client(inputs);
-            // The dictionary check of the queries and the allow-lists are independent reads: both go out at once
-            // (the allow-lists' answer is kept for the operation either way).
+            // The instance's identity, the dictionary check of the queries and the allow-lists are independent
+            // reads: they go out at once, each step of them in one Batch API call (the allow-lists' answer and the
+            // identity are kept for the operation either way).
             const allowing = lane(() => allowedOnce(c, inputs));
             allowing.catch(() => undefined);
-            const problems = (
-                await Promise.all(
+            const [wrongInstance, problems] = await Promise.all([
+                targetRefusal(c),
+                Promise.all(
                     (spec.queries ?? []).map((key) => {
                         const query = (inputs as Record<string, unknown>)[key];
                         return typeof query === "string" ? checkQuery(c, flag.table, query, key) : [];
                     }),
-                )
-            ).flat();
+                ).then((p) => p.flat()),
+            ]);
+            if (wrongInstance) return { failures: [wrongInstance] };
             if (problems.length > 0) return { failures: problems };
             const { missing } = await allowing;
             if (missing.length > 0)
@@ -231,6 +236,11 @@ export function bulkPolicyProvider<I extends BulkPolicyInputs, O extends I & Cha
                 if (!props) return { id };
                 const inputs = inputsOf(props);
                 const c = await client(inputs);
+                // The check that follows a refresh in the same operation (`preview --refresh`) asks for the identity
+                // and the dictionary too: asked now, they travel with this read's lookups instead of after them.
+                c.assertTarget().catch(() => undefined);
+                if ((spec.queries ?? []).some((k) => (inputs as Record<string, unknown>)[k]))
+                    tableColumns(c, flag.table).catch(() => undefined);
                 const exempt = allowedOnce(c, inputs).then((a) => a.exempt);
                 const { counts, plan } = await inspect(c, flag, inputs.scope, exempt, props);
                 const sample = await namesOf(

@@ -15,6 +15,7 @@ import { InputError } from "../errors";
 import type { ConnectionName } from "../fence";
 import { containsUnknown, toCheckResult } from "../pulumi/check";
 import { diffInputs } from "../pulumi/diff";
+import { targetRefusal } from "./target";
 
 /** The client a spec receives: the real `ServiceNowClient` (which satisfies the engine's structural types). */
 export type SettingsClient = ServiceNowClient & RecordReader;
@@ -127,10 +128,22 @@ export function settingsProvider<I extends { connection: ConnectionName }, O ext
             const problem = containsUnknown(inputs.connection) ? undefined : connectionProblem(inputs.connection);
             if (problem) return { failures: [{ property: "connection", reason: problem }] };
             if (spec.lookup && !containsUnknown(inputs)) {
+                // A lookup that reads the instance also asks whether it is the declared one (its identity read
+                // travels with the lookup's first reads).
+                let refusal: Promise<pulumi.dynamic.CheckFailure | undefined> | undefined;
+                const connectChecked = async () => {
+                    const client = await connect(inputs.connection);
+                    refusal ??= targetRefusal(client);
+                    return client;
+                };
                 try {
-                    const failures = await spec.lookup(() => connect(inputs.connection), inputs, news);
+                    const failures = await spec.lookup(connectChecked, inputs, news);
+                    const wrongInstance = await refusal;
+                    if (wrongInstance) return { failures: [wrongInstance] };
                     if (failures.length > 0) return { failures };
                 } catch (e) {
+                    const wrongInstance = await refusal?.catch(() => undefined);
+                    if (wrongInstance) return { failures: [wrongInstance] };
                     if (!(e instanceof InputError)) throw e;
                     return { failures: [{ property: e.property, reason: e.message }] };
                 }

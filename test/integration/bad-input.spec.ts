@@ -8,6 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { ConfigMap, EngineEvent } from "@pulumi/pulumi/automation";
 import { type RunningEmulator, type RunningInstance, SEEDED_OAUTH_CLIENT, startEmulator } from "../../emulator";
+import { isWriteRequest } from "../../emulator/index";
 import { packageRoot } from "../../sdk/toolchain";
 import { failureLines, tableCell } from "../support/preview-failures";
 import { withTempStack } from "../support/pulumi";
@@ -205,7 +206,7 @@ describe("bad input fails preview through the real Pulumi CLI, with nothing writ
     const writes = (seq: number) =>
         emulator.stats
             .requests(TARGET, seq)
-            .filter((e) => e.method !== "GET")
+            .filter(isWriteRequest)
             .map((e) => `${e.method} ${e.path}`);
 
     it("refuses each bad input at preview, naming the property and the value, with 0 writes", async () => {

@@ -7,6 +7,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { RunningInstance } from "../../emulator/index";
+import { isWriteRequest } from "../../emulator/index";
 import { packageRoot } from "../../sdk/toolchain";
 import { type EnvFixture, fingerprint, startEnvFixture } from "../fixtures/env-support";
 import { snClone } from "../support/sn-clone";
@@ -53,8 +54,7 @@ describe("change control through the sn-clone CLI", function () {
     const changes = () => f.prod.db.query("change_request", "ORDERBYnumber");
     const clones = () => f.prod.db.query("sn_instance_clone_request", "ORDERBYsys_created_on");
     /** Non-GET requests the emulator served on an instance since `seq`. */
-    const writesSince = (i: RunningInstance, seq: number) =>
-        f.emu.stats.requests(i.name, seq).filter((r) => r.method !== "GET" && r.method !== "HEAD");
+    const writesSince = (i: RunningInstance, seq: number) => f.emu.stats.requests(i.name, seq).filter(isWriteRequest);
 
     before(async () => {
         assert.ok(fs.existsSync(path.join(packageRoot, "dist", "sdk", "cli", "index.js")), "run `npm run build` first");

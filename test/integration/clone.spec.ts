@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { ConfigMap } from "@pulumi/pulumi/automation";
-import { type RunningEmulator, startEmulator } from "../../emulator/index";
+import { isWriteRequest, type RunningEmulator, startEmulator } from "../../emulator/index";
 import { packageRoot } from "../../sdk/toolchain";
 import { until } from "../fixtures/clone-support/emulator";
 import { withTempStack } from "../support/pulumi";
@@ -167,7 +167,7 @@ describe("CloneRun and the clone's configuration through the Pulumi CLI", functi
                     assert.deepEqual(
                         emu.stats
                             .requests(undefined, beforePreviews)
-                            .filter((e) => e.method !== "GET" && e.method !== "HEAD" && !e.path.includes("oauth_token"))
+                            .filter(isWriteRequest)
                             .map((e) => `${e.instance} ${e.method} ${e.path}`),
                         [],
                         "the request log shows no write by either preview",

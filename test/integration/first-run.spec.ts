@@ -7,7 +7,7 @@ import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { type RunningEmulator, startEmulator } from "../../emulator/index";
+import { isWriteRequest, type RunningEmulator, startEmulator } from "../../emulator/index";
 import { packageRoot } from "../../sdk/toolchain";
 
 const BIN = path.join(packageRoot, "bin", "sn-clone.cjs");
@@ -91,7 +91,7 @@ describe("a first apply on a never-cloned instance", function () {
         assert.equal(r.code, 1, r.out);
         assert.match(r.out, /acme-dev has not been cloned from acme yet/);
         assert.match(r.out, new RegExp(`sn-clone apply ${stack} --clone`));
-        const writes = emu.stats.requests("acme-dev", mark).filter((e) => e.method !== "GET");
+        const writes = emu.stats.requests("acme-dev", mark).filter(isWriteRequest);
         assert.deepEqual(writes, [], "nothing was written to the instance");
     });
 });

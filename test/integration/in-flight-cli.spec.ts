@@ -10,6 +10,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
 import type { RunningEmulator, RunningInstance } from "../../emulator/index";
+import { isWriteRequest } from "../../emulator/index";
 import type { DriftReport } from "../../sdk/automation/drift";
 import { packageRoot } from "../../sdk/toolchain";
 import { inFlightConnections, startInFlightEmulator } from "../support/in-flight";
@@ -76,8 +77,7 @@ describe("work in flight through the sn-clone CLI", function () {
         SERVICENOW_SOURCE_PASSWORD: PASSWORD,
         SERVICENOW_HOLDING_PASSWORD: PASSWORD,
     };
-    const writesSince = (seq: number) =>
-        emu.stats.requests(undefined, seq).filter((r) => r.method !== "GET" && r.method !== "HEAD");
+    const writesSince = (seq: number) => emu.stats.requests(undefined, seq).filter(isWriteRequest);
 
     before(async () => {
         assert.ok(fs.existsSync(path.join(packageRoot, "dist", "sdk", "cli", "index.js")), "run `npm run build` first");

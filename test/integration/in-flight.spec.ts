@@ -12,6 +12,7 @@ import * as path from "node:path";
 import type { ConfigMap } from "@pulumi/pulumi/automation";
 import type { InstanceDb } from "../../emulator/db";
 import type { RunningEmulator } from "../../emulator/index";
+import { isWriteRequest } from "../../emulator/index";
 import { PROJECT_DIR_ENV } from "../../provider/stack-config";
 import { recoverStack } from "../../sdk/automation/recover";
 import { bootstrappedToolchain, offlineEnv, packageRoot } from "../../sdk/toolchain";
@@ -34,7 +35,7 @@ describe("work in flight across a requested clone, through the Pulumi CLI", func
     after(async () => emu?.stop());
 
     const connections = (target = "dev"): ConfigMap => inFlightConnections(emu, PASSWORD, target);
-    const writesSince = (seq: number) => emu.stats.requests(undefined, seq).filter((r) => r.method !== "GET");
+    const writesSince = (seq: number) => emu.stats.requests(undefined, seq).filter(isWriteRequest);
 
     it("names the loss at preview, refuses with requireNoLoss, then carries the work across the clone", async () => {
         const dev = emu.instances.get("dev")!.db;

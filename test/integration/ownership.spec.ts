@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { startEmulator } from "../../emulator/index";
+import { isWriteRequest, startEmulator } from "../../emulator/index";
 import { packageRoot } from "../../sdk/toolchain";
 import { withTempStack } from "../support/pulumi";
 import { snapshotDiff, wholeInstance } from "../support/snapshot";
@@ -39,7 +39,7 @@ describe("two stacks whose bulk scopes overlap on one instance", function () {
         const writesSince = (seq: number) =>
             emu.stats
                 .requests("acme-uat", seq)
-                .filter((e) => e.method !== "GET")
+                .filter(isWriteRequest)
                 .map((e) => `${e.method} ${e.path}`);
 
         await withTempStack("bulk", config, async (first) => {

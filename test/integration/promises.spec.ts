@@ -12,7 +12,7 @@ import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { ConfigMap } from "@pulumi/pulumi/automation";
-import { type RunningEmulator, type RunningInstance, startEmulator } from "../../emulator/index";
+import { isWriteRequest, type RunningEmulator, type RunningInstance, startEmulator } from "../../emulator/index";
 import { packageRoot } from "../../sdk/toolchain";
 import { withTempStack } from "../support/pulumi";
 
@@ -47,7 +47,7 @@ describe("promises through the Pulumi CLI", function () {
     const writesSince = (instance: string, mark: number) =>
         emu.stats
             .requests(instance, mark)
-            .filter((e) => e.method !== "GET" && e.method !== "HEAD" && !e.path.includes("oauth_token"))
+            .filter(isWriteRequest)
             .map((e) => `${e.method} ${e.path}`);
 
     /** The target connection by Basic auth, plus the source and the production list; passwords as secrets. */

@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { XMLParser } from "fast-xml-parser";
-import { type RunningEmulator, type RunningInstance, startEmulator } from "../../emulator/index";
+import { isWriteRequest, type RunningEmulator, type RunningInstance, startEmulator } from "../../emulator/index";
 import { packageRoot } from "../../sdk/toolchain";
 import { snClone } from "../support/sn-clone";
 
@@ -142,7 +142,7 @@ describe("sn-clone verify", function () {
 
         const writes = emu.stats
             .requests("acme-qa", seq)
-            .filter((e) => e.method !== "GET")
+            .filter(isWriteRequest)
             .map((e) => `${e.method} ${e.table || e.path}`);
         const runner = qa.db.query("sys_properties", "name=sn_atf.runner.enabled")[0]!;
         assert.ok(writes.length > 0, "the suite ran");

@@ -155,6 +155,47 @@ describe("ServiceNowClient", function () {
         });
     });
 
+    it("sends small reads issued together as one Batch API call, each with its own answer or error", async () => {
+        const c = basic();
+        const mark = logMark(emu, "acme-dev");
+        const [roles, groups, bad] = await Promise.allSettled([
+            c.query("sys_user_role", { query: "name=admin", fields: ["name"], coalesce: true }),
+            c.query("sys_user_group", { query: "nameSTARTSWITHUAT", fields: ["name"], coalesce: true }),
+            c.query("no_such_table", { query: "", coalesce: true }),
+        ]);
+        assert.deepEqual(roles.status === "fulfilled" && roles.value.map((r) => r.name), ["admin"]);
+        assert.deepEqual(groups.status === "fulfilled" && groups.value.map((r) => r.name), ["UAT Participants"]);
+        assert.ok(bad.status === "rejected" && bad.reason instanceof BadRequestError, String(bad));
+        assert.match((bad as PromiseRejectedResult).reason.message, /GET no_such_table/);
+        const log = emu.stats.requests("acme-dev", mark);
+        assert.deepEqual(
+            log.filter((e) => !e.batch).map((e) => `${e.method} ${e.path}`),
+            ["POST /api/now/v1/batch"],
+        );
+        assert.deepEqual(log.filter((e) => e.batch).map((e) => e.method), ["GET", "GET", "GET"]);
+        // A read issued alone goes as a plain GET.
+        const next = logMark(emu, "acme-dev");
+        await c.query("sys_user_role", { query: "name=admin", coalesce: true });
+        assert.deepEqual(
+            emu.stats.requests("acme-dev", next).map((e) => `${e.method} ${e.path}`),
+            ["GET /api/now/table/sys_user_role"],
+        );
+    });
+
+    it("gives every coalesced read the hibernation message when the instance sleeps, without a second round", async () => {
+        emu.faults.configure({ hibernating: true });
+        const c = basic();
+        const reads = ["sys_user_role", "sys_user_group"].map((t) => c.query(t, { coalesce: true }));
+        for (const read of reads) {
+            await assert.rejects(read, (e: Error) => {
+                assert.ok(e instanceof NonJsonResponseError);
+                assert.match(e.message, /hibernating/);
+                return true;
+            });
+        }
+        assert.equal(c.requestCount, 1, "one batch call, no read sent again on its own");
+    });
+
     it("retries reads through 503s, resets and a 429 storm honouring Retry-After", async () => {
         const c = basic();
         emu.faults.configure({

@@ -1,4 +1,5 @@
 import * as assert from "node:assert/strict";
+import { isWriteRequest } from "../../emulator/index";
 import { FROM_STACK } from "../../provider/pulumi/check";
 import { cloneCleanupScriptProvider } from "../../provider/resources/clone-cleanup-script";
 import { cloneExclusionProvider } from "../../provider/resources/clone-exclusion";
@@ -50,7 +51,7 @@ describe("clone configuration resources", function () {
     const writesSince = (mark: number) =>
         pair.emulator.stats
             .requests(undefined, mark)
-            .filter((e) => e.method !== "GET" && e.method !== "HEAD")
+            .filter(isWriteRequest)
             .map((e) => `${e.instance} ${e.method} ${e.path}`);
     const byName = (table: string, name: string) => prod().query(table, `name=${name}`)[0];
 

@@ -4,6 +4,7 @@
  * write path), and in the automation library's clone driver. The source's request log shows no write.
  */
 import * as assert from "node:assert/strict";
+import { isWriteRequest } from "../../emulator/index";
 import { clientFor, configureConnections } from "../../provider/connection";
 import { UnsafeTargetError } from "../../provider/errors";
 import { cloneRunProvider } from "../../provider/resources/clone-run";
@@ -23,7 +24,7 @@ describe("the fence on clone requests", function () {
     const writesOnSource = (seq: number) =>
         pair.emulator.stats
             .requests("prod", seq)
-            .filter((e) => e.method !== "GET")
+            .filter(isWriteRequest)
             .map((e) => `${e.method} ${e.path}`);
     const configure = (overrides: Record<string, string>) => {
         const config = { ...pair.config, ...overrides };

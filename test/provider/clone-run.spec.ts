@@ -1,4 +1,5 @@
 import * as assert from "node:assert/strict";
+import { isWriteRequest } from "../../emulator/index";
 import { FROM_STACK, UNKNOWN } from "../../provider/pulumi/check";
 import { cloneCleanupScriptProvider } from "../../provider/resources/clone-cleanup-script";
 import { cloneExclusionProvider } from "../../provider/resources/clone-exclusion";
@@ -350,7 +351,7 @@ describe("CloneRun", function () {
         const later = await run.check({}, { ...FAST, profile: "Sytem Profile", [FROM_STACK]: ["profile"] });
         assert.deepEqual(later.failures ?? [], []);
         await assert.rejects(run.create(later.inputs), /"Sytem Profile" does not exist in clone_profile/);
-        const writes = pair.emulator.stats.requests(undefined, mark).filter((e) => e.method !== "GET");
+        const writes = pair.emulator.stats.requests(undefined, mark).filter(isWriteRequest);
         assert.deepEqual(writes, [], "nothing written on either instance");
     });
 

@@ -2,8 +2,8 @@ import * as assert from "node:assert/strict";
 import { UnsafeTargetError } from "../../provider/client/errors";
 import { clientFor } from "../../provider/connection";
 import { assertSafeTarget, assertWritableTable, parseProductionInstances } from "../../provider/fence";
-import { scheduledJobStateProvider } from "../../provider/resources/scheduled-job-state";
-import { type UserLockoutInputs, userLockoutProvider } from "../../provider/resources/user-lockout";
+import { ScheduledJobStateInputs, scheduledJobStateProvider } from "../../provider/resources/scheduled-job-state";
+import { UserLockoutInputs, userLockoutProvider } from "../../provider/resources/user-lockout";
 import {
     configureTarget,
     type Emulator,
@@ -72,41 +72,48 @@ describe("the production fence", () => {
     describe("against an instance", function () {
         this.timeout(60_000);
         let emu: Emulator;
-        const lockout = async (): Promise<UserLockoutInputs> =>
-            (await userLockoutProvider.check!({} as UserLockoutInputs, {} as UserLockoutInputs)).inputs!;
+        /** The default inputs, as check would normalize them (without asking the instance). */
+        const lockout = (): UserLockoutInputs => UserLockoutInputs.parse({});
 
         beforeEach(async () => {
             emu = await startBulkEmulator();
         });
         afterEach(() => stopBulkEmulator(emu));
 
-        it("refuses an unsafe target before any write: the request log shows no write", async () => {
+        it("refuses an unsafe target at check, and again before any write: the request log shows no write", async () => {
             // The URL points at production while the stack believes it targets acme-dev.
             configureTarget(emu, { "servicenow:instanceUrl": urlOf(emu, "acme-prod") });
             const mark = logMark(emu, "acme-prod");
-            await assert.rejects(userLockoutProvider.create(await lockout()), (e: Error) => {
+            const checked = await userLockoutProvider.check!({} as UserLockoutInputs, {} as UserLockoutInputs);
+            assert.equal(checked.failures?.length, 1, JSON.stringify(checked.failures));
+            assert.equal(checked.failures![0]!.property, "connection");
+            assert.match(checked.failures![0]!.reason, /saw "acme-prod"/);
+            assert.match(checked.failures![0]!.reason, /declares target "acme-dev"/);
+            // Inputs that skipped check (an engine that does not call it) meet the same refusal at the first write.
+            await assert.rejects(userLockoutProvider.create(lockout()), (e: Error) => {
                 assert.ok(e instanceof UnsafeTargetError, `${e.name}: ${e.message}`);
                 assert.match(e.message, /saw "acme-prod"/);
-                assert.match(e.message, /declares target "acme-dev"/);
                 return true;
             });
+            const jobs = await scheduledJobStateProvider.check!({} as never, {} as never);
+            assert.match(jobs.failures?.[0]?.reason ?? "", /saw "acme-prod"/);
             await assert.rejects(
-                scheduledJobStateProvider.create(
-                    (await scheduledJobStateProvider.check!({} as never, {} as never)).inputs!,
-                ),
+                scheduledJobStateProvider.create(ScheduledJobStateInputs.parse({})),
                 UnsafeTargetError,
             );
             assert.deepEqual(writesSince(emu, "acme-prod", mark), []);
             assert.ok(emu.stats.requests("acme-prod", mark).length > 0, "it did read the instance");
         });
 
-        it("refuses a production instance declared as the target, before any write", async () => {
+        it("refuses a production instance declared as the target, at check and before any write", async () => {
             configureTarget(emu, {
                 "servicenow:instanceUrl": urlOf(emu, "acme-prod"),
                 "servicenow:instanceName": "acme-prod",
             });
             const mark = logMark(emu, "acme-prod");
-            await assert.rejects(userLockoutProvider.create(await lockout()), /declared production instance/);
+            const checked = await userLockoutProvider.check!({} as UserLockoutInputs, {} as UserLockoutInputs);
+            assert.match(checked.failures?.[0]?.reason ?? "", /declared production instance/);
+            await assert.rejects(userLockoutProvider.create(lockout()), /declared production instance/);
             assert.deepEqual(writesSince(emu, "acme-prod", mark), []);
         });
 
@@ -118,7 +125,7 @@ describe("the production fence", () => {
                 "servicenow:sourceInstanceName": "acme-prod",
             });
             const mark = logMark(emu, "acme-prod");
-            const inputs = { ...(await lockout()), connection: "source" as const };
+            const inputs = { ...lockout(), connection: "source" as const };
             await assert.rejects(userLockoutProvider.create(inputs), /only accepts writes to the clone configuration/);
             assert.deepEqual(writesSince(emu, "acme-prod", mark), []);
             const source = await clientFor("source");

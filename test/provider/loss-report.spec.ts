@@ -3,7 +3,7 @@
  */
 import * as assert from "node:assert/strict";
 import type { RunningEmulator } from "../../emulator/index";
-import { startEmulator } from "../../emulator/index";
+import { isWriteRequest, startEmulator } from "../../emulator/index";
 import { ServiceNowClient } from "../../provider/client/client";
 import {
     formatLossReport,
@@ -53,7 +53,7 @@ describe("clone loss report", function () {
         assert.deepEqual(report.emptySets, ["ACME-103 Spike (empty)"]);
         const set = report.items.find((i) => i.name === "ACME-101 Incident auto-assignment")!;
         assert.equal(set.updates, 2);
-        const writes = emu.stats.requests("dev", before).filter((r) => r.method !== "GET");
+        const writes = emu.stats.requests("dev", before).filter(isWriteRequest);
         assert.deepEqual(writes, [], "the report only reads");
     });
 

@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { type RunningEmulator, startEmulator } from "../../emulator/index";
+import { isWriteRequest, type RunningEmulator, startEmulator } from "../../emulator/index";
 import { ServiceNowClient } from "../../provider/client/client";
 import { runSuite } from "../../provider/verify/atf";
 import { readCloneEpoch, runChecks } from "../../provider/verify/gather";
@@ -67,7 +67,7 @@ describe("post-clone verification against the emulator", function () {
         assert.match(failed["text-indexes-rebuilt"]!, /incident \(stale, last indexed 2025-11-01 02:00:00\)/);
         const midCheck = checks.find((c) => c.id === "mid-servers-up")!;
         assert.equal(midCheck.passed, true, "the target keeps its own MID servers");
-        const writes = emu.stats.requests("acme-qa", seq).filter((e) => e.method !== "GET");
+        const writes = emu.stats.requests("acme-qa", seq).filter(isWriteRequest);
         assert.deepEqual(writes, [], "checks only read");
     });
 

@@ -5,6 +5,7 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { isWriteRequest } from "../../emulator/index";
 import { clientFor, configureConnections } from "../../provider/connection";
 import { UnsafeTargetError } from "../../provider/errors";
 import { type ClonePair, startClonePair } from "../fixtures/clone-support/emulator";
@@ -33,7 +34,7 @@ describe("every write path in docs/write-paths.md is fenced", function () {
         configureConnections({ get: (k: string) => config[k], require: (k: string) => config[k]! } as never);
     };
     const writes = (seq: number) =>
-        ["prod", "dev"].flatMap((i) => pair.emulator.stats.requests(i, seq).filter((e) => e.method !== "GET"));
+        ["prod", "dev"].flatMap((i) => pair.emulator.stats.requests(i, seq).filter(isWriteRequest));
 
     const cases: Record<string, () => Promise<unknown>> = {
         "table-insert": async () => (await clientFor("target")).insert("sys_properties", { name: "x.y", value: "1" }),

@@ -10,7 +10,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { LocalWorkspace, type Stack } from "@pulumi/pulumi/automation";
-import { type RunningEmulator, type RunningInstance, startEmulator } from "../../emulator/index";
+import { isWriteRequest, type RunningEmulator, type RunningInstance, startEmulator } from "../../emulator/index";
 import { recoverStack } from "../../sdk/automation/recover";
 import { bootstrappedToolchain, offlineEnv, packageRoot, resolvePulumiCommand } from "../../sdk/toolchain";
 import { snapshotDiff, wholeInstance } from "./snapshot";
@@ -54,7 +54,7 @@ export async function startKillTarget(): Promise<{ emu: RunningEmulator; target:
 function writes(emu: RunningEmulator): { seq: number; time: number }[] {
     return emu.stats
         .requests(TARGET)
-        .filter((e) => e.method !== "GET" && e.status < 400)
+        .filter((e) => isWriteRequest(e) && e.status < 400)
         .map((e) => ({ seq: e.seq, time: Date.parse(e.time) }));
 }
 
