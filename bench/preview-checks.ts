@@ -61,13 +61,14 @@ const NO_BAD_VALUE: { resource: string; input: string; why: string }[] = [
 /** Why a bad value that preview accepts is still caught, shown in the table instead of the message. */
 const ACCEPTED_WHY: Record<string, string> = {
     "servicenow:instanceName":
-        "accepted by `pulumi preview` (it does not contact the instance for it); `sn-clone` compares it with the live " +
-        "`instance_name` before the engine runs (exit 3), and the fence refuses the first write (`UnsafeTargetError`)",
+        "accepted by `pulumi preview` of a resource whose check does not read the instance (a SystemProperty); refused " +
+        "there by one whose check does (next row); `sn-clone` compares it with the live `instance_name` before the " +
+        "engine runs (exit 3), and the fence refuses the first write (`UnsafeTargetError`)",
     "servicenow:sourceInstanceName":
         "accepted at preview: the fence refuses at the first write to the source (`UnsafeTargetError`, exit 3)",
     "servicenow:productionInstances":
-        "accepted at preview for settings (the fence refuses at the first write, exit 3); a clone request into it is " +
-        "refused at preview (next row)",
+        "accepted at preview by a resource whose check does not read the instance (the fence refuses at the first " +
+        "write, exit 3); refused at preview by one whose check does, and for a clone request into it (next rows)",
     type: "accepted: used only when the property is created, and the platform takes any type name",
 };
 
@@ -259,13 +260,23 @@ function connectionRuns(): Run[] {
         probes: [probe("servicenow:", `servicenow:${k}`, value, k)],
     });
     const request = { kind: "CloneRun", args: { mode: "request" } };
+    // A resource whose check reads the instance anyway also asks the fence, so these fail its preview.
+    const lockout = { kind: "UserLockout", args: {} };
+    const readsInstance = (k: string, value: string, match: string): Run => ({
+        program: "resources",
+        case: lockout,
+        config: { [k]: { value } },
+        probes: [probe("servicenow:", k, `${value} (a UserLockout, whose check reads the instance)`, match)],
+    });
     const masking = { kind: "DataMasking", args: { allowUnknownCloneEpoch: true, rules: [VALID_RULE] } };
     return [
         key("instanceUrl", "acc-qa service-now com"),
         key("instanceUrl", "ftp://acme-qa.service-now.com"),
         key("instanceName", "acme-tset"),
+        readsInstance("servicenow:instanceName", "acme-tset", "saw"),
         key("productionInstances", '["acme-prod"'),
         key("productionInstances", TARGET),
+        readsInstance("servicenow:productionInstances", `acme-prod,${TARGET}`, "declared production instance"),
         {
             program: "resources",
             case: request,

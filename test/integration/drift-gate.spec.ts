@@ -8,7 +8,7 @@ import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { LocalWorkspace, type Stack } from "@pulumi/pulumi/automation";
-import { type RunningEmulator, type RunningInstance, startEmulator } from "../../emulator/index";
+import { isWriteRequest, type RunningEmulator, type RunningInstance, startEmulator } from "../../emulator/index";
 import type { RequestLogEntry } from "../../emulator/observability";
 import type { DriftReport } from "../../sdk/automation/drift";
 import { offlineEnv, packageRoot, resolvePulumiCommand } from "../../sdk/toolchain";
@@ -27,11 +27,9 @@ interface Run {
     stderr: string;
 }
 
-const WRITES = new Set(["POST", "PUT", "PATCH", "DELETE"]);
-
 /** Write requests (batch items included) an instance received after log sequence `since`. */
 function writesSince(emu: RunningEmulator, instance: string, since: number): RequestLogEntry[] {
-    return emu.stats.requests(instance, since).filter((e) => WRITES.has(e.method));
+    return emu.stats.requests(instance, since).filter(isWriteRequest);
 }
 
 /** The integration user the stack connects as; its password is distinctive, so finding it anywhere is unambiguous. */
