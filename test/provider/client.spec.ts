@@ -172,7 +172,10 @@ describe("ServiceNowClient", function () {
             log.filter((e) => !e.batch).map((e) => `${e.method} ${e.path}`),
             ["POST /api/now/v1/batch"],
         );
-        assert.deepEqual(log.filter((e) => e.batch).map((e) => e.method), ["GET", "GET", "GET"]);
+        assert.deepEqual(
+            log.filter((e) => e.batch).map((e) => e.method),
+            ["GET", "GET", "GET"],
+        );
         // A read issued alone goes as a plain GET.
         const next = logMark(emu, "acme-dev");
         await c.query("sys_user_role", { query: "name=admin", coalesce: true });
