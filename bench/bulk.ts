@@ -368,6 +368,18 @@ async function requestsSince(url: string, mark: number): Promise<{ requests: num
 
 /** The provider operations of a first `up`, a no-change `up` and a drift check, as the engine would call them. */
 async function ours(url: string): Promise<OursFigures> {
+    // Journals are keyed by instance URL: a journal an earlier run left for an emulator on the same port (same seed,
+    // same sys_ids) would count that run's rows as this one's. This worker's journals live and die with it.
+    const journals = fs.mkdtempSync(path.join(os.tmpdir(), "pssc-bench-journal-"));
+    process.env.PULUMI_SERVICENOW_JOURNAL_DIR = journals;
+    try {
+        return await oursIn(url);
+    } finally {
+        fs.rmSync(journals, { recursive: true, force: true });
+    }
+}
+
+async function oursIn(url: string): Promise<OursFigures> {
     const connection = require("../provider/connection") as typeof import("../provider/connection");
     const { userLockoutProvider } =
         require("../provider/resources/user-lockout") as typeof import("../provider/resources/user-lockout");
