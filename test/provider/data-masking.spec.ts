@@ -125,15 +125,18 @@ describe("DataMasking", function () {
         }
     });
 
-    it("refuses the production instance before writing anything", async () => {
+    it("refuses the production instance at check, and again before writing anything", async () => {
+        // Inputs as check normalized them on the stack's real target, before the connection moves to production.
+        const inputs = await checked({ rules: [USERS_RULE] });
         configureTarget(emu, {
             "servicenow:instanceUrl": emu.instances.get("acme-prod")!.url,
             "servicenow:instanceName": "acme-prod",
         });
         // The salt is part of the stack config that configureTarget just replaced.
         useSalt(SALT);
-        const inputs = await checked({ rules: [USERS_RULE] });
         const mark = logMark(emu, "acme-prod");
+        const refused = await check({ knownCloneEpoch: "abc@2026-11-30T10:00:00Z", rules: [USERS_RULE] });
+        assert.match(refused.failures?.[0]?.reason ?? "", /saw "acme-prod".*declared production instance/);
         await assert.rejects(provider.create(inputs), (e: Error) => e instanceof UnsafeTargetError);
         assert.deepEqual(writesSince(emu, "acme-prod", mark), []);
         const prod = observer(emu, "acme-prod");
