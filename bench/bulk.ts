@@ -393,7 +393,11 @@ async function oursIn(url: string): Promise<OursFigures> {
     };
     // Each operation (an `up`, a `preview --refresh`) is a provider process of its own, configured afresh: caches
     // that live for one operation (the allow-lists) must not carry over from one phase to the next.
-    const newOperation = () => connection.configureConnections({ get: (k) => config[k], require: (k) => config[k]! });
+    const newOperation = () => {
+        // A provider process serves one operation: nothing it learnt carries over to the next one.
+        connection.resetConnections();
+        connection.configureConnections({ get: (k) => config[k], require: (k) => config[k]! });
+    };
     newOperation();
     const users = userLockoutProvider;
     const jobs = scheduledJobStateProvider;

@@ -110,11 +110,15 @@ function remember(config: Pick<pulumi.dynamic.Config, "get">): void {
     next["servicenow:productionInstances"] = config.get("servicenow:productionInstances");
     next["servicenow:allowInsecureHttp"] = config.get("servicenow:allowInsecureHttp");
     next["servicenow:allowChangeRequests"] = config.get("servicenow:allowChangeRequests");
+    // Every resource type configures once per operation, with the same settings: the clients (and what hangs off
+    // them for the operation: the fence's verdict, the dictionary, the allow-lists) are kept then, so the types of
+    // one operation share one identity read. Changed settings start afresh.
+    const changed = JSON.stringify(next) !== JSON.stringify(configured);
     configured = next;
     // DataMasking's secret lives in stack config beside the connections (read with them, also when the settings come
     // from the stack config at run time); it stays in this process, never in state.
     configureSalt(config);
-    clients.clear();
+    if (changed) clients.clear();
 }
 
 /**

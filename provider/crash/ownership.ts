@@ -38,12 +38,35 @@ export function claimName(c: Pick<Claim, "owner" | "kind" | "scope">): string {
     return `${CLAIM_PREFIX}${c.kind}.${digest}`;
 }
 
+const operationClaims = new WeakMap<ServiceNowClient, Map<string, Promise<(Claim & { sysId: string })[]>>>();
+
+/**
+ * The claims of one kind as this operation first read them: a client lives for one operation, and the refresh and
+ * the check of `preview --refresh` ask the same question (the refresh asks it early, with its other small reads).
+ * A failed read is forgotten, so the next call asks again.
+ */
+export function claimsOnce(client: ServiceNowClient, kind: string): Promise<(Claim & { sysId: string })[]> {
+    let known = operationClaims.get(client);
+    if (!known) {
+        known = new Map();
+        operationClaims.set(client, known);
+    }
+    let claims = known.get(kind);
+    if (!claims) {
+        claims = readClaims(client, kind);
+        known.set(kind, claims);
+        claims.catch(() => known.delete(kind));
+    }
+    return claims;
+}
+
 /** The claims of one kind on the instance, with their property sys_ids. */
 export async function readClaims(client: ServiceNowClient, kind: string): Promise<(Claim & { sysId: string })[]> {
     const rows = await client.query("sys_properties", {
         query: `nameSTARTSWITH${CLAIM_PREFIX}${kind}.`,
         fields: ["sys_id", "value"],
         limit: 1000,
+        coalesce: true,
     });
     const out: (Claim & { sysId: string })[] = [];
     for (const r of rows) {
@@ -64,7 +87,7 @@ export async function readClaims(client: ServiceNowClient, kind: string): Promis
  */
 export async function overlaps(client: ServiceNowClient, mine: Claim): Promise<Overlap[]> {
     const out: Overlap[] = [];
-    for (const other of await readClaims(client, mine.kind)) {
+    for (const other of await claimsOnce(client, mine.kind)) {
         if (other.owner === mine.owner || other.table !== mine.table) continue;
         let shared = 0;
         for (const a of mine.scope.split("^NQ"))

@@ -10,7 +10,7 @@ import type { ChangeRecord, CoveredChanges, FlagField } from "../bulk/reconcile"
 import type { ServiceNowClient } from "../client/client";
 import { inLane } from "../client/fair-limit";
 import { type ConnectionName, clientFor, configureFromStack, connectionProblem } from "../connection";
-import { type Claim, overlapMessage, overlaps, removeClaim, writeClaim } from "../crash/ownership";
+import { type Claim, claimsOnce, overlapMessage, overlaps, removeClaim, writeClaim } from "../crash/ownership";
 import { JOURNAL_NONCE, newNonce, WriteAheadJournal } from "../crash/write-ahead";
 import { AllowListError, PartialWriteError } from "../errors";
 import { containsUnknown, toCheckResult } from "../pulumi/check";
@@ -183,6 +183,9 @@ export function bulkPolicyProvider<I extends BulkPolicyInputs, O extends I & Cha
             // identity are kept for the operation either way).
             const allowing = lane(() => allowedOnce(c, inputs));
             allowing.catch(() => undefined);
+            // Another stack's claim on the same records (read with the rest; judged last).
+            const overlapping = owner && !inputs.allowOverlap ? overlaps(c, claimOf(inputs, owner)) : undefined;
+            overlapping?.catch(() => undefined);
             const [wrongInstance, problems] = await Promise.all([
                 targetRefusal(c),
                 Promise.all(
@@ -197,8 +200,8 @@ export function bulkPolicyProvider<I extends BulkPolicyInputs, O extends I & Cha
             const { missing } = await allowing;
             if (missing.length > 0)
                 return { failures: missing.map((m) => ({ property: m.property, reason: m.reason })) };
-            if (owner && !inputs.allowOverlap) {
-                const found = await overlaps(c, claimOf(inputs, owner));
+            if (overlapping) {
+                const found = await overlapping;
                 if (found.length > 0)
                     return {
                         failures: [{ property: "scope", reason: overlapMessage(claimOf(inputs, owner), found, c.url) }],
@@ -236,9 +239,11 @@ export function bulkPolicyProvider<I extends BulkPolicyInputs, O extends I & Cha
                 if (!props) return { id };
                 const inputs = inputsOf(props);
                 const c = await client(inputs);
-                // The check that follows a refresh in the same operation (`preview --refresh`) asks for the identity
-                // and the dictionary too: asked now, they travel with this read's lookups instead of after them.
+                // The check that follows a refresh in the same operation (`preview --refresh`) asks for the identity,
+                // the dictionary and the other stacks' claims too: asked now, they travel with this read's lookups
+                // instead of after its walk.
                 c.assertTarget().catch(() => undefined);
+                if (ownerOf(props)) claimsOnce(c, idPrefix).catch(() => undefined);
                 if ((spec.queries ?? []).some((k) => (inputs as Record<string, unknown>)[k]))
                     tableColumns(c, flag.table).catch(() => undefined);
                 const exempt = allowedOnce(c, inputs).then((a) => a.exempt);
