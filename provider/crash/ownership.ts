@@ -9,6 +9,7 @@
  */
 import { createHash } from "node:crypto";
 import type { ServiceNowClient } from "../client/client";
+import { OncePerOperation } from "../client/once-per-operation";
 
 /** Prefix of every claim property. */
 export const CLAIM_PREFIX = "x_pulumi_sn.claim.";
@@ -38,26 +39,14 @@ export function claimName(c: Pick<Claim, "owner" | "kind" | "scope">): string {
     return `${CLAIM_PREFIX}${c.kind}.${digest}`;
 }
 
-const operationClaims = new WeakMap<ServiceNowClient, Map<string, Promise<(Claim & { sysId: string })[]>>>();
+const operationClaims = new OncePerOperation<(Claim & { sysId: string })[]>();
 
 /**
  * The claims of one kind as this operation first read them: a client lives for one operation, and the refresh and
  * the check of `preview --refresh` ask the same question (the refresh asks it early, with its other small reads).
- * A failed read is forgotten, so the next call asks again.
  */
 export function claimsOnce(client: ServiceNowClient, kind: string): Promise<(Claim & { sysId: string })[]> {
-    let known = operationClaims.get(client);
-    if (!known) {
-        known = new Map();
-        operationClaims.set(client, known);
-    }
-    let claims = known.get(kind);
-    if (!claims) {
-        claims = readClaims(client, kind);
-        known.set(kind, claims);
-        claims.catch(() => known.delete(kind));
-    }
-    return claims;
+    return operationClaims.get(client, kind, () => readClaims(client, kind));
 }
 
 /** The claims of one kind on the instance, with their property sys_ids. */

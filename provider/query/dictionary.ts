@@ -1,8 +1,9 @@
 /**
  * A table's columns as the instance's data dictionary defines them: `sys_dictionary` rows of the table and of every
- * table it extends (`sys_db_object.super_class`), read once per client and table.
+ * table it extends (`sys_db_object.super_class`), read once per operation and table.
  */
 import type { RecordClient, Row } from "../adopt/row";
+import { OncePerOperation } from "../client/once-per-operation";
 import { eqQuery, inQuery } from "../client/query";
 import { AccessDeniedError } from "../errors";
 
@@ -16,7 +17,7 @@ export interface Column {
 /** The columns of a table, or undefined when the instance does not know the table. */
 export type TableColumns = ReadonlyMap<string, Column> | undefined;
 
-const cache = new WeakMap<object, Map<string, Promise<TableColumns>>>();
+const columnsOf = new OncePerOperation<TableColumns>();
 
 /**
  * The columns of `table` including inherited ones; undefined when `sys_db_object` has no such table.
@@ -24,19 +25,7 @@ const cache = new WeakMap<object, Map<string, Promise<TableColumns>>>();
  * An empty map means the dictionary could not be read for it (no rows visible): callers then cannot check and say so.
  */
 export function tableColumns(client: RecordClient, table: string): Promise<TableColumns> {
-    let perClient = cache.get(client);
-    if (!perClient) {
-        perClient = new Map();
-        cache.set(client, perClient);
-    }
-    let found = perClient.get(table);
-    if (!found) {
-        found = readColumns(client, table);
-        perClient.set(table, found);
-        // A failed read is not remembered: the next check asks again.
-        found.catch(() => perClient?.delete(table));
-    }
-    return found;
+    return columnsOf.get(client, table, () => readColumns(client, table));
 }
 
 async function readColumns(client: RecordClient, table: string): Promise<TableColumns> {

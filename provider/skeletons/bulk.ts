@@ -9,6 +9,7 @@ import { converge, inspect, type MissingEntry, type PolicyCounts, revertAll } fr
 import type { ChangeRecord, CoveredChanges, FlagField } from "../bulk/reconcile";
 import type { ServiceNowClient } from "../client/client";
 import { inLane } from "../client/fair-limit";
+import { OncePerOperation } from "../client/once-per-operation";
 import { type ConnectionName, clientFor, configureFromStack, connectionProblem } from "../connection";
 import { type Claim, claimsOnce, overlapMessage, overlaps, removeClaim, writeClaim } from "../crash/ownership";
 import { JOURNAL_NONCE, newNonce, WriteAheadJournal } from "../crash/write-ahead";
@@ -111,24 +112,12 @@ export function bulkPolicyProvider<I extends BulkPolicyInputs, O extends I & Cha
     };
 
     // The allow-lists are resolved once per operation and inputs: check, read, create and update of one `up` or
-    // `preview --refresh` share the answer. A client lives for one operation (configure() starts afresh), so the
-    // cache hangs off it; a failed resolution is forgotten so a retry asks again.
-    const resolutions = new WeakMap<ServiceNowClient, Map<string, Promise<AllowedRecords>>>();
-    const allowedOnce = (c: ServiceNowClient, inputs: I): Promise<AllowedRecords> => {
-        let known = resolutions.get(c);
-        if (!known) {
-            known = new Map();
-            resolutions.set(c, known);
-        }
-        const key = JSON.stringify(inputKeys.map((k) => (inputs as Record<string, unknown>)[k] ?? null));
-        let resolution = known.get(key);
-        if (!resolution) {
-            resolution = allowed(c, inputs);
-            known.set(key, resolution);
-            resolution.catch(() => known.delete(key));
-        }
-        return resolution;
-    };
+    // `preview --refresh` share the answer.
+    const resolutions = new OncePerOperation<AllowedRecords>();
+    const allowedOnce = (c: ServiceNowClient, inputs: I): Promise<AllowedRecords> =>
+        resolutions.get(c, JSON.stringify(inputKeys.map((k) => (inputs as Record<string, unknown>)[k] ?? null)), () =>
+            allowed(c, inputs),
+        );
 
     // Each call runs in a lane of its own: the connection's request limit is shared fairly between the resources of
     // one operation, so one resource's queued batch calls never hold up another's reads.
